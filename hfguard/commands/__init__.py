@@ -1,0 +1,1 @@
+"""One module per hfguard subcommand, each with main(argv) -> int."""

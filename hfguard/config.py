@@ -1,0 +1,288 @@
+"""The registry: ``hfguard.toml`` (or ``[tool.hfguard]`` in ``pyproject.toml``), validated.
+
+Errors name the file and line and say what to do. This module never imports transformers:
+model types are checked against a catalogue handed in by the caller.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfguard.errors import HfguardError, Problem
+
+CONFIG_NAME = "hfguard.toml"
+PYPROJECT_NAME = "pyproject.toml"
+LOCK_NAME = "hfguard.lock"
+
+TARGETS = ("registry", "all")
+SEVERITIES = ("error", "warning", "off")
+
+# key -> (accepted python types, description used in error messages)
+GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "tests_dir": ((str,), "a path relative to the config file"),
+    "templates_dir": ((str,), "a directory of your own family templates"),
+    "target": ((str,), f"one of {', '.join(TARGETS)}"),
+    "orphans": ((str,), f"one of {', '.join(SEVERITIES)}"),
+    "models": ((dict,), "tables [models.<model_type>]"),
+}
+ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "family": ((str,), "an architecture family name"),
+    "task": ((str,), "a task name of the model type, e.g. 'causal-lm'"),
+    "checkpoint": ((str,), "a hub id, used only by opt-in hub tests"),
+    "tiny": ((dict,), "a table of config overrides, e.g. { hidden_size = 32 }"),
+    "skip": ((str,), "the reason the generated test is skipped"),
+    "xfail": ((str,), "the reason the generated test is expected to fail"),
+}
+TINY_VALUE_TYPES = (bool, int, float, str, list, dict)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One ``[models.<model_type>]`` table of the registry."""
+
+    model_type: str
+    line: int
+    family: str | None = None
+    task: str | None = None
+    checkpoint: str | None = None
+    tiny: dict[str, Any] = field(default_factory=dict)
+    skip: str | None = None
+    xfail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The entry's settings as plain data (no line number), for hashing and diffs."""
+        data = {key: getattr(self, key) for key in ENTRY_KEYS}
+        return {key: value for key, value in data.items() if value not in (None, {})}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded registry."""
+
+    path: Path
+    root: Path
+    tests_dir: Path
+    templates_dir: Path | None
+    target: str
+    orphans: str
+    models: dict[str, ModelEntry]
+
+    @property
+    def lock_path(self) -> Path:
+        """``hfguard.lock`` lives beside the config file."""
+        return self.root / LOCK_NAME
+
+    def check_model_types(self, known: Iterable[str], families: Iterable[str]) -> None:
+        """Raise one error per entry whose model type or family the catalogue does not know."""
+        known = set(known)
+        families = set(families)
+        problems = []
+        for entry in self.models.values():
+            if entry.model_type not in known:
+                problems.append(
+                    Problem(
+                        f"unknown model type '{entry.model_type}'{_suggest(entry.model_type, known)}; "
+                        "run 'hfguard models' to list the known ones",
+                        self.path,
+                        entry.line,
+                    )
+                )
+            if entry.family is not None and entry.family not in families:
+                problems.append(
+                    Problem(
+                        f"unknown family '{entry.family}' for '{entry.model_type}'"
+                        f"{_suggest(entry.family, families)}; known: {', '.join(sorted(families))}",
+                        self.path,
+                        entry.line,
+                    )
+                )
+        if problems:
+            raise HfguardError(*problems)
+
+
+def find_config(start: Path | None = None) -> Path:
+    """The nearest ``hfguard.toml``, or ``pyproject.toml`` with ``[tool.hfguard]``, upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT_NAME
+        if pyproject.is_file() and re.search(r"^\[tool\.hfguard[.\]]", pyproject.read_text(), re.M):
+            return pyproject
+    raise HfguardError(
+        f"no {CONFIG_NAME} (or [tool.hfguard] in {PYPROJECT_NAME}) in {here} or above; "
+        "run 'hfguard init' to write a starter one"
+    )
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate the registry at ``path`` (default: found from the working directory)."""
+    config_path = Path(path) if path is not None else find_config()
+    if not config_path.is_file():
+        raise HfguardError(Problem("config file not found", config_path))
+    return parse_config(config_path.read_text(encoding="utf-8"), config_path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate registry ``text`` read from ``path`` (used for files and for git blobs)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise HfguardError(_toml_problem(error, path)) from None
+    prefix: tuple[str, ...] = ()
+    if path.name == PYPROJECT_NAME:
+        prefix = ("tool", "hfguard")
+        document = document.get("tool", {}).get("hfguard")
+        if document is None:
+            raise HfguardError(Problem("no [tool.hfguard] table", path))
+    locator = _LineLocator(text, prefix)
+    problems = _check_keys(document, GLOBAL_KEYS, path, locator, ())
+    models_table = document.get("models", {})
+    entries: dict[str, ModelEntry] = {}
+    seen: dict[str, str] = {}
+    if isinstance(models_table, dict):
+        for name, table in models_table.items():
+            line = locator.line(("models", name))
+            if not isinstance(table, dict):
+                problems.append(Problem(f"'models.{name}' must be a table [models.{name}]", path, line))
+                continue
+            problems += _check_keys(table, ENTRY_KEYS, path, locator, ("models", name))
+            problems += _check_tiny(table.get("tiny", {}), path, locator, name)
+            normal = name.lower().replace("-", "_")
+            if normal in seen:
+                problems.append(
+                    Problem(f"duplicate entry: '{name}' and '{seen[normal]}' name the same model type", path, line)
+                )
+                continue
+            seen[normal] = name
+            entries[name] = ModelEntry(model_type=name, line=line, **{k: v for k, v in table.items() if k in ENTRY_KEYS})
+        for name, entry in entries.items():
+            for reason_key in ("skip", "xfail"):
+                reason = getattr(entry, reason_key)
+                if reason is not None and not reason.strip():
+                    problems.append(Problem(f"'{reason_key}' of '{name}' needs a reason", path, entry.line))
+    for key, allowed in (("target", TARGETS), ("orphans", SEVERITIES)):
+        value = document.get(key)
+        if isinstance(value, str) and value not in allowed:
+            problems.append(
+                Problem(f"'{key}' must be one of {', '.join(allowed)}, not '{value}'", path, locator.line((), key))
+            )
+    if problems:
+        raise HfguardError(*problems)
+    root = path.parent
+    templates_dir = document.get("templates_dir")
+    return Config(
+        path=path,
+        root=root,
+        tests_dir=root / document.get("tests_dir", "tests/models"),
+        templates_dir=root / templates_dir if templates_dir else None,
+        target=document.get("target", "registry"),
+        orphans=document.get("orphans", "error"),
+        models=entries,
+    )
+
+
+def _check_keys(
+    table: dict[str, Any],
+    schema: dict[str, tuple[tuple[type, ...], str]],
+    path: Path,
+    locator: _LineLocator,
+    where: tuple[str, ...],
+) -> list[Problem]:
+    problems = []
+    label = ".".join(where) or "the top level"
+    for key, value in table.items():
+        line = locator.line(where, key)
+        if key not in schema:
+            problems.append(
+                Problem(
+                    f"unknown key '{key}' in {label}{_suggest(key, schema)}; allowed: {', '.join(schema)}",
+                    path,
+                    line,
+                )
+            )
+            continue
+        types, description = schema[key]
+        if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
+            problems.append(
+                Problem(f"'{key}' in {label} must be {description}, not {type(value).__name__}", path, line)
+            )
+    return problems
+
+
+def _check_tiny(tiny: Any, path: Path, locator: _LineLocator, name: str) -> list[Problem]:
+    if not isinstance(tiny, dict):
+        return []
+    return [
+        Problem(
+            f"tiny.{key} of '{name}' must be a number, string, boolean, list or table",
+            path,
+            locator.line(("models", name), "tiny"),
+        )
+        for key, value in tiny.items()
+        if not isinstance(key, str) or not isinstance(value, TINY_VALUE_TYPES)
+    ]
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _toml_problem(error: tomllib.TOMLDecodeError, path: Path) -> Problem:
+    match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+    if match:
+        return Problem(f"invalid TOML: {message}", path, int(match.group(1)), int(match.group(2)))
+    return Problem(f"invalid TOML: {message}", path)
+
+
+class _LineLocator:
+    """Finds the line of a table header or key in TOML text (tomllib keeps no positions)."""
+
+    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
+
+    def __init__(self, text: str, prefix: tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.headers: dict[tuple[str, ...], int] = {}
+        self.keys: dict[tuple[tuple[str, ...], str], int] = {}
+        table: tuple[str, ...] = ()
+        for number, raw in enumerate(text.splitlines(), start=1):
+            header = self._HEADER.match(raw)
+            if header:
+                table = tuple(_unquote(part) for part in _split_dotted(header.group(1)))
+                self.headers.setdefault(table, number)
+                continue
+            key = self._KEY.match(raw)
+            if key:
+                self.keys.setdefault((table, _unquote(key.group(1))), number)
+
+    def line(self, where: tuple[str, ...], key: str | None = None) -> int | None:
+        """Line of ``key`` in table ``where`` (or of the table's header); None if not found."""
+        full = self.prefix + where
+        if key is not None and (full, key) in self.keys:
+            return self.keys[(full, key)]
+        if full in self.headers:
+            return self.headers[full]
+        if where and (self.prefix + where[:-1], where[-1]) in self.keys:  # inline table
+            return self.keys[(self.prefix + where[:-1], where[-1])]
+        return None
+
+
+def _split_dotted(name: str) -> list[str]:
+    return [part.strip() for part in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", name)]
+
+
+def _unquote(part: str) -> str:
+    part = part.strip()
+    if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'":
+        return part[1:-1]
+    return part

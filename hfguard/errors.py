@@ -1,0 +1,45 @@
+"""One error type for every user-facing failure, printed as ``path:line:col: message``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """One finding about a file: where it is and what to do about it."""
+
+    message: str
+    path: Path | str | None = None
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        where = [str(self.path)] if self.path is not None else []
+        if self.path is not None and self.line is not None:
+            where.append(str(self.line))
+            if self.col is not None:
+                where.append(str(self.col))
+        prefix = ":".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class HfguardError(Exception):
+    """A failure the user can fix; carries one or more problems, never a traceback."""
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def run_reporting_errors(body: Callable[[], int]) -> int:
+    """Run a subcommand body; print an HfguardError as plain lines and return exit code 2."""
+    try:
+        return body()
+    except HfguardError as error:
+        for problem in error.problems:
+            print(f"hfguard: {problem}", file=sys.stderr)
+        return 2
