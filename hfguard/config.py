@@ -153,8 +153,11 @@ def parse_config(text: str, path: Path) -> Config:
             if not isinstance(table, dict):
                 problems.append(Problem(f"'models.{name}' must be a table [models.{name}]", path, line))
                 continue
-            problems += _check_keys(table, ENTRY_KEYS, path, locator, ("models", name))
-            problems += _check_tiny(table.get("tiny", {}), path, locator, name)
+            table_problems = _check_keys(table, ENTRY_KEYS, path, locator, ("models", name))
+            table_problems += _check_tiny(table.get("tiny", {}), path, locator, name)
+            problems += table_problems
+            if table_problems:
+                continue
             normal = name.lower().replace("-", "_")
             if normal in seen:
                 problems.append(

@@ -1,0 +1,324 @@
+"""The model catalogue: every model type the installed transformers knows, placed in one family.
+
+The family of a model type is decided in one function, ``classify``, from transformers' own
+auto mappings (``modeling_auto.*_MAPPING_NAMES``); types that sit only in the base mapping get
+theirs from their config and forward signature. ``hfguard lock`` snapshots the result into
+``hfguard.lock`` so that every other command can work without importing transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfguard.errors import HfguardError, Problem
+
+LOCK_SCHEMA = 1
+
+# Families in the order hfguard shows them. ``unsupported`` always carries a reason.
+FAMILIES = (
+    "encoder-only",
+    "decoder-only",
+    "encoder-decoder",
+    "vision",
+    "vision-dense",
+    "speech",
+    "speech-seq2seq",
+    "text-to-audio",
+    "vision-text",
+    "multimodal-lm",
+    "video",
+    "time-series",
+    "unsupported",
+)
+
+# Kinds of model type: a model of its own (in the base mapping), only task heads, a sub-config
+# of another model type, or a config with no model class at all.
+KINDS = ("standalone", "head-only", "sub-config", "no-model")
+
+# task (from the mapping name) -> family it votes for, strongest first. Tasks not listed here
+# (e.g. ``decision``, whose 5.24 mapping points qwen2 and gemma4 at JevForDecision) never vote.
+TASK_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("time-series-prediction", "time-series"),
+    ("time-series-classification", "time-series"),
+    ("time-series-regression", "time-series"),
+    ("video-classification", "video"),
+    ("speech-seq-2-seq", "speech-seq2seq"),
+    ("text-to-spectrogram", "text-to-audio"),
+    ("text-to-waveform", "text-to-audio"),
+    ("ctc", "speech"),
+    ("rnnt", "speech"),
+    ("tdt", "speech"),
+    ("audio-classification", "speech"),
+    ("audio-frame-classification", "speech"),
+    ("audio-xvector", "speech"),
+    ("zero-shot-image-classification", "vision-text"),
+    ("image-text-to-text", "multimodal-lm"),
+    ("multimodal-lm", "multimodal-lm"),
+    ("visual-question-answering", "multimodal-lm"),
+    ("zero-shot-object-detection", "vision-dense"),
+    ("object-detection", "vision-dense"),
+    ("semantic-segmentation", "vision-dense"),
+    ("instance-segmentation", "vision-dense"),
+    ("universal-segmentation", "vision-dense"),
+    ("image-segmentation", "vision-dense"),
+    ("depth-estimation", "vision-dense"),
+    ("keypoint-detection", "vision-dense"),
+    ("keypoint-matching", "vision-dense"),
+    ("mask-generation", "vision-dense"),
+    ("pose-estimation", "vision-dense"),
+    ("normal-estimation", "vision-dense"),
+    ("pointmap-estimation", "vision-dense"),
+    ("image-matting", "vision-dense"),
+    ("image-to-image", "vision-dense"),
+    ("image-classification", "vision"),
+    ("backbone", "vision"),
+    ("masked-image-modeling", "vision"),
+    ("causal-image-modeling", "vision"),
+    ("image", "vision"),
+    ("seq-to-seq-causal-lm", "encoder-decoder"),
+    # Encoders such as bert also carry a causal-LM head (BertLMHeadModel); a masked-LM head
+    # marks an encoder, so it outranks causal-lm.
+    ("masked-lm", "encoder-only"),
+    ("causal-lm", "decoder-only"),
+    ("sequence-classification", "encoder-only"),
+    ("token-classification", "encoder-only"),
+    ("question-answering", "encoder-only"),
+    ("multiple-choice", "encoder-only"),
+    ("next-sentence-prediction", "encoder-only"),
+    ("text-encoding", "encoder-only"),
+    ("pretraining", "encoder-only"),
+)
+_TASK_RANK = {task: rank for rank, (task, _) in enumerate(TASK_FAMILIES)}
+# Families a base-only model's forward signature can point to, most specific first: a forward
+# that takes input_ids and input_features (clap) is speech, not encoder-only.
+HINT_ORDER = (
+    "time-series",
+    "video",
+    "speech",
+    "vision-text",
+    "vision",
+    "encoder-decoder",
+    "decoder-only",
+    "encoder-only",
+)
+_TASK_FAMILY = dict(TASK_FAMILIES)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What hfguard knows about one model type."""
+
+    model_type: str
+    family: str
+    kind: str
+    config_class: str
+    base_class: str | None = None
+    heads: dict[str, str] = field(default_factory=dict)
+    task: str | None = None
+    reason: str = ""
+
+    @property
+    def standalone(self) -> bool:
+        """A model of its own: the denominator of coverage and the scope of ``--all``."""
+        return self.kind == "standalone"
+
+    @property
+    def generatable(self) -> bool:
+        """Has a model class hfguard can build a test around."""
+        return self.kind in ("standalone", "head-only") and self.family != "unsupported"
+
+    def model_class(self, task: str | None = None) -> str | None:
+        """Class name for ``task`` (default: the family's task), falling back to the base model."""
+        chosen = task or self.task
+        if chosen and chosen in self.heads:
+            return self.heads[chosen]
+        return self.base_class
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, as stored in ``hfguard.lock``."""
+        return asdict(self)
+
+
+@dataclass
+class Catalogue:
+    """Every model type one transformers version knows."""
+
+    transformers_version: str
+    models: dict[str, ModelInfo]
+
+    def __contains__(self, model_type: str) -> bool:
+        return model_type in self.models
+
+    def get(self, model_type: str) -> ModelInfo:
+        """The info of a known model type (KeyError for unknown ones)."""
+        return self.models[model_type]
+
+    def standalone(self) -> list[ModelInfo]:
+        """Standalone model types, sorted by name."""
+        return [info for _, info in sorted(self.models.items()) if info.standalone]
+
+    def by_family(self, infos: list[ModelInfo] | None = None) -> dict[str, list[ModelInfo]]:
+        """Model types grouped by family, in ``FAMILIES`` order."""
+        groups: dict[str, list[ModelInfo]] = {family: [] for family in FAMILIES}
+        for info in infos if infos is not None else list(self.models.values()):
+            groups[info.family].append(info)
+        return groups
+
+    def to_json(self) -> str:
+        """Deterministic JSON for ``hfguard.lock``."""
+        data = {
+            "schema": LOCK_SCHEMA,
+            "generator": "hfguard lock",
+            "transformers_version": self.transformers_version,
+            "models": {name: self.models[name].as_dict() for name in sorted(self.models)},
+        }
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, path: Path) -> Catalogue:
+        """Read ``hfguard.lock`` text; a clear error when it is damaged."""
+        try:
+            data = json.loads(text)
+            if data.get("schema") != LOCK_SCHEMA:
+                raise ValueError(f"schema {data.get('schema')!r}, expected {LOCK_SCHEMA}")
+            models = {name: ModelInfo(**info) for name, info in data["models"].items()}
+            return cls(transformers_version=data["transformers_version"], models=models)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise HfguardError(
+                Problem(f"unreadable lock file ({error}); run 'hfguard lock' to rewrite it", path)
+            ) from None
+
+
+def task_from_mapping_name(name: str) -> str:
+    """``MODEL_FOR_CAUSAL_LM_MAPPING_NAMES`` -> ``causal-lm``; ``MODEL_MAPPING_NAMES`` -> ``base``."""
+    if name == "MODEL_MAPPING_NAMES":
+        return "base"
+    return name.removeprefix("MODEL_FOR_").removesuffix("_MAPPING_NAMES").lower().replace("_", "-")
+
+
+def classify(tasks: set[str], hints: dict[str, str] | None = None) -> tuple[str, str | None, str]:
+    """Decide (family, task, reason) from the tasks a model type has heads for.
+
+    The strongest voting task wins (see ``TASK_FAMILIES``). With no voting task, ``hints`` --
+    families inferred from the config and forward signature (see ``infer_hints``) -- decide.
+    """
+    voting = sorted((t for t in tasks if t in _TASK_RANK), key=_TASK_RANK.__getitem__)
+    if voting:
+        task = voting[0]
+        return _TASK_FAMILY[task], task, f"head: {task}"
+    for family in HINT_ORDER:
+        if hints and family in hints:
+            return family, None, f"base model only; {hints[family]}"
+    return "unsupported", None, (
+        "no task head, and its forward takes none of the inputs hfguard's families build "
+        "(input_ids, pixel_values, audio features, past_values)"
+    )
+
+
+def load_catalogue(lock_path: Path | None = None) -> Catalogue:
+    """The catalogue from ``hfguard.lock`` when it exists, else from the installed transformers."""
+    if lock_path is not None and lock_path.is_file():
+        return Catalogue.from_json(lock_path.read_text(encoding="utf-8"), lock_path)
+    return build_catalogue()
+
+
+def build_catalogue() -> Catalogue:
+    """Classify every model type of the installed transformers (imports transformers)."""
+    import transformers
+    from transformers.models.auto import configuration_auto, modeling_auto
+
+    mappings = {
+        task_from_mapping_name(name): getattr(modeling_auto, name)
+        for name in dir(modeling_auto)
+        if name.startswith("MODEL") and name.endswith("_MAPPING_NAMES")
+    }
+    base = mappings.pop("base")
+    sub_config_of = _sub_config_owners(configuration_auto.CONFIG_MAPPING)
+    models = {}
+    for model_type, config_class in configuration_auto.CONFIG_MAPPING_NAMES.items():
+        heads = {task: _first(mapping[model_type]) for task, mapping in mappings.items() if model_type in mapping}
+        base_class = _first(base[model_type]) if model_type in base else None
+        if base_class is not None or heads:
+            kind = "standalone" if base_class is not None else "head-only"
+            hints = {} if set(heads) & set(_TASK_RANK) else infer_hints(transformers, model_type, base_class)
+            family, task, reason = classify(set(heads), hints)
+        else:
+            owners = sub_config_of.get(model_type)
+            kind = "sub-config" if owners else "no-model"
+            family, task = "unsupported", None
+            reason = f"sub-config of {', '.join(owners)}; tested through it" if owners else "no model class in the auto mappings"
+        models[model_type] = ModelInfo(
+            model_type=model_type,
+            family=family,
+            kind=kind,
+            config_class=config_class,
+            base_class=base_class,
+            heads=dict(sorted(heads.items())),
+            task=task,
+            reason=reason,
+        )
+    return Catalogue(transformers_version=transformers.__version__, models=models)
+
+
+def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> dict[str, str]:
+    """Families a base-only model type's forward signature and config point to, with the evidence."""
+    import inspect
+
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    try:
+        params = set(inspect.signature(getattr(transformers, base_class).forward).parameters) if base_class else set()
+    except Exception:  # noqa: BLE001 - optional packages missing or a broken lazy import: no hint
+        params = set()
+    config_class = CONFIG_MAPPING[model_type]
+    sub_keys = set(getattr(config_class, "sub_configs", {}) or {})
+    keys = _config_keys(config_class)
+    hints: dict[str, str] = {}
+
+    def hint(family: str, evidence: set[str], where: str) -> None:
+        if evidence:
+            hints.setdefault(family, f"{where} {', '.join(sorted(evidence))}")
+
+    hint("time-series", params & {"past_values"}, "forward takes")
+    hint("time-series", keys & {"prediction_length"}, "config has")
+    hint("video", params & {"pixel_values_videos"}, "forward takes")
+    hint("video", sub_keys & {"video_config", "audio_video_config"}, "config has")
+    hint("speech", params & {"input_values", "input_features", "audio_values", "audio_codes"}, "forward takes")
+    hint("speech", keys & {"sampling_rate"}, "config has")
+    if "pixel_values" in params:
+        hint("vision-text", params & {"input_ids"}, "forward takes pixel_values and")
+        hint("vision", {"pixel_values"}, "forward takes")
+    if {"hidden_states", "grid_thw"} <= params:
+        hint("vision", {"hidden_states", "grid_thw"}, "forward takes patch")
+    hint("encoder-decoder", params & {"decoder_input_ids"}, "forward takes")
+    if "input_ids" in params:
+        decoder_keys = keys & {"num_key_value_heads", "layer_types", "rope_parameters"}
+        hint("decoder-only", decoder_keys, "forward takes input_ids; config has")
+        hint("encoder-only", set() if decoder_keys else {"input_ids"}, "forward takes")
+    return hints
+
+
+def _config_keys(config_class: Any) -> set[str]:
+    """Attribute names of a config class's default instance (empty when it cannot be built)."""
+    try:
+        config = config_class()
+    except Exception:  # noqa: BLE001 - some configs cannot be built with defaults: no config hints
+        return set()
+    return set(vars(config)) | set(getattr(config_class, "attribute_map", {}) or {})
+
+
+def _sub_config_owners(config_mapping: Any) -> dict[str, list[str]]:
+    owners: dict[str, list[str]] = {}
+    for owner in config_mapping.keys():
+        for sub in (getattr(config_mapping[owner], "sub_configs", None) or {}).values():
+            sub_type = getattr(sub, "model_type", None)
+            if sub_type and sub_type != owner:
+                owners.setdefault(sub_type, []).append(owner)
+    return {name: sorted(set(found)) for name, found in owners.items()}
+
+
+def _first(names: str | tuple[str, ...]) -> str:
+    return names if isinstance(names, str) else names[0]

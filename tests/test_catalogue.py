@@ -1,0 +1,149 @@
+"""The catalogue: families from transformers' own auto mappings, and the lock."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_hfguard
+from hfguard.catalogue import FAMILIES, KINDS, Catalogue, ModelInfo, classify, task_from_mapping_name
+from hfguard.errors import HfguardError
+
+PINNED = {
+    "bert": "encoder-only",
+    "hubert": "speech",
+    "vits": "text-to-audio",
+    "speecht5": "speech-seq2seq",
+    "whisper": "speech-seq2seq",
+    "musicgen": "text-to-audio",
+    "qwen2_vl": "multimodal-lm",
+    "opt": "decoder-only",
+    "gpt2": "decoder-only",
+    "qwen2": "decoder-only",
+    "gemma4": "multimodal-lm",
+    "t5": "encoder-decoder",
+    "bart": "encoder-decoder",
+    "vit": "vision",
+    "detr": "vision-dense",
+    "segformer": "vision-dense",
+    "clip": "vision-text",
+    "siglip": "vision-text",
+    "encodec": "speech",
+    "clap": "speech",
+    "dpr": "encoder-only",
+    "time_series_transformer": "time-series",
+    "videomae": "video",
+}
+
+
+def test_task_names_from_mapping_names() -> None:
+    assert task_from_mapping_name("MODEL_FOR_CAUSAL_LM_MAPPING_NAMES") == "causal-lm"
+    assert task_from_mapping_name("MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES") == "speech-seq-2-seq"
+    assert task_from_mapping_name("MODEL_MAPPING_NAMES") == "base"
+
+
+@pytest.mark.parametrize(
+    ("tasks", "family", "task"),
+    [
+        ({"masked-lm", "causal-lm", "sequence-classification"}, "encoder-only", "masked-lm"),
+        ({"causal-lm", "sequence-classification", "decision"}, "decoder-only", "causal-lm"),
+        ({"zero-shot-image-classification", "image-classification"}, "vision-text", "zero-shot-image-classification"),
+        ({"speech-seq-2-seq", "causal-lm", "audio-classification"}, "speech-seq2seq", "speech-seq-2-seq"),
+        ({"text-to-waveform", "causal-lm"}, "text-to-audio", "text-to-waveform"),
+        ({"ctc", "sequence-classification"}, "speech", "ctc"),
+    ],
+)
+def test_strongest_task_decides(tasks: set[str], family: str, task: str) -> None:
+    assert classify(tasks)[:2] == (family, task)
+
+
+def test_non_voting_task_falls_back_to_hints_or_unsupported() -> None:
+    assert classify({"decision"}, {"speech": "forward takes input_values"}) == (
+        "speech",
+        None,
+        "base model only; forward takes input_values",
+    )
+    family, task, reason = classify({"decision"}, {})
+    assert (family, task) == ("unsupported", None) and "forward takes none" in reason
+
+
+@pytest.mark.parametrize(("model_type", "family"), sorted(PINNED.items()))
+def test_pinned_families(real_catalogue: Catalogue, model_type: str, family: str) -> None:
+    assert real_catalogue.get(model_type).family == family
+
+
+def test_every_type_has_one_family_and_kind(real_catalogue: Catalogue) -> None:
+    from transformers.models.auto import configuration_auto, modeling_auto
+
+    assert set(real_catalogue.models) == set(configuration_auto.CONFIG_MAPPING_NAMES)
+    for info in real_catalogue.models.values():
+        assert info.family in FAMILIES and info.kind in KINDS
+        assert info.reason, info.model_type
+        if info.family != "unsupported" and info.task:
+            assert info.task in info.heads
+    standalone = real_catalogue.standalone()
+    assert len(standalone) == len(modeling_auto.MODEL_MAPPING_NAMES)
+    assert real_catalogue.get("aimv2_text_model").kind == "sub-config"
+
+
+def test_decision_trap_is_not_a_head_vote(real_catalogue: Catalogue) -> None:
+    qwen2 = real_catalogue.get("qwen2")
+    assert qwen2.heads.get("decision") == "JevForDecision"
+    assert (qwen2.task, qwen2.model_class()) == ("causal-lm", "Qwen2ForCausalLM")
+
+
+def test_lock_is_deterministic_and_round_trips(real_catalogue: Catalogue, lock_text: str, tmp_path: Path) -> None:
+    assert real_catalogue.to_json() == lock_text
+    again = Catalogue.from_json(lock_text, tmp_path / "hfguard.lock")
+    assert again.models == real_catalogue.models
+    assert again.to_json() == lock_text
+    assert json.loads(lock_text)["transformers_version"] == real_catalogue.transformers_version
+
+
+def test_damaged_lock_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(HfguardError, match="run 'hfguard lock'"):
+        Catalogue.from_json('{"schema": 1}', tmp_path / "hfguard.lock")
+
+
+def test_model_class_falls_back_to_base() -> None:
+    info = ModelInfo("x", "vision", "standalone", "XConfig", base_class="XModel", heads={"backbone": "XBackbone"})
+    assert info.model_class() == "XModel" and info.model_class("backbone") == "XBackbone"
+
+
+def test_lock_command_and_check(project_dir: Path, lock_text: str) -> None:
+    lock = project_dir / "hfguard.lock"
+    lock.unlink()
+    first = run_hfguard("lock", "--check", cwd=project_dir)
+    assert first.returncode == 1 and "missing" in first.stdout
+    written = run_hfguard("lock", cwd=project_dir)
+    assert written.returncode == 0, written.stderr
+    assert lock.read_text() == lock_text
+    assert run_hfguard("lock", "--check", cwd=project_dir).returncode == 0
+    data = json.loads(lock_text)
+    data["transformers_version"] = "0.0.1"
+    del data["models"]["bert"]
+    lock.write_text(json.dumps(data))
+    stale = run_hfguard("lock", "--check", cwd=project_dir)
+    assert stale.returncode == 1
+    assert "transformers 0.0.1 ->" in stale.stdout and "new model type bert (encoder-only)" in stale.stdout
+
+
+def test_models_from_lock_does_not_import_transformers(project_dir: Path) -> None:
+    probe = (
+        "import sys, json; from hfguard.cli import main; code = main(['models', '--json', '--family', 'speech']); "
+        "heavy = [m for m in ('torch', 'transformers', 'git', 'github') if m in sys.modules]; "
+        "print('HEAVY', heavy); sys.exit(code)"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", probe], cwd=project_dir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    body, heavy = result.stdout.rsplit("HEAVY", 1)
+    assert heavy.strip() == "[]"
+    report = json.loads(body)
+    assert report["count"] == len(report["models"]) > 0
+    assert {m["family"] for m in report["models"]} == {"speech"}
+    assert "hubert" in {m["model_type"] for m in report["models"]}

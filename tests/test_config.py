@@ -1,0 +1,103 @@
+"""The registry: parsing, validation, and file:line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfguard.config import find_config, load_config, parse_config
+from hfguard.errors import HfguardError
+
+KNOWN = {"bert", "gpt2", "t5", "vit", "xlm-roberta", "gpt-sw3"}
+FAMILIES = {"encoder-only", "decoder-only", "encoder-decoder", "vision"}
+
+
+def errors_of(text: str, name: str = "hfguard.toml") -> list[str]:
+    with pytest.raises(HfguardError) as caught:
+        config = parse_config(text, Path(name))
+        config.check_model_types(KNOWN, FAMILIES)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_full_registry_is_read() -> None:
+    text = (
+        'tests_dir = "tests/hf"\ntarget = "all"\norphans = "warning"\n\n'
+        '[models.gpt2]\ntask = "causal-lm"\ncheckpoint = "openai-community/gpt2"\n'
+        'tiny = { n_embd = 32, n_layer = 1 }\n\n[models."xlm-roberta"]\nskip = "too slow"\n'
+    )
+    config = parse_config(text, Path("/repo/hfguard.toml"))
+    assert config.tests_dir == Path("/repo/tests/hf")
+    assert config.target == "all" and config.orphans == "warning"
+    gpt2 = config.models["gpt2"]
+    assert (gpt2.task, gpt2.checkpoint, gpt2.tiny, gpt2.line) == ("causal-lm", "openai-community/gpt2", {"n_embd": 32, "n_layer": 1}, 5)
+    assert config.models["xlm-roberta"].skip == "too slow"
+    assert config.models["xlm-roberta"].line == 10
+    assert gpt2.as_dict() == {"task": "causal-lm", "checkpoint": "openai-community/gpt2", "tiny": {"n_embd": 32, "n_layer": 1}}
+
+
+def test_defaults() -> None:
+    config = parse_config("[models.bert]\n", Path("/r/hfguard.toml"))
+    assert config.tests_dir == Path("/r/tests/models")
+    assert (config.target, config.orphans, config.templates_dir) == ("registry", "error", None)
+    assert config.lock_path == Path("/r/hfguard.lock")
+
+
+def test_unknown_model_type_suggests_close_matches() -> None:
+    [message] = errors_of("[models.bret]\n")
+    assert message.startswith("hfguard.toml:1: unknown model type 'bret'")
+    assert "'bert'" in message and "hfguard models" in message
+
+
+def test_unknown_key_names_line_and_suggestion() -> None:
+    [message] = errors_of('[models.gpt2]\n\nchekpoint = "x"\n')
+    assert message.startswith("hfguard.toml:3: unknown key 'chekpoint' in models.gpt2")
+    assert "did you mean 'checkpoint'" in message
+
+
+def test_wrong_value_types() -> None:
+    messages = errors_of('tests_dir = 3\n[models.gpt2]\ntiny = "small"\nskip = true\n')
+    assert messages[0].startswith("hfguard.toml:1: 'tests_dir' in the top level must be a path")
+    assert any(m.startswith("hfguard.toml:3: 'tiny' in models.gpt2 must be a table") for m in messages)
+    assert any(m.startswith("hfguard.toml:4: 'skip' in models.gpt2 must be the reason") for m in messages)
+
+
+def test_duplicate_table_is_a_toml_error_with_line() -> None:
+    [message] = errors_of("[models.bert]\n\n[models.bert]\n")
+    assert message.startswith("hfguard.toml:3:")
+    assert "invalid TOML" in message
+
+
+def test_duplicate_entry_under_two_spellings() -> None:
+    [message] = errors_of('[models."xlm-roberta"]\n[models.xlm_roberta]\n')
+    assert message.startswith("hfguard.toml:2: duplicate entry")
+
+
+def test_unknown_family_and_bad_enums() -> None:
+    [message] = errors_of('target = "everything"\n[models.bert]\n')
+    assert message.startswith("hfguard.toml:1: 'target' must be one of registry, all")
+    [message] = errors_of('[models.bert]\nfamily = "encoder"\n')
+    assert message.startswith("hfguard.toml:1: unknown family 'encoder'")
+
+
+def test_empty_skip_reason_is_refused() -> None:
+    [message] = errors_of('[models.bert]\nskip = " "\n')
+    assert "needs a reason" in message
+
+
+def test_pyproject_tool_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.hfguard]\ntests_dir = "t"\n\n[tool.hfguard.models.bert]\nbogus = 1\n'
+    )
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    found = find_config(sub)
+    assert found == tmp_path / "pyproject.toml"
+    with pytest.raises(HfguardError) as caught:
+        load_config(found)
+    assert str(caught.value.problems[0]).startswith(f"{found}:8: unknown key 'bogus' in models.bert")
+
+
+def test_missing_config_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(HfguardError, match="hfguard init"):
+        find_config(tmp_path)
