@@ -1,0 +1,158 @@
+"""Rendering and writing generated files: literals only, verified in memory, atomic, idempotent."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_hfguard
+from hfguard.render import py_literal, template_version
+from hfguard import stamp
+from hfguard.stamp import content_hash, read_stamp
+
+HOSTILE = 'x"); import os; os.system("echo pwned'
+
+
+def string_constants(path: Path) -> set[str]:
+    return {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def test_py_literal_accepts_plain_data_only() -> None:
+    assert py_literal({"a": [1, 2.5, None, True], "b": HOSTILE}) == "{'a': [1, 2.5, None, True], 'b': " + repr(HOSTILE) + "}"
+    assert ast.literal_eval(py_literal(HOSTILE)) == HOSTILE
+    for bad in (object(), float("nan"), {1, 2}):
+        with pytest.raises((TypeError, ValueError)):
+            py_literal(bad)
+
+
+def test_template_version_comment() -> None:
+    assert template_version("{# hfguard-template-version: 3 #}\n") == 3
+    assert template_version("no comment") == 1
+
+
+def test_file_names_are_identifiers() -> None:
+    assert stamp.test_file_name("gpt-sw3") == "test_hf_gpt_sw3.py"
+    assert stamp.test_file_name("kosmos-2.5") == "test_hf_kosmos_2_5.py"
+    assert stamp.test_file_name("xlm-roberta") == "test_hf_xlm_roberta.py"
+
+
+def test_generate_writes_stamped_files_then_nothing(project_dir: Path) -> None:
+    first = run_hfguard("generate", cwd=project_dir)
+    assert first.returncode == 0, first.stderr
+    files = sorted((project_dir / "tests/models").glob("test_hf_*.py"))
+    assert [f.name for f in files] == ["test_hf_bert.py", "test_hf_gpt2.py", "test_hf_t5.py", "test_hf_vit.py"]
+    for path in files:
+        text = path.read_text()
+        compile(text, str(path), "exec")
+        found = read_stamp(text)
+        assert found is not None and found.content == content_hash(text)
+    assert read_stamp((project_dir / "tests/models/test_hf_gpt2.py").read_text()).family == "decoder-only"
+    mtimes = {path: path.stat().st_mtime_ns for path in files}
+    before = {path: path.read_bytes() for path in files}
+    second = run_hfguard("generate", cwd=project_dir)
+    assert second.returncode == 0 and "0 written, 4 unchanged" in second.stdout
+    assert {path: path.stat().st_mtime_ns for path in files} == mtimes
+    assert {path: path.read_bytes() for path in files} == before
+    assert run_hfguard("generate", "--check", cwd=project_dir).returncode == 0
+
+
+def test_check_prints_diff_and_writes_nothing(project_dir: Path) -> None:
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    config = project_dir / "hfguard.toml"
+    config.write_text(config.read_text() + '\n[models.opt]\nskip = "not today"\n')
+    check = run_hfguard("generate", "--check", cwd=project_dir)
+    assert check.returncode == 1
+    assert "+++ b/tests/models/test_hf_opt.py" in check.stdout and "not today" in check.stdout
+    assert not (project_dir / "tests/models/test_hf_opt.py").exists()
+    hook = run_hfguard("generate", "--exit-code", cwd=project_dir)
+    assert hook.returncode == 1 and "created tests/models/test_hf_opt.py" in hook.stdout
+    assert run_hfguard("generate", "--exit-code", cwd=project_dir).returncode == 0
+
+
+def test_hostile_checkpoint_stays_data(project_dir: Path) -> None:
+    (project_dir / "hfguard.toml").write_text("[models.gpt2]\ncheckpoint = '''" + HOSTILE + "'''\n")
+    result = run_hfguard("generate", cwd=project_dir)
+    assert result.returncode == 0, result.stderr
+    path = project_dir / "tests/models/test_hf_gpt2.py"
+    assert HOSTILE in string_constants(path)
+    imported = {alias.name for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Import) for alias in node.names}
+    assert "os" not in imported
+
+
+def test_template_error_names_template_and_line_and_writes_nothing(project_dir: Path) -> None:
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    before = {p: p.read_bytes() for p in (project_dir / "tests/models").iterdir()}
+    user = project_dir / "my-templates"
+    user.mkdir()
+    (user / "vision.j2").write_text('"""ok"""\n\nMODEL = {{ model_type|py }}\nBROKEN = {{ no_such_value }}\n')
+    config = project_dir / "hfguard.toml"
+    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    result = run_hfguard("generate", cwd=project_dir)
+    assert result.returncode == 2
+    assert "vision.j2:4:" in result.stderr and "'vit'" in result.stderr and "no_such_value" in result.stderr
+    assert {p: p.read_bytes() for p in (project_dir / "tests/models").iterdir()} == before
+
+
+def test_uncompilable_render_is_never_written(project_dir: Path) -> None:
+    user = project_dir / "my-templates"
+    user.mkdir()
+    (user / "vision.j2").write_text("def test_x():\nreturn {{ model_type|py }}\n")
+    config = project_dir / "hfguard.toml"
+    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    result = run_hfguard("generate", cwd=project_dir)
+    assert result.returncode == 2 and "IndentationError" in result.stderr and "nothing was written" in result.stderr
+    assert not (project_dir / "tests/models").exists()
+
+
+def test_user_template_overrides_builtin(project_dir: Path) -> None:
+    user = project_dir / "my-templates"
+    user.mkdir()
+    (user / "vision.j2").write_text('"""custom"""\n\nMODEL_TYPE = {{ model_type|py }}\n\n\ndef test_custom():\n    assert MODEL_TYPE == "vit"\n')
+    config = project_dir / "hfguard.toml"
+    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    assert run_hfguard("generate", "vit", cwd=project_dir).returncode == 0
+    assert "MODEL_TYPE = 'vit'" in (project_dir / "tests/models/test_hf_vit.py").read_text()
+
+
+def test_unheld_hand_edit_is_backed_up(project_dir: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=project_dir, check=True)
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    target = project_dir / "tests/models/test_hf_bert.py"
+    edited = target.read_text() + "\n# my precious hand edit\n"
+    target.write_text(edited)
+    os.remove(project_dir / "tests/models/test_hf_gpt2.py")
+    result = run_hfguard("generate", cwd=project_dir)
+    assert result.returncode == 0
+    backup = target.with_name("test_hf_bert.py.hfguard-backup")
+    assert backup.read_text() == edited
+    assert "hand edit is kept in tests/models/test_hf_bert.py.hfguard-backup" in result.stdout
+    assert "my precious" not in target.read_text()
+
+
+def test_committed_hand_edit_is_overwritten_without_backup(project_dir: Path) -> None:
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=project_dir, check=True)
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    target = project_dir / "tests/models/test_hf_bert.py"
+    target.write_text(target.read_text() + "# edit\n")
+    subprocess.run([*git, "add", "-A"], cwd=project_dir, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=project_dir, check=True)
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    assert not target.with_name("test_hf_bert.py.hfguard-backup").exists()
+
+
+def test_unknown_entry_and_missing_head_are_clear(project_dir: Path) -> None:
+    missing = run_hfguard("generate", "opt", cwd=project_dir)
+    assert missing.returncode == 2 and "'opt' has no registry entry" in missing.stderr
+    config = project_dir / "hfguard.toml"
+    config.write_text(config.read_text() + '\n[models.whisperr]\n')
+    unknown = run_hfguard("generate", cwd=project_dir)
+    assert unknown.returncode == 2
+    assert "hfguard.toml:11: unknown model type 'whisperr' (did you mean 'whisper'" in unknown.stderr
+    config.write_text('[models.bert]\ntask = "causal-lmm"\n')
+    head = run_hfguard("generate", cwd=project_dir)
+    assert head.returncode == 2 and "has no 'causal-lmm' head" in head.stderr and "hfguard.toml:1" in head.stderr
