@@ -209,12 +209,13 @@ def classify(tasks: set[str], hints: dict[str, str] | None = None) -> tuple[str,
     if voting:
         task = voting[0]
         return _TASK_FAMILY[task], task, f"head: {task}"
+    hints = hints or {}
     for family in HINT_ORDER:
-        if hints and family in hints:
+        if family in hints:
             return family, None, f"base model only; {hints[family]}"
+    detail = f"; {hints['unsupported']}" if "unsupported" in hints else ""
     return "unsupported", None, (
-        "no task head, and its forward takes none of the inputs hfguard's families build "
-        "(input_ids, pixel_values, audio features, past_values)"
+        "no task head, and no input hfguard's families build (input_ids, pixel_values, audio, past_values)" + detail
     )
 
 
@@ -264,15 +265,21 @@ def build_catalogue() -> Catalogue:
 
 
 def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> dict[str, str]:
-    """Families a base-only model type's forward signature and config point to, with the evidence."""
+    """Families a base-only model type's forward signature and config point to, with the evidence.
+
+    With no family in sight, the one key ``unsupported`` says what the forward takes instead.
+    """
     import inspect
 
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
     try:
-        params = set(inspect.signature(getattr(transformers, base_class).forward).parameters) if base_class else set()
-    except Exception:  # noqa: BLE001 - optional packages missing or a broken lazy import: no hint
+        forward = list(inspect.signature(getattr(transformers, base_class).forward).parameters) if base_class else []
+        params = set(forward)
+        unknown = f"its forward takes {', '.join(p for p in forward[1:6] if p != 'kwargs') or 'nothing'}"
+    except Exception as error:  # noqa: BLE001 - optional packages missing or a broken lazy import
         params = set()
+        unknown = f"its model class {base_class} cannot be imported ({str(error).strip().splitlines()[0]})"
     config_class = CONFIG_MAPPING[model_type]
     sub_keys = set(getattr(config_class, "sub_configs", {}) or {})
     keys = _config_keys(config_class)
@@ -286,7 +293,7 @@ def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> d
     hint("time-series", keys & {"prediction_length"}, "config has")
     hint("video", params & {"pixel_values_videos"}, "forward takes")
     hint("video", sub_keys & {"video_config", "audio_video_config"}, "config has")
-    hint("speech", params & {"input_values", "input_features", "audio_values", "audio_codes"}, "forward takes")
+    hint("speech", params & {"input_values", "input_features", "audio_values", "audio_codes", "audio_mel"}, "forward takes")
     hint("speech", keys & {"sampling_rate"}, "config has")
     if "pixel_values" in params:
         hint("vision-text", params & {"input_ids"}, "forward takes pixel_values and")
@@ -298,7 +305,7 @@ def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> d
         decoder_keys = keys & {"num_key_value_heads", "layer_types", "rope_parameters"}
         hint("decoder-only", decoder_keys, "forward takes input_ids; config has")
         hint("encoder-only", set() if decoder_keys else {"input_ids"}, "forward takes")
-    return hints
+    return hints or {"unsupported": unknown}
 
 
 def _config_keys(config_class: Any) -> set[str]:

@@ -65,8 +65,9 @@ def test_non_voting_task_falls_back_to_hints_or_unsupported() -> None:
         None,
         "base model only; forward takes input_values",
     )
-    family, task, reason = classify({"decision"}, {})
-    assert (family, task) == ("unsupported", None) and "forward takes none" in reason
+    family, task, reason = classify({"decision"}, {"unsupported": "its forward takes states, actions"})
+    assert (family, task) == ("unsupported", None)
+    assert reason.endswith("; its forward takes states, actions")
 
 
 @pytest.mark.parametrize(("model_type", "family"), sorted(PINNED.items()))
