@@ -16,18 +16,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def real_catalogue():
-    """The catalogue built from the installed transformers (skips when it is not installed)."""
+def lock_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``hfguard.lock`` text of the installed transformers, built once per test run (all xdist workers)."""
     pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
+    from filelock import FileLock
+
     from hfguard.catalogue import build_catalogue
 
-    return build_catalogue()
+    shared = tmp_path_factory.getbasetemp().parent / "hfguard-real.lock"
+    with FileLock(str(shared) + ".guard"):
+        if not shared.is_file():
+            shared.write_text(build_catalogue().to_json())
+        return shared.read_text()
 
 
 @pytest.fixture(scope="session")
-def lock_text(real_catalogue) -> str:
-    """``hfguard.lock`` text of the real catalogue."""
-    return real_catalogue.to_json()
+def real_catalogue(lock_text: str):
+    """The catalogue of the installed transformers (skips when it is not installed)."""
+    from hfguard.catalogue import Catalogue
+
+    return Catalogue.from_json(lock_text, Path("hfguard.lock"))
 
 
 @pytest.fixture

@@ -96,7 +96,9 @@ def test_decision_trap_is_not_a_head_vote(real_catalogue: Catalogue) -> None:
 
 
 def test_lock_is_deterministic_and_round_trips(real_catalogue: Catalogue, lock_text: str, tmp_path: Path) -> None:
-    assert real_catalogue.to_json() == lock_text
+    from hfguard.catalogue import build_catalogue
+
+    assert build_catalogue().to_json() == lock_text
     again = Catalogue.from_json(lock_text, tmp_path / "hfguard.lock")
     assert again.models == real_catalogue.models
     assert again.to_json() == lock_text

@@ -49,13 +49,13 @@ def lock_differences(old: Catalogue, new: Catalogue) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config or find_config())
     lock_path: Path = config.lock_path
+    old_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
+    if args.check and old_text is None:
+        print(f"{lock_path}: missing; run 'hfguard lock'")
+        return 1
     catalogue = build_catalogue()
     text = catalogue.to_json()
-    old_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
     if args.check:
-        if old_text is None:
-            print(f"{lock_path}: missing; run 'hfguard lock'")
-            return 1
         changes = lock_differences(Catalogue.from_json(old_text, lock_path), catalogue)
         for line in changes:
             print(f"{lock_path}: {line}")
