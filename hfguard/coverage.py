@@ -1,0 +1,440 @@
+"""Model-type coverage: levels, JUnit parsing, the JSON report, its delta, shard merge, Markdown, SVG.
+
+Levels of one model type, from worst to best:
+
+- ``missing``: no test file, or one that fails verification;
+- ``generated``: a test file that passes verification, but no test results for it;
+- ``failing``: at least one of its tests failed or errored (collection errors included);
+- ``skipped``: it has results, all skipped (xfail counts as skipped);
+- ``passing``: at least one test passed and none failed (skips beside a pass are allowed).
+
+A model type is *covered* when its level is not ``missing``. The denominator is the registry's
+entries (``target = "registry"``) or the catalogue's standalone model types (``target = "all"``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfguard import __version__
+from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
+from hfguard.config import Config, load_config
+from hfguard.errors import HfguardError, Problem
+from hfguard.stamp import python_identifier, test_file_name
+from hfguard.verify import compile_finding
+
+SCHEMA_VERSION = 1
+LEVELS = ("missing", "generated", "failing", "skipped", "passing")
+OUTCOMES = ("passed", "failed", "skipped")
+
+Reader = Callable[[Path], "str | None"]
+
+
+def check_source(text: str, path: Path) -> str | None:
+    """Why a generated file fails verification (``hfguard.verify``'s compile check), or None."""
+    finding = compile_finding(str(path), text.encode("utf-8"))
+    return None if finding is None else f"does not compile (line {finding.line}): {finding.code} {finding.message}"
+
+
+@dataclass
+class ModelCoverage:
+    """Coverage facts of one model type."""
+
+    family: str
+    file: str
+    verified: bool
+    detail: str = ""
+    tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped
+
+    @property
+    def level(self) -> str:
+        """The level, decided only here (see the module docstring)."""
+        outcomes = set(self.tests.values())
+        if not self.verified:
+            return "missing"
+        if not outcomes:
+            return "generated"
+        if "failed" in outcomes:
+            return "failing"
+        return "passing" if "passed" in outcomes else "skipped"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
+                "detail": self.detail, "tests": dict(sorted(self.tests.items()))}
+
+
+@dataclass
+class Report:
+    """Coverage of every model type of a denominator."""
+
+    denominator: str  # "registry" or "all"
+    transformers_version: str | None
+    has_results: bool
+    models: dict[str, ModelCoverage]
+
+    @property
+    def denominator_label(self) -> str:
+        if self.denominator == "all":
+            return f"standalone model types of transformers {self.transformers_version}"
+        return "registry entries"
+
+    def headline(self) -> tuple[str, float]:
+        """The figure a badge shows: ``passing`` with test results, else ``generated``."""
+        counts = summarize(self.models.values())
+        measure = "passing" if self.has_results else "generated"
+        return measure, counts[f"{measure}_pct"]
+
+    def to_dict(self) -> dict[str, Any]:
+        families = group_by_family(self.models)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": f"hfguard {__version__}",
+            "denominator": self.denominator,
+            "denominator_label": self.denominator_label,
+            "transformers_version": self.transformers_version,
+            "has_results": self.has_results,
+            "summary": {
+                "overall": summarize(self.models.values()),
+                "families": {family: summarize(items.values()) for family, items in families.items()},
+            },
+            "models": {name: self.models[name].to_dict() for name in sorted(self.models)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str) -> Report:
+        """A report read back from JSON; a clear error for another schema or damaged data."""
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise HfguardError(Problem(f"coverage report schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION}", source))
+        try:
+            models = {
+                name: ModelCoverage(m["family"], m["file"], m["verified"], m.get("detail", ""), dict(m.get("tests", {})))
+                for name, m in data["models"].items()
+            }
+            return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise HfguardError(Problem(f"damaged coverage report (missing {error})", source)) from None
+
+
+def load_report(path: Path) -> Report:
+    """Read a coverage report JSON file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise HfguardError(Problem(f"cannot read coverage report: {error.strerror}", path)) from None
+    except json.JSONDecodeError as error:
+        raise HfguardError(Problem(f"not JSON: {error.msg}", path, error.lineno, error.colno)) from None
+    return Report.from_dict(data, str(path))
+
+
+def report_json(report: Report, delta: dict[str, Any] | None = None) -> str:
+    """The report as JSON text (with the delta, when there is one)."""
+    data = report.to_dict()
+    if delta is not None:
+        data["delta"] = delta
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def write_report(report: Report, path: Path, delta: dict[str, Any] | None = None) -> None:
+    """Write the report JSON file."""
+    path.write_text(report_json(report, delta), encoding="utf-8")
+
+
+def summarize(items: Iterable[ModelCoverage]) -> dict[str, Any]:
+    """Counts per level, covered (not missing) and the two percentages, for a group of model types."""
+    items = list(items)
+    counts: dict[str, Any] = {level: 0 for level in LEVELS}
+    for item in items:
+        counts[item.level] += 1
+    total = len(items)
+    covered = total - counts["missing"]
+    counts.update(total=total, covered=covered, generated_pct=_pct(covered, total), passing_pct=_pct(counts["passing"], total))
+    return counts
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def group_by_family(models: dict[str, ModelCoverage]) -> dict[str, dict[str, ModelCoverage]]:
+    """Model types by family, families in ``FAMILIES`` order (unknown ones last)."""
+    order = {family: rank for rank, family in enumerate(FAMILIES)}
+    groups: dict[str, dict[str, ModelCoverage]] = {}
+    for name in sorted(models, key=lambda n: (order.get(models[n].family, len(order)), models[n].family, n)):
+        groups.setdefault(models[name].family, {})[name] = models[name]
+    return groups
+
+
+def denominator(config: Config, catalogue: Catalogue) -> dict[str, str]:
+    """Model type -> family of everything coverage counts."""
+    if config.target == "all":
+        return {info.model_type: info.family for info in catalogue.standalone()}
+    return {
+        name: entry.family or (catalogue.get(name).family if name in catalogue else "unknown")
+        for name, entry in config.models.items()
+    }
+
+
+def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iterable[Path] = ()) -> Report:
+    """Coverage of ``config``'s denominator, files read through ``read``, results from JUnit files."""
+    families = denominator(config, catalogue)
+    junit = list(junit)
+    results = parse_junit(junit, {python_identifier(name): name for name in families})
+    models = {}
+    for name, family in sorted(families.items()):
+        path = config.tests_dir / test_file_name(name)
+        text = read(path)
+        problem = "no test file" if text is None else check_source(text, path)
+        shown = path.relative_to(config.root).as_posix()
+        models[name] = ModelCoverage(family, shown, problem is None, problem or "", results.get(name, {}) if problem is None else {})
+    return Report(config.target, catalogue.transformers_version, bool(junit), models)
+
+
+def read_worktree(path: Path) -> str | None:
+    """A ``Reader`` of files in the working tree."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Outcomes of the test cases of generated files: model type -> {test id: outcome}.
+
+    A test case belongs to the model type whose ``test_hf_<ident>`` module appears in its
+    ``classname`` (or, for collection errors, its ``name``); others are ignored.
+    """
+    results: dict[str, dict[str, str]] = {}
+    seen: dict[tuple[str, str], Path] = {}
+    for path in paths:
+        try:
+            root = ET.parse(path).getroot()
+        except OSError as error:
+            raise HfguardError(Problem(f"cannot read JUnit XML: {error.strerror}", path)) from None
+        except ET.ParseError as error:
+            raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
+        for case in root.iter("testcase"):
+            located = _locate(case)
+            if located is None or located[0] not in idents:
+                continue
+            model_type, test_id = idents[located[0]], located[1]
+            outcome = _outcome(case)
+            earlier = results.setdefault(model_type, {}).setdefault(test_id, outcome)
+            if earlier != outcome:
+                raise HfguardError(Problem(f"test '{test_id}' of '{model_type}' is {earlier} in {seen[(model_type, test_id)]} but {outcome} here", path))
+            seen[(model_type, test_id)] = path
+    return results
+
+
+_MODULE = re.compile(r"^test_hf_(\w+)$")
+
+
+def _locate(case: ET.Element) -> tuple[str, str] | None:
+    """(identifier, test id) of a test case, from its ``classname`` or collection-error ``name``."""
+    classname, name = case.get("classname", ""), case.get("name", "")
+    parts = classname.split(".") if classname else []
+    for index, part in enumerate(parts):
+        if match := _MODULE.match(part):
+            return match.group(1), "::".join([*parts[index + 1 :], name])
+    for part in re.split(r"[./\\]", name.removesuffix(".py")):
+        if match := _MODULE.match(part):
+            return match.group(1), "<collection>"
+    return None
+
+
+def _outcome(case: ET.Element) -> str:
+    if case.find("failure") is not None or case.find("error") is not None:
+        return "failed"
+    return "skipped" if case.find("skipped") is not None else "passed"
+
+
+def merge_reports(reports: list[tuple[str, Report]]) -> Report:
+    """Join shard reports of one revision: the same model types, test outcomes united.
+
+    Shards must agree on the denominator and on each model type's family, file and verification,
+    and no test may have two outcomes; anything else is a clear error naming both reports.
+    """
+    if not reports:
+        raise HfguardError("nothing to merge")
+    first_name, first = reports[0]
+    merged = Report(first.denominator, first.transformers_version, first.has_results,
+                    {name: ModelCoverage(m.family, m.file, m.verified, m.detail, dict(m.tests)) for name, m in first.models.items()})
+    for source, report in reports[1:]:
+        for attribute in ("denominator", "transformers_version"):
+            if getattr(report, attribute) != getattr(first, attribute):
+                raise HfguardError(f"{first_name} and {source} disagree on {attribute}: {getattr(first, attribute)!r} vs {getattr(report, attribute)!r}")
+        if set(report.models) != set(merged.models):
+            extra = sorted(set(report.models) ^ set(merged.models))
+            raise HfguardError(f"{first_name} and {source} count different model types ({', '.join(extra[:5])}); were they made from the same revision?")
+        for name, item in report.models.items():
+            into = merged.models[name]
+            if (item.family, item.file, item.verified) != (into.family, into.file, into.verified):
+                raise HfguardError(f"{first_name} and {source} disagree on '{name}': {into.family}/{into.file}/verified={into.verified} vs {item.family}/{item.file}/verified={item.verified}")
+            for test_id, outcome in item.tests.items():
+                if into.tests.setdefault(test_id, outcome) != outcome:
+                    raise HfguardError(f"{first_name} and {source} disagree on test '{test_id}' of '{name}': {into.tests[test_id]} vs {outcome}")
+        merged.has_results = merged.has_results or report.has_results
+    return merged
+
+
+CATEGORIES = {
+    "newly_covered": "Newly covered",
+    "lost": "Lost (no longer covered)",
+    "newly_failing": "Newly failing",
+    "fixed": "Fixed (failing before, passing now)",
+}
+
+
+def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]:
+    """How ``head`` differs from ``base``; a model type absent from a side counts as ``missing`` there."""
+    def level(report: Report, name: str) -> str:
+        return report.models[name].level if name in report.models else "missing"
+
+    names = sorted(set(base.models) | set(head.models))
+    pairs = {name: (level(base, name), level(head, name)) for name in names}
+    categories = {
+        "newly_covered": [n for n, (b, h) in pairs.items() if b == "missing" and h != "missing"],
+        "lost": [n for n, (b, h) in pairs.items() if b != "missing" and h == "missing"],
+        "newly_failing": [n for n, (b, h) in pairs.items() if h == "failing" and b != "failing"],
+        "fixed": [n for n, (b, h) in pairs.items() if b == "failing" and h == "passing"],
+    }
+    base_families, head_families = group_by_family(base.models), group_by_family(head.models)
+    families = {
+        family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
+        for family in [*head_families, *(f for f in base_families if f not in head_families)]
+    }
+    return {
+        "base_label": base_label,
+        "base_has_results": base.has_results,
+        "overall": {"base": summarize(base.models.values()), "head": summarize(head.models.values())},
+        "families": families,
+        **categories,
+    }
+
+
+def is_drop(delta: dict[str, Any]) -> bool:
+    """A coverage drop: something lost or newly failing, or a lower percentage on a comparable measure."""
+    base, head = delta["overall"]["base"], delta["overall"]["head"]
+    lower = head["generated_pct"] < base["generated_pct"] or delta["base_has_results"] and head["passing_pct"] < base["passing_pct"]
+    return bool(delta["lost"] or delta["newly_failing"] or lower)
+
+
+def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None) -> str:
+    """The report (and delta) as Markdown; ``max_items`` caps each list of model types."""
+    overall = summarize(report.models.values())
+    n, label = overall["total"], report.denominator_label
+    lines = ["### hfguard coverage", ""]
+    if report.has_results:
+        lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
+    lines.append(f"generated: {overall['covered']} of {n} {label} ({overall['generated_pct']}%){_change(delta, 'generated')}")
+    lines += ["", "| family | model types | generated | passing | failing | skipped | missing | passing % |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    families = group_by_family(report.models)
+    for family, items in families.items():
+        lines.append(_row(family, summarize(items.values()), delta["families"].get(family) if delta else None))
+    lines.append(_row("**all**", overall, delta["overall"] if delta else None))
+    if delta is not None:
+        lines += ["", f"#### Changes against {delta['base_label']}", ""]
+        for key, title in CATEGORIES.items():
+            names = delta[key]
+            lines.append(f"- {title} ({len(names)}){': ' + _names(names, max_items) if names else ''}")
+        if not delta["base_has_results"]:
+            lines += ["", "_The base has no test results (computed from git objects): its levels are only missing or generated, "
+                      "so every failing model type counts as newly failing._"]
+    if max_items != 0:
+        shown = sorted(report.models)[: max_items if max_items is not None else None]
+        lines += ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
+                  "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
+        for name in shown:
+            item = report.models[name]
+            tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
+            failed = [test for test, outcome in sorted(item.tests.items()) if outcome == "failed"]
+            note = item.detail or (f"failed: {', '.join(failed[:3])}{' …' if len(failed) > 3 else ''}" if failed else "")
+            lines.append(f"| `{name}` | {item.family} | {item.level} | {tally} | {_cell(note)} |")
+        if len(shown) < len(report.models):
+            lines.append(f"| … {len(report.models) - len(shown)} more | | | | |")
+        lines += ["", "</details>"]
+    lines += ["", f"_generated: model types with a test file that compiles; passing: model types with at least one passed "
+              f"test and no failed one (skips allowed); both out of {n} {label}. Percentage changes are in points._"]
+    return "\n".join(lines) + "\n"
+
+
+def _change(delta: dict[str, Any] | None, measure: str) -> str:
+    if delta is None or measure == "passing" and not delta["base_has_results"]:
+        return ""
+    base, head = delta["overall"]["base"], delta["overall"]["head"]
+    count = "passing" if measure == "passing" else "covered"
+    return f" ({head[count] - base[count]:+d}, {head[f'{measure}_pct'] - base[f'{measure}_pct']:+.1f} pts)"
+
+
+def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None) -> str:
+    pct = f"{counts['passing_pct']}%"
+    if change is not None:
+        pct += f" ({counts['passing_pct'] - change['base']['passing_pct']:+.1f})"
+    cells = [family, counts["total"], counts["covered"], counts["passing"], counts["failing"], counts["skipped"], counts["missing"], pct]
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _names(names: list[str], max_items: int | None) -> str:
+    shown = names if max_items is None else names[:max_items]
+    rest = len(names) - len(shown)
+    return ", ".join(f"`{name}`" for name in shown) + (f" … and {rest} more" if rest else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")[:120]
+
+
+def render_badge(report: Report) -> str:
+    """A flat SVG badge of the headline figure."""
+    measure, pct = report.headline()
+    label, value = f"hf {measure}", f"{pct:g}%"
+    color = "#4c1" if pct >= 90 else "#dfb317" if pct >= 60 else "#e05d44"
+    left, right = 7 * len(label) + 10, 7 * len(value) + 10
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + right}" height="20" role="img" aria-label="{label}: {value}">'
+        f"<title>{label}: {value}</title>"
+        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{color}"/>'
+        f'<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{left / 2}" y="14">{label}</text><text x="{left + right / 2}" y="14">{value}</text></g></svg>\n'
+    )
+
+
+def report_at_revision(project: Path, ref: str, head_catalogue: Catalogue) -> tuple[Report, str]:
+    """Coverage without results at the merge base of ``ref`` and HEAD, read from git objects."""
+    from hfguard.changes import Revision, compare, open_repo
+
+    project = project.resolve()
+    repo = open_repo(project)
+    comparison = compare(repo, ref)
+    if comparison.base is None:
+        return Report("registry", head_catalogue.transformers_version, False, {}), f"'{ref}' (nothing: a new branch)"
+    revision = Revision(comparison.base, Path(repo.working_tree_dir).resolve())
+    config = revision.config(project)
+    label = f"merge base `{comparison.base.hexsha[:10]}` of `{ref}`"
+    if config is None:
+        return Report("registry", head_catalogue.transformers_version, False, {}), label
+    catalogue = revision.catalogue(project) or head_catalogue
+    return build_report(config, catalogue, revision.read), label
+
+
+def current_report(config_path: Path | None = None, junit: Iterable[Path] = ()) -> Report:
+    """Coverage of the working tree's registry (the catalogue from ``hfguard.lock`` when present)."""
+    config = load_config(config_path)
+    return build_report(config, load_catalogue(config.lock_path), read_worktree, junit)
+
+
+def delta_against(head: Report, base_ref: str | None, base_report: Path | None, config_path: Path | None = None) -> dict[str, Any] | None:
+    """The delta of ``head`` against a stored report or a git revision; None when neither is given."""
+    if base_report is not None:
+        return compute_delta(load_report(base_report), head, f"report `{base_report.name}`")
+    if base_ref is None:
+        return None
+    config = load_config(config_path)
+    base, label = report_at_revision(config.root, base_ref, load_catalogue(config.lock_path))
+    return compute_delta(base, head, label)

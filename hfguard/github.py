@@ -1,0 +1,183 @@
+"""GitHub: a PyGithub client from ``GITHUB_*``, one sticky comment per scope, retries, Actions files.
+
+The sticky comment is found by the hidden marker on its first line (``MARKER``), across every
+page of the pull request's comments, and edited in place; it is written only when its body
+changes. Finding-then-writing is idempotent, so a failed attempt is retried as a whole: a write
+that reached GitHub before the error is found on the next attempt instead of being repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from hfguard.errors import HfguardError
+
+if TYPE_CHECKING:
+    from github.Issue import Issue
+
+MARKER = "<!-- hfguard:coverage scope={scope} -->"
+MAX_BODY = 65536  # GitHub's limit on a comment body, in characters
+DEFAULT_API_URL = "https://api.github.com"
+BACKOFF_ENV = "HFGUARD_GITHUB_BACKOFF"  # seconds of the first retry wait (doubles each time)
+MAX_WAIT = 120.0  # a rate limit that resets later than this is not waited for
+SHRINK_STEPS = (None, 50, 10, 0)  # max_items tried in turn by ``fit_body``
+T = TypeVar("T")
+
+
+def marker(scope: str) -> str:
+    """The hidden first line that identifies the sticky comment of ``scope``."""
+    if not re.fullmatch(r"[A-Za-z0-9._/-]{1,100}", scope):
+        raise HfguardError(f"invalid scope '{scope}': use letters, digits and . _ / - (at most 100)")
+    return MARKER.format(scope=scope)
+
+
+def fit_body(render: Callable[[int | None], str], scope: str, limit: int = MAX_BODY) -> str:
+    """Marker plus ``render(max_items)``, shrinking detail step by step (with a visible note) to fit ``limit``."""
+    head = marker(scope) + "\n"
+    for max_items in SHRINK_STEPS:
+        note = "" if max_items is None else (
+            f"\n> **Shortened** to fit GitHub's {limit:,}-character comment limit: lists show at most "
+            f"{max_items} model types. The full report is in the job summary and the JSON report.\n"
+        )
+        body = head + render(max_items) + note
+        if len(body) <= limit:
+            return body
+    note = "\n\n> **Truncated** to fit GitHub's comment limit; the full report is in the job summary.\n"
+    return body[: limit - len(note)] + note
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where to post: read from the GitHub Actions environment (or options)."""
+
+    token: str
+    repository: str
+    api_url: str
+    pr: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], pr: int | None = None) -> Context:
+        """Token, ``owner/repo``, API URL (GitHub Enterprise: ``https://HOST/api/v3``) and PR number."""
+        missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not env.get(name)]
+        if missing:
+            raise HfguardError(f"{' and '.join(missing)} not set; in a workflow pass env: GITHUB_TOKEN: ${{{{ github.token }}}}")
+        number = pr if pr is not None else pr_from_event(env.get("GITHUB_EVENT_PATH"))
+        if number is None:
+            raise HfguardError("no pull request number: pass --pr N, or run on a pull_request (or issue_comment) event")
+        return cls(env["GITHUB_TOKEN"], env["GITHUB_REPOSITORY"], env.get("GITHUB_API_URL") or DEFAULT_API_URL, number)
+
+
+def pr_from_event(event_path: str | None) -> int | None:
+    """``pull_request.number`` (or ``issue.number``) of the event payload at ``event_path``."""
+    if not event_path or not Path(event_path).is_file():
+        return None
+    try:
+        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise HfguardError(f"{event_path}: unreadable GITHUB_EVENT_PATH ({error})") from None
+    for key in ("pull_request", "issue"):
+        number = (event.get(key) or {}).get("number")
+        if isinstance(number, int):
+            return number
+    return None
+
+
+class Forbidden(Exception):
+    """GitHub refused the write (403 without rate limiting), as for pull requests from forks."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What happened to the sticky comment."""
+
+    action: str  # "created", "updated" or "unchanged"
+    url: str
+
+
+def post_sticky(context: Context, scope: str, body: str, attempts: int = 5, backoff: float | None = None) -> Posted:
+    """Create or update the sticky comment of ``scope`` on the pull request (retrying transient errors)."""
+    from github import Auth, Github
+
+    backoff = float(os.environ.get(BACKOFF_ENV, "1")) if backoff is None else backoff
+    client = Github(
+        auth=Auth.Token(context.token), base_url=context.api_url.rstrip("/"), retry=None, per_page=100,
+        lazy=True, timeout=30, seconds_between_requests=None, seconds_between_writes=backoff,
+    )
+    issue = client.get_repo(context.repository).get_issue(context.pr)
+    return with_retries(lambda: upsert(issue, scope, body), attempts, backoff, f"{context.repository}#{context.pr}")
+
+
+def upsert(issue: Issue, scope: str, body: str) -> Posted:
+    """One attempt: find the marked comments on every page, then edit, keep or create one."""
+    mark = marker(scope)
+    found = [c for c in issue.get_comments() if (c.body or "").split("\n", 1)[0].strip() == mark]
+    for duplicate in found[1:]:  # left by concurrent runs; keep the oldest
+        duplicate.delete()
+    if not found:
+        return Posted("created", issue.create_comment(body).html_url)
+    comment = found[0]
+    if comment.body == body:
+        return Posted("unchanged", comment.html_url)
+    comment.edit(body)
+    return Posted("updated", comment.html_url)
+
+
+def with_retries(action: Callable[[], T], attempts: int, backoff: float, where: str) -> T:
+    """Run ``action``; retry 5xx, rate limits and connection errors with exponential backoff."""
+    import requests
+    from github import GithubException
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except GithubException as error:
+            wait = _retry_wait(error, attempt, backoff)
+            data = error.data if isinstance(error.data, dict) else {}
+            problem = f"{error.status} {error.message or data.get('message', '')}".strip()
+            if wait is None:
+                if error.status == 403:
+                    raise Forbidden(problem) from None
+                raise HfguardError(f"GitHub API error on {where}: {problem}") from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            wait, problem = backoff * 2 ** (attempt - 1), f"connection failed ({type(error).__name__})"
+        if attempt == attempts or wait > MAX_WAIT:
+            raise HfguardError(f"GitHub API still failing on {where} after {attempt} attempts: {problem}"
+                               + (f" (next retry only in {wait:.0f}s)" if wait > MAX_WAIT else ""))
+        time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _retry_wait(error: Exception, attempt: int, backoff: float) -> float | None:
+    """Seconds to wait before retrying ``error``, or None when it is not worth retrying."""
+    status = getattr(error, "status", 0)
+    headers = {k.lower(): v for k, v in (getattr(error, "headers", None) or {}).items()}
+    rate_limited = status == 429 or status == 403 and (
+        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+        or "rate limit" in str(getattr(error, "message", "") or "").lower()
+    )
+    if rate_limited:
+        if "retry-after" in headers:
+            return float(headers["retry-after"])
+        if "x-ratelimit-reset" in headers:
+            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+        return backoff * 2 ** (attempt - 1)
+    return backoff * 2 ** (attempt - 1) if status >= 500 else None
+
+
+def write_outputs(path: Path, values: Mapping[str, str]) -> None:
+    """Append step outputs to ``GITHUB_OUTPUT``, multi-line values in the heredoc form."""
+    with path.open("a", encoding="utf-8") as handle:
+        for key, value in values.items():
+            if "\n" in value:
+                delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
+                handle.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+            else:
+                handle.write(f"{key}={value}\n")

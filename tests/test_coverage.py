@@ -1,0 +1,183 @@
+"""Coverage: levels from a real pytest JUnit XML, delta, shard merge, Markdown/SVG/JSON outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from hfguard import coverage
+from hfguard.commands.coverage import main as coverage_main
+from hfguard.errors import HfguardError
+from gitrepo import GitRepo, catalogue, generated_file, registry
+
+PASS = "def test_forward():\n    assert 1 + 1 == 2\n\ndef test_config():\n    pass\n"
+FAIL = "def test_forward():\n    assert 1 + 1 == 3\n\ndef test_config():\n    pass\n"
+SKIP = "import pytest\n\n@pytest.mark.skip(reason='tiny model too small')\ndef test_forward():\n    pass\n"
+PASS_AND_SKIP = "import pytest\n\ndef test_forward():\n    pass\n\n@pytest.mark.skip(reason='no gpu')\ndef test_gpu():\n    pass\n"
+XFAIL = "import pytest\n\n@pytest.mark.xfail(reason='known bug')\ndef test_forward():\n    assert False\n"
+BROKEN = "def test_forward(:\n    pass\n"
+
+BODIES = {"bert": PASS, "gpt2": FAIL, "t5": SKIP, "vit": PASS_AND_SKIP, "bart": XFAIL, "llama": BROKEN, "qwen2": PASS}
+ENTRIES = (*BODIES, "mistral")  # mistral has no file
+
+
+def make_project(root: Path, bodies: dict[str, str] = BODIES, entries: tuple[str, ...] = ENTRIES) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "hfguard.toml").write_text(registry(*entries))
+    (root / "hfguard.lock").write_text(catalogue().to_json())
+    tests = root / "tests" / "models"
+    tests.mkdir(parents=True, exist_ok=True)
+    for name, body in bodies.items():
+        (tests / f"test_hf_{name}.py").write_text(generated_file(name, body))
+    return root
+
+
+def run_pytest(project: Path, junit: Path, *names: str) -> Path:
+    """Run pytest for real on the generated files of ``names`` and keep its JUnit XML."""
+    files = [f"tests/models/test_hf_{name}.py" for name in names]
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", f"--junitxml={junit}", *files],
+        cwd=project, capture_output=True, text=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert junit.is_file()
+    return junit
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("cov") / "project")
+    run_pytest(root, root / "all.xml", "bert", "gpt2", "t5", "vit", "bart", "llama")  # qwen2 not run
+    run_pytest(root, root / "shard1.xml", "bert", "gpt2", "llama")
+    run_pytest(root, root / "shard2.xml", "t5", "vit", "bart")
+    return root
+
+
+def report_of(project: Path, *junit: str) -> coverage.Report:
+    return coverage.current_report(project / "hfguard.toml", [project / name for name in junit])
+
+
+def test_levels_from_real_junit(project: Path) -> None:
+    report = report_of(project, "all.xml")
+    levels = {name: item.level for name, item in report.models.items()}
+    assert levels == {
+        "bert": "passing", "gpt2": "failing", "t5": "skipped", "vit": "passing", "bart": "skipped",
+        "llama": "missing", "qwen2": "generated", "mistral": "missing",
+    }
+    assert report.models["gpt2"].tests == {"test_config": "passed", "test_forward": "failed"}
+    assert report.models["llama"].detail.startswith("does not compile (line 5): HFG100 invalid syntax")
+    assert report.models["mistral"].detail == "no test file"
+    assert report.headline() == ("passing", 25.0)
+
+
+def test_without_junit_levels_are_missing_or_generated(project: Path) -> None:
+    report = report_of(project)
+    assert {item.level for item in report.models.values()} == {"missing", "generated"}
+    assert report.headline() == ("generated", 75.0)
+
+
+def test_target_all_counts_standalone_model_types(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"bert": PASS}, ("bert",))
+    (root / "hfguard.toml").write_text('target = "all"\n[models.bert]\n')
+    report = coverage.current_report(root / "hfguard.toml")
+    assert len(report.models) == 10 and "clip_text_model" not in report.models  # sub-configs do not count
+    assert report.denominator_label == "standalone model types of transformers 5.0.0"
+    assert coverage.summarize(report.models.values())["covered"] == 1
+
+
+def test_merge_of_shards_equals_unsharded_run(project: Path, tmp_path: Path) -> None:
+    whole = report_of(project, "all.xml")
+    paths = []
+    for shard in ("shard1.xml", "shard2.xml"):
+        paths.append(tmp_path / f"{shard}.json")
+        coverage.write_report(report_of(project, shard), paths[-1])
+    assert coverage_main(["merge", *map(str, paths), "-o", str(tmp_path / "merged.json")]) == 0
+    merged = json.loads((tmp_path / "merged.json").read_text())
+    assert merged == whole.to_dict()
+
+
+def test_merge_conflicts_are_clear_errors(project: Path, tmp_path: Path, capsys) -> None:
+    a = report_of(project, "all.xml")
+    b = report_of(project, "all.xml")
+    b.models["bert"].tests["test_forward"] = "failed"
+    with pytest.raises(HfguardError, match="disagree on test 'test_forward' of 'bert': passed vs failed"):
+        coverage.merge_reports([("a.json", a), ("b.json", b)])
+    c = report_of(project, "all.xml")
+    del c.models["qwen2"]
+    coverage.write_report(a, tmp_path / "a.json")
+    coverage.write_report(c, tmp_path / "c.json")
+    assert coverage_main(["merge", str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 2
+    assert "count different model types (qwen2)" in capsys.readouterr().err
+
+
+def test_delta_categories_between_two_real_runs(tmp_path: Path) -> None:
+    base_root = make_project(tmp_path / "base", {"bert": PASS, "gpt2": PASS, "t5": FAIL, "vit": PASS}, ("bert", "gpt2", "t5", "vit"))
+    run_pytest(base_root, base_root / "r.xml", "bert", "gpt2", "t5", "vit")
+    head_bodies = {"bert": PASS, "gpt2": FAIL, "t5": PASS, "llama": PASS, "mistral": PASS}
+    head_root = make_project(tmp_path / "head", head_bodies, ("bert", "gpt2", "t5", "vit", "llama", "mistral", "qwen2"))
+    run_pytest(head_root, head_root / "r.xml", *head_bodies)
+    base, head = report_of(base_root, "r.xml"), report_of(head_root, "r.xml")
+    delta = coverage.compute_delta(base, head, "report `base.json`")
+    assert delta["newly_covered"] == ["llama", "mistral"]
+    assert delta["lost"] == ["vit"]  # its file is gone
+    assert delta["newly_failing"] == ["gpt2"]
+    assert delta["fixed"] == ["t5"]
+    assert delta["overall"]["base"]["passing_pct"] == 75.0 and delta["overall"]["head"]["passing_pct"] == round(400 / 7, 1)
+    assert delta["families"]["decoder-only"]["base"]["total"] == 1 and delta["families"]["decoder-only"]["head"]["total"] == 4
+    assert coverage.is_drop(delta)
+    markdown = coverage.render_markdown(head, delta)
+    assert "- Newly covered (2): `llama`, `mistral`" in markdown
+    assert "- Fixed (failing before, passing now) (1): `t5`" in markdown
+    assert "**passing: 4 of 7 registry entries (57.1%)** (+1, -17.9 pts)" in markdown
+
+
+def test_cli_outputs_are_well_formed(project: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(project)
+    out = {kind: tmp_path / f"r.{kind}" for kind in ("json", "md", "svg")}
+    code = coverage_main(["--junit", "all.xml", "--json", str(out["json"]), "--markdown", str(out["md"]), "--badge", str(out["svg"]), "--fail-under", "20"])
+    stdout = capsys.readouterr().out
+    assert code == 0
+    data = json.loads(out["json"].read_text())
+    assert data["schema_version"] == coverage.SCHEMA_VERSION and "delta" not in data
+    assert data["summary"]["overall"]["passing"] == 2 and data["summary"]["families"]["decoder-only"]["total"] == 4
+    assert stdout == out["md"].read_text()
+    table = [line for line in stdout.splitlines() if line.startswith("| ")]
+    assert len({line.count(" | ") for line in table[: 2 + len(data["summary"]["families"])]}) == 1
+    svg = ET.fromstring(out["svg"].read_text())
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "".join(svg.itertext()).startswith("hf passing: 25%")
+    assert coverage_main(["--junit", "all.xml", "--fail-under", "30"]) == 1
+    assert "below --fail-under 30%" in capsys.readouterr().out
+
+
+def test_delta_against_git_base_and_fail_on_drop(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    make_project(repo.path, {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2"))
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "pr")
+    make_project(repo.path, {"llama": PASS}, ("bert", "gpt2", "llama"))
+    repo.remove("tests/models/test_hf_gpt2.py")
+    repo.commit("pr")
+    monkeypatch.chdir(repo.path)
+    code = coverage_main(["--base", "main", "--json", "r.json", "--fail-on-drop"])
+    out = capsys.readouterr().out
+    assert code == 1
+    delta = json.loads((repo.path / "r.json").read_text())["delta"]
+    assert (delta["newly_covered"], delta["lost"], delta["base_has_results"]) == (["llama"], ["gpt2"], False)
+    assert "#### Changes against merge base `" in out and "coverage dropped" in out
+    assert coverage_main(["--fail-on-drop"]) == 2
+    assert "--fail-on-drop needs --base or --base-report" in capsys.readouterr().err
+
+
+def test_bad_inputs_are_clear_errors(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "bad.xml").write_text("<testsuites><testcase")
+    with pytest.raises(HfguardError, match="not JUnit XML"):
+        coverage.parse_junit([tmp_path / "bad.xml"], {})
+    (tmp_path / "old.json").write_text('{"schema_version": 99}')
+    with pytest.raises(HfguardError, match="schema_version 99, expected 1"):
+        coverage.load_report(tmp_path / "old.json")
