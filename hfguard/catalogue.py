@@ -237,9 +237,25 @@ def build_catalogue() -> Catalogue:
         if name.startswith("MODEL") and name.endswith("_MAPPING_NAMES")
     }
     base = mappings.pop("base")
-    sub_config_of = _sub_config_owners(configuration_auto.CONFIG_MAPPING)
+    quiet = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # default configs of some types warn about their own ids
+    try:
+        sub_config_of = _sub_config_owners(configuration_auto.CONFIG_MAPPING)
+        models = _classify_all(transformers, configuration_auto.CONFIG_MAPPING_NAMES, base, mappings, sub_config_of)
+    finally:
+        transformers.logging.set_verbosity(quiet)
+    return Catalogue(transformers_version=transformers.__version__, models=models)
+
+
+def _classify_all(
+    transformers: Any,
+    config_names: dict[str, str],
+    base: dict[str, Any],
+    mappings: dict[str, dict[str, Any]],
+    sub_config_of: dict[str, list[str]],
+) -> dict[str, ModelInfo]:
     models = {}
-    for model_type, config_class in configuration_auto.CONFIG_MAPPING_NAMES.items():
+    for model_type, config_class in config_names.items():
         heads = {task: _first(mapping[model_type]) for task, mapping in mappings.items() if model_type in mapping}
         base_class = _first(base[model_type]) if model_type in base else None
         if base_class is not None or heads:
@@ -261,7 +277,7 @@ def build_catalogue() -> Catalogue:
             task=task,
             reason=reason,
         )
-    return Catalogue(transformers_version=transformers.__version__, models=models)
+    return models
 
 
 def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> dict[str, str]:
