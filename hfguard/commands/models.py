@@ -18,8 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the model types of hfguard.lock (or, without a lock, the installed transformers).",
     )
     parser.add_argument("--json", action="store_true", help="print the catalogue as JSON")
-    parser.add_argument("--family", choices=FAMILIES, help="only model types of this family")
-    parser.add_argument("--kind", choices=KINDS, help="only model types of this kind (e.g. standalone)")
+    parser.add_argument("--family", choices=FAMILIES, metavar="FAMILY", help=f"only this family: {', '.join(FAMILIES)}")
+    parser.add_argument("--kind", choices=KINDS, metavar="KIND", help=f"only this kind: {', '.join(KINDS)}")
     parser.add_argument("--config", help="registry file (default: found from the working directory)")
     return parser
 
