@@ -1,0 +1,76 @@
+"""Smoke tests of ``benchmarks/``: every benchmark runs on a tiny input, so ``make bench`` cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from gitrepo import catalogue
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import bench_changed  # noqa: E402
+import bench_cli  # noqa: E402
+import bench_generate  # noqa: E402
+import run  # noqa: E402
+
+
+def test_cli_startup_times_are_positive() -> None:
+    rows = bench_cli.bench_cli(runs=1)
+    assert [row.measurement for row in rows] == [
+        "python -c pass (floor)", "hfguard --help", "hfguard verify, one file (--no-cache)"]
+    assert all(row.seconds is not None and row.seconds > 0 for row in rows)
+
+
+def test_generate_all_cold_and_warm_on_a_small_catalogue() -> None:
+    cold, warm = bench_generate.bench_generate(runs=1, lock_text=catalogue().to_json())
+    assert cold.measurement == "generate --all, cold (10 files)"  # the ten standalone types, not the sub-config
+    assert warm.measurement == "generate --all, warm (10 files)"
+    assert cold.seconds > 0 and warm.seconds > 0
+
+
+def test_big_repo_shape(tmp_path: Path) -> None:
+    bench_changed.build_repo(tmp_path, commits=50, entries=20)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert git("rev-list", "--count", "--all") == "50"
+    assert git("branch", "--show-current") == "pr"
+    assert git("rev-list", "--count", "main..pr") == "2"
+
+
+def test_changed_selects_the_vision_family_and_the_registry_edits() -> None:
+    (row,) = bench_changed.bench_changed(commits=50, entries=20, runs=1)
+    assert row.seconds > 0
+    # 4 vision entries (every fifth) + 2 added + 2 whose tiny override moved
+    assert "8 of 22 entries selected (2 added, 2 changed, template: vision)" in row.note
+
+
+def test_sweep_rows_from_stored_results(tmp_path: Path) -> None:
+    models = [{"model_type": f"m{i}", "family": "vision", "status": status, "seconds": seconds, "tests": 1, "message": ""}
+              for i, (status, seconds) in enumerate([("passing", 1.0), ("passing", 3.0), ("passing", 2.0), ("failing", 9.0)])]
+    (tmp_path / "results.json").write_text(json.dumps({"wall_seconds": 42.5, "summary": {}, "models": models}))
+    wall, median = run.sweep_rows(tmp_path / "results.json", fresh=False)
+    assert (wall.measurement, wall.seconds) == ("sweep wall time (4 model types)", 42.5)
+    assert wall.note.startswith("3 passing; not re-run: ") and "UTC" in wall.note
+    assert median.seconds == 2.0
+    (missing,) = run.sweep_rows(tmp_path / "nowhere" / "results.json", fresh=False)
+    assert missing.seconds is None and "--sweep" in missing.note
+
+
+def test_report_has_machine_info_table_and_verify_section(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a", "b", "c"):
+        (corpus / f"{name}.py").write_text(f"def {name}():\n    return 1\n")
+    out = tmp_path / "results.md"
+    assert run.main(["--only", "verify", "--only", "sweep", "--runs", "1", "--verify-dir", str(corpus),
+                     "--sweep-dir", str(tmp_path / "sweep"), "--out", str(out)]) == 0
+    report = out.read_text()
+    assert "- CPU: " in report and "transformers " in report and " at commit " in report
+    assert "| benchmark | measurement | wall s | note |" in report
+    assert "| sweep | sweep | — | no results in " in report
+    assert "## verify vs pre-commit-hooks' check-ast" in report and "| check-ast (3 files) |" in report
