@@ -1,0 +1,280 @@
+"""Entry of the hfguard GitHub Action: read the inputs (``INPUT_*``), run hfguard's commands, set outputs.
+
+Every piece of work is an ``hfguard`` subcommand run with the Python that has hfguard installed;
+this script only chooses the commands, collects their results, and speaks the runner's protocol
+(``::error`` annotations, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfguard.errors import HfguardError
+
+RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report")
+PUBLISH_MODES = ("auto", "compute", "publish")
+REPORT_DIR = Path("hfguard-report")
+JUNIT = REPORT_DIR / "junit.xml"
+REPORT = REPORT_DIR / "coverage.json"
+MARKDOWN = REPORT_DIR / "coverage.md"
+BADGE = REPORT_DIR / "coverage.svg"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The action's inputs, validated."""
+
+    run: str
+    config: Path
+    base_ref: str
+    run_tests: bool
+    fail_on_drop: bool
+    minimum_coverage: float | None
+    comment: bool
+    scope: str
+    publish_mode: str
+    comment_dir: Path
+    shard: str
+    jobs: str
+    transformers: str
+    shard_reports: Path
+    previous_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Inputs:
+        """Read ``INPUT_<NAME>`` variables (names upper-cased, ``-`` as ``_``) as the runner passes them."""
+
+        def value(name: str, default: str = "") -> str:
+            return env.get(f"INPUT_{name.upper().replace('-', '_')}", default).strip() or default
+
+        def flag(name: str, default: str) -> bool:
+            text = value(name, default).lower()
+            if text not in ("true", "false"):
+                raise HfguardError(f"input '{name}' must be true or false, not '{text}'")
+            return text == "true"
+
+        run, mode = value("run", "all"), value("publish-mode", "auto")
+        if run not in RUNS:
+            raise HfguardError(f"input 'run' must be one of {', '.join(RUNS)}, not '{run}'")
+        if mode not in PUBLISH_MODES:
+            raise HfguardError(f"input 'publish-mode' must be one of {', '.join(PUBLISH_MODES)}, not '{mode}'")
+        if value("transformers", "pinned") not in ("pinned", "latest"):
+            raise HfguardError(f"input 'transformers' must be pinned or latest, not '{value('transformers')}'")
+        minimum = value("minimum-coverage")
+        try:
+            minimum_pct = float(minimum) if minimum else None
+        except ValueError:
+            raise HfguardError(f"input 'minimum-coverage' must be a percentage, not '{minimum}'") from None
+        return cls(
+            run=run, config=Path(value("config", "hfguard.toml")), base_ref=value("base-ref"),
+            run_tests=flag("run-tests", "false"), fail_on_drop=flag("fail-on-coverage-drop", "false"),
+            minimum_coverage=minimum_pct, comment=flag("comment", "true"), scope=value("scope", "default"),
+            publish_mode=mode, comment_dir=Path(value("comment-dir", "hfguard-comment")),
+            shard=value("shard", "1/1"), jobs=value("jobs", "auto"), transformers=value("transformers", "pinned"),
+            shard_reports=Path(value("shard-reports", "hfguard-shards")), previous_dir=Path(value("previous-dir", "hfguard-previous")),
+        )
+
+
+@dataclass
+class Run:
+    """What the commands of one action run produced."""
+
+    env: Mapping[str, str]
+    failures: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+
+    def hfguard(self, *args: str, check: str | None = None, capture: bool = False,
+                ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+        """Run ``hfguard ARGS`` with this Python; an exit code not in ``ok_codes`` is recorded as the failure ``check``."""
+        print(f"::group::hfguard {' '.join(args)}", flush=True)
+        result = subprocess.run([sys.executable, "-m", "hfguard", *args], env=dict(self.env), text=True,
+                                stdout=subprocess.PIPE if capture else None, check=False)
+        print("::endgroup::", flush=True)
+        self.record(check or f"hfguard {args[0]}", 0 if result.returncode in ok_codes else result.returncode)
+        return result
+
+    def record(self, check: str, code: int) -> None:
+        """Note a check's outcome: exit 1 is a finding, anything else non-zero an error."""
+        outcome = "ok" if code == 0 else "failed" if code == 1 else f"stopped with exit code {code}"
+        if code != 0:
+            self.failures.append(f"{check} {outcome}")
+        self.summary.append(f"| {check} | {'✅' if code == 0 else '❌'} {outcome} |")
+
+
+def event(env: Mapping[str, str]) -> dict:
+    """The webhook payload of the triggering event (empty when there is none)."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return {}
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def base_ref(inputs: Inputs, payload: dict) -> str:
+    """``base-ref``, or the base commit of the pull request that triggered the run, or ''."""
+    return inputs.base_ref or (payload.get("pull_request") or {}).get("base", {}).get("sha", "")
+
+
+def publish_mode(inputs: Inputs, env: Mapping[str, str]) -> str:
+    """``auto`` resolves to ``publish`` on workflow_run, else to posting directly (``auto``)."""
+    if inputs.publish_mode == "auto" and env.get("GITHUB_EVENT_NAME") == "workflow_run":
+        return "publish"
+    return inputs.publish_mode
+
+
+def steps_for(inputs: Inputs) -> list[str]:
+    """The checks of ``run``, in order."""
+    if inputs.run == "all":
+        return ["verify", "generate", "changed", *(["test"] if inputs.run_tests else []), "coverage",
+                *(["comment"] if inputs.comment else [])]
+    if inputs.run == "coverage":
+        return ["changed", *(["test"] if inputs.run_tests else []), "coverage"]
+    if inputs.run == "comment":
+        return [*(["test"] if inputs.run_tests else []), "coverage", "comment"]
+    return [inputs.run]
+
+
+def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
+    """Run the checks of ``inputs.run`` against the working tree."""
+    from hfguard.config import load_config
+
+    config = load_config(inputs.config)
+    base = base_ref(inputs, payload)
+    config_args = ("--config", str(inputs.config))
+    REPORT_DIR.mkdir(exist_ok=True)
+    for step in steps_for(inputs):
+        if step == "verify":
+            run.hfguard("verify", *config_args, "--format", "github")
+        elif step == "generate":
+            run.hfguard("generate", "--check", *config_args, check="hfguard generate --check (stale files)")
+        elif step == "changed" and base:
+            names = run.hfguard("changed", "--base", base, "--root", str(config.root), "--names", capture=True).stdout
+            run.outputs["changed-models"] = " ".join(names.split())
+        elif step == "test":
+            run_tests(run, config.tests_dir, inputs.jobs)
+        elif step == "coverage":
+            coverage(inputs, run, base)
+        elif step == "comment":
+            comment(inputs, run, base, payload)
+
+
+def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
+    """Run the generated tests offline with pytest-xdist, results in the JUnit file."""
+    print(f"::group::pytest {tests_dir}", flush=True)
+    env = {**run.env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    code = subprocess.run([sys.executable, "-m", "pytest", str(tests_dir), "-n", jobs, "--dist", "loadfile",
+                           f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"], env=env, check=False).returncode
+    print("::endgroup::", flush=True)
+    run.record("generated tests", code)
+
+
+def coverage(inputs: Inputs, run: Run, base: str) -> None:
+    """``hfguard coverage``: the JSON report, Markdown, badge, thresholds; outputs from the report."""
+    from hfguard.coverage import load_report
+
+    args = ["coverage", "--config", str(inputs.config), "--json", str(REPORT), "--markdown", str(MARKDOWN),
+            "--badge", str(BADGE)]
+    args += ["--junit", str(JUNIT)] if JUNIT.is_file() else []
+    args += ["--base", base] if base else []
+    args += ["--fail-under", f"{inputs.minimum_coverage:g}"] if inputs.minimum_coverage is not None else []
+    args += ["--fail-on-drop"] if inputs.fail_on_drop and base else []
+    run.hfguard(*args)
+    if not REPORT.is_file():
+        return
+    measure, pct = load_report(REPORT).headline()
+    run.outputs.update({"coverage": f"{pct:g}", "report-path": str(REPORT)})
+    delta = json.loads(REPORT.read_text(encoding="utf-8")).get("delta")
+    if delta is not None:
+        run.outputs["delta"] = delta_points(delta, measure)
+    if not inputs.comment:
+        run.summary.insert(0, MARKDOWN.read_text(encoding="utf-8"))
+
+
+def delta_points(delta: dict, measure: str) -> str:
+    """Change of ``measure``'s percentage in points; ``generated`` when the base has no test results to compare."""
+    measure = measure if delta["base_has_results"] else "generated"
+    overall = delta["overall"]
+    return f"{overall['head'][f'{measure}_pct'] - overall['base'][f'{measure}_pct']:+.1f}"
+
+
+def comment(inputs: Inputs, run: Run, base: str, payload: dict) -> None:
+    """Post the sticky comment (``auto``), or save it for a ``workflow_run`` publisher (``compute``)."""
+    from hfguard.commands.comment import COMMENT_FILE, META_SUFFIX
+    from hfguard.github import pr_from_event
+
+    number = pr_from_event(run.env.get("GITHUB_EVENT_PATH"))
+    if number is None:
+        print("::notice title=hfguard::not a pull request event; no comment posted")
+        return
+    args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope]
+    args += ["--base", base] if base else []
+    inputs.comment_dir.mkdir(parents=True, exist_ok=True)
+    if inputs.publish_mode != "compute":
+        run.hfguard(*args, "--comment-file", str(inputs.comment_dir / COMMENT_FILE))
+        return
+    body = run.hfguard(*args, "--dry-run", capture=True).stdout
+    body_path = inputs.comment_dir / COMMENT_FILE
+    body_path.write_text(body, encoding="utf-8")
+    meta = {"pr": number, "scope": inputs.scope}
+    body_path.with_suffix(META_SUFFIX).write_text(json.dumps(meta) + "\n", encoding="utf-8")
+    run.outputs["comment-file"] = str(body_path)
+    print(f"hfguard: comment saved in {body_path}; upload {inputs.comment_dir} as an artifact for the publish workflow")
+
+
+def publish(inputs: Inputs, run: Run, payload: dict) -> None:
+    """Post a comment saved by a ``compute`` run, on the pull request the GitHub API names for its head."""
+    from publish import check_saved_comment, find_pull_request
+
+    context = payload.get("workflow_run") or {}
+    number = find_pull_request(run.env, context)
+    if number is None:
+        print(f"::notice title=hfguard::no open pull request has head {context.get('head_sha')}; nothing to publish")
+        return
+    check_saved_comment(inputs.comment_dir, number, inputs.scope)
+    run.hfguard("comment", "--publish-from", str(inputs.comment_dir))
+
+
+def main(env: Mapping[str, str] = os.environ) -> int:
+    """Run the action; 0 when every check passed."""
+    run = Run(env)
+    try:
+        inputs = Inputs.from_env(env)
+        payload = event(env)
+        if publish_mode(inputs, env) == "publish":
+            publish(inputs, run, payload)
+        elif inputs.run in ("sweep", "report"):
+            from nightly import report, sweep_shard
+
+            (sweep_shard if inputs.run == "sweep" else report)(inputs, run)
+        else:
+            run_checks(inputs, run, payload)
+    except HfguardError as error:
+        run.failures += [str(problem) for problem in error.problems]
+    finish(run, env)
+    return 1 if run.failures else 0
+
+
+def finish(run: Run, env: Mapping[str, str]) -> None:
+    """Annotations for the failures, the step outputs and the job summary."""
+    for failure in run.failures:
+        print(f"::error title=hfguard::{failure}")
+    if env.get("GITHUB_OUTPUT"):
+        from hfguard.github import write_outputs
+
+        write_outputs(Path(env["GITHUB_OUTPUT"]), run.outputs)
+    if env.get("GITHUB_STEP_SUMMARY") and run.summary:
+        checks = [line for line in run.summary if line.startswith("| ")]
+        text = [line for line in run.summary if not line.startswith("| ")]
+        table = ["### hfguard checks", "", "| check | result |", "|---|---|", *checks] if checks else []
+        with Path(env["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+            handle.write("\n".join([*text, *table]) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""``hfguard init``: the starter files, never overwritten without --force, listed by --dry-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from hfguard import scaffold
+from hfguard.catalogue import FAMILIES
+from hfguard.config import load_config
+from tests.conftest import PROJECT_ROOT, run_hfguard
+from tests.gitrepo import catalogue
+
+FILES = [".github/workflows/hfguard-nightly.yml", ".github/workflows/hfguard-publish.yml", ".github/workflows/hfguard.yml",
+         ".pre-commit-config.yaml", "hfguard.toml"]
+
+
+def written(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_init_writes_every_file_and_reports_it(tmp_path: Path) -> None:
+    result = run_hfguard("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path) == FILES
+    assert [line.split(": ")[0] for line in result.stdout.splitlines()[:5]] == ["created"] * 5
+    config = load_config(tmp_path / "hfguard.toml")
+    config.check_model_types(catalogue().models, FAMILIES)
+    assert sorted(config.models) == ["bert", "gpt2"]
+
+
+def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
+    kept = run_hfguard("init", cwd=tmp_path)
+    assert f"exists, skipped: {Path('.') / 'hfguard.toml'}" in kept.stdout
+    assert (tmp_path / "hfguard.toml").read_text() == "[models.t5]\n"
+    again = run_hfguard("init", cwd=tmp_path)
+    assert again.stdout.count("exists, skipped") == 5 and "created" not in again.stdout
+    forced = run_hfguard("init", "--force", cwd=tmp_path)
+    assert forced.stdout.count("overwritten: ") == 5
+    assert (tmp_path / "hfguard.toml").read_text() == scaffold.REGISTRY
+
+
+def test_dry_run_lists_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
+    result = run_hfguard("init", "--dry-run", str(tmp_path / "repo"), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.count("would create: ") == 5
+    assert not (tmp_path / "repo").exists()
+    forced = run_hfguard("init", "--dry-run", "--force", cwd=tmp_path)
+    assert "would overwrite: hfguard.toml" in forced.stdout and forced.stdout.count("would create: ") == 4
+    assert written(tmp_path) == ["hfguard.toml"]
+
+
+def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
+    run_hfguard("init", cwd=tmp_path)
+    published = {hook["id"] for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
+    (repo,) = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
+    assert [hook["id"] for hook in repo["hooks"]] == ["hf-test-verify", "hf-test-generate", "hf-test-coverage"]
+    assert {hook["id"] for hook in repo["hooks"]} <= published
+
+
+def test_workflows_use_the_chosen_action_and_the_actions_inputs(tmp_path: Path) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    run_hfguard("init", "--action", f"acme/hfguard@{sha}", cwd=tmp_path)
+    declared = set(yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())["inputs"])
+    uses = 0
+    for path in (tmp_path / ".github/workflows").glob("*.yml"):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("acme/hfguard@"):
+                    uses += 1
+                    assert step["uses"] == f"acme/hfguard@{sha}"
+                    assert set(step.get("with", {})) <= declared, path
+    assert uses == 4  # pull request, publish, nightly sweep and report
+
+
+def test_shipped_examples_are_what_init_writes() -> None:
+    rendered = scaffold.render()
+    for path in sorted((PROJECT_ROOT / "examples/workflows").glob("*.yml")):
+        assert path.read_text() == rendered[f".github/workflows/{path.name}"], f"regenerate {path} with 'hfguard init'"
+    assert len(list((PROJECT_ROOT / "examples/workflows").glob("*.yml"))) == 3
