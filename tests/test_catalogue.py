@@ -131,6 +131,11 @@ def test_lock_command_and_check(project_dir: Path, lock_text: str) -> None:
     stale = run_hfguard("lock", "--check", cwd=project_dir)
     assert stale.returncode == 1
     assert "transformers 0.0.1 ->" in stale.stdout and "new model type bert (encoder-only)" in stale.stdout
+    as_json = run_hfguard("lock", "--check", "--json", cwd=project_dir)
+    assert as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert report["up_to_date"] is False and report["new"] == {"bert": "encoder-only"}
+    assert report["transformers"]["lock"] == "0.0.1" and report["removed"] == []
 
 
 def test_models_from_lock_does_not_import_transformers(project_dir: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
 from hfguard.catalogue import Catalogue, build_catalogue
 from hfguard.config import find_config, load_config
@@ -18,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the catalogue of the installed transformers into hfguard.lock beside the registry.",
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the lock would change")
+    parser.add_argument("--json", action="store_true", help="with --check: print the differences as JSON")
     parser.add_argument("--config", help="registry file (default: found from the working directory)")
     return parser
 
@@ -28,21 +31,35 @@ def main(argv: list[str] | None = None) -> int:
     return run_reporting_errors(lambda: _run(args))
 
 
-def lock_differences(old: Catalogue, new: Catalogue) -> list[str]:
-    """Human-readable lines: what changes between two catalogues."""
+def lock_differences(old: Catalogue | None, new: Catalogue) -> dict[str, Any]:
+    """What changes from the locked catalogue (None: no lock yet) to the installed one."""
+    before = old.models if old else {}
+    common = sorted(set(before) & set(new.models))
+    return {
+        "transformers": {"lock": old.transformers_version if old else None, "installed": new.transformers_version},
+        "new": {name: new.models[name].family for name in sorted(set(new.models) - set(before))},
+        "removed": sorted(set(before) - set(new.models)),
+        "family_changed": {
+            name: [before[name].family, new.models[name].family]
+            for name in common
+            if before[name].family != new.models[name].family
+        },
+        "details_changed": [
+            name for name in common if before[name].family == new.models[name].family and before[name] != new.models[name]
+        ],
+    }
+
+
+def describe(diff: dict[str, Any]) -> list[str]:
+    """One human-readable line per difference."""
+    versions = diff["transformers"]
     lines = []
-    if old.transformers_version != new.transformers_version:
-        lines.append(f"transformers {old.transformers_version} -> {new.transformers_version}")
-    for name in sorted(set(new.models) - set(old.models)):
-        lines.append(f"new model type {name} ({new.models[name].family})")
-    for name in sorted(set(old.models) - set(new.models)):
-        lines.append(f"model type {name} is gone")
-    for name in sorted(set(old.models) & set(new.models)):
-        before, after = old.models[name], new.models[name]
-        if before.family != after.family:
-            lines.append(f"{name}: family {before.family} -> {after.family}")
-        elif before != after:
-            lines.append(f"{name}: classes or tasks changed")
+    if versions["lock"] != versions["installed"]:
+        lines.append(f"transformers {versions['lock'] or '(no lock)'} -> {versions['installed']}")
+    lines += [f"new model type {name} ({family})" for name, family in diff["new"].items()]
+    lines += [f"model type {name} is gone" for name in diff["removed"]]
+    lines += [f"{name}: family {a} -> {b}" for name, (a, b) in diff["family_changed"].items()]
+    lines += [f"{name}: classes or tasks changed" for name in diff["details_changed"]]
     return lines
 
 
@@ -50,16 +67,21 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config or find_config())
     lock_path: Path = config.lock_path
     old_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
-    if args.check and old_text is None:
+    if args.check and old_text is None and not args.json:
         print(f"{lock_path}: missing; run 'hfguard lock'")
         return 1
     catalogue = build_catalogue()
     text = catalogue.to_json()
     if args.check:
-        changes = lock_differences(Catalogue.from_json(old_text, lock_path), catalogue)
-        for line in changes:
+        old = Catalogue.from_json(old_text, lock_path) if old_text is not None else None
+        diff = lock_differences(old, catalogue)
+        current = old_text == text
+        if args.json:
+            print(json.dumps({"lock": str(lock_path), "up_to_date": current, **diff}, indent=1, sort_keys=True))
+            return 0 if current else 1
+        for line in describe(diff):
             print(f"{lock_path}: {line}")
-        if changes or old_text != text:
+        if not current:
             print(f"{lock_path}: out of date with the installed transformers; run 'hfguard lock'")
             return 1
         print(f"{lock_path}: up to date (transformers {catalogue.transformers_version})")
