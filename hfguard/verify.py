@@ -1,0 +1,423 @@
+"""Verification of test files: what CPython refuses to compile, and stale or orphan generated files.
+
+The compile check is ``compile(source_bytes, path, "exec", dont_inherit=True)`` itself, so it
+rejects exactly what the interpreter rejects: parser, symbol-table and compiler errors alike
+(``'return' outside function`` is a compiler error, not a parse error). Clean results are cached
+by content hash. This module never imports torch, transformers, git or github.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hfguard import __version__
+from hfguard.catalogue import Catalogue, load_catalogue
+from hfguard.config import Config, ModelEntry
+from hfguard.errors import HfguardError, Problem
+from hfguard.plan import entries_for, plan_file
+from hfguard.stamp import Stamp, is_hand_edited, read_stamp, test_file_name
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+CODES = {
+    "HFG100": "syntax error",
+    "HFG101": "indentation error",
+    "HFG102": "inconsistent use of tabs and spaces",
+    "HFG103": "source the compiler cannot take (null bytes, nesting too deep)",
+    "HFG104": "import-time error while pytest collects the file (--collect)",
+    "HFG110": "generated file edited by hand",
+    "HFG111": "generated file rendered from an older template or registry entry",
+    "HFG120": "generated file with no registry entry",
+    "HFG121": "registry entry with no test file",
+}
+FORMATS = ("text", "json", "github")
+CACHE_DIR_ENV = "HFGUARD_CACHE_DIR"
+CACHE_DIR_NAME = ".hfguard-cache"
+CACHE_MAX_ENTRIES = 200_000
+# Below this much uncached source, a process pool costs more than it saves.
+POOL_MIN_BYTES = 4_000_000
+POOL_BATCH = 8  # files per pool task
+PYTHON_VERSION = ".".join(map(str, sys.version_info[:3]))
+STAMP_HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one file, located at the line the interpreter (or the registry) blames."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: str = "error"
+    source: str | None = None
+    end_col: int | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        return str(Problem(f"{self.code} {self.message}", self.path, self.line, self.col))
+
+    def excerpt(self) -> str:
+        """The offending source line, indented, with carets under the blamed columns."""
+        if self.source is None:
+            return ""
+        text = self.source.rstrip("\r\n")
+        start = min(self.col - 1, len(text))
+        width = max(1, (self.end_col or 0) - self.col)
+        pad = "".join("\t" if char == "\t" else " " for char in text[:start])
+        return f"    {text}\n    {pad}{'^' * width}\n"
+
+
+@dataclass
+class Report:
+    """Everything one verification run found."""
+
+    findings: list[Finding]
+    notes: list[str]
+    files: int
+    cached: int
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any finding is an error, else 0 (warnings do not fail)."""
+        return int(any(finding.severity == "error" for finding in self.findings))
+
+
+def compile_finding(path: str, source: bytes) -> Finding | None:
+    """What ``compile()`` says about ``source``: None when it compiles, else one finding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return _syntax_finding(path, source, error)
+    except (ValueError, MemoryError, RecursionError) as error:
+        line, col = _null_byte_position(source)
+        return Finding(path, line, col, "HFG103", f"{type(error).__name__}: {error or 'the compiler gave up'}")
+    return None
+
+
+def _syntax_finding(path: str, source: bytes, error: SyntaxError) -> Finding:
+    if error.lineno is None:  # null bytes: the interpreter names no line, so point at the first one
+        line, col = _null_byte_position(source)
+        return Finding(path, line, col, "HFG103", error.msg)
+    code = "HFG102" if isinstance(error, TabError) else "HFG101" if isinstance(error, IndentationError) else "HFG100"
+    line = max(error.lineno, 1)
+    col = max(error.offset or 1, 1)  # 1-based; CPython says 0 for some errors at a line's start
+    text = error.text
+    if text is None:  # compiler errors carry no text; take the line from the source
+        lines = source.splitlines()
+        text = lines[line - 1].decode("utf-8", "replace") if line <= len(lines) else None
+    end_col = error.end_offset if error.end_lineno == error.lineno and (error.end_offset or 0) > col else None
+    return Finding(path, line, col, code, error.msg, source=text, end_col=end_col)
+
+
+def _null_byte_position(source: bytes) -> tuple[int, int]:
+    index = source.find(b"\0")
+    if index < 0:
+        return 1, 1
+    return source.count(b"\n", 0, index) + 1, index - source.rfind(b"\n", 0, index)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One file after the compile check: its cache key, whether the cache vouched for it, its stamp."""
+
+    key: str
+    cached: bool
+    finding: Finding | None
+    stamp: Stamp | None
+
+
+def _compile_files(names: list[str]) -> list[tuple[str, Finding | None]]:
+    """(cache key, finding) of each file, read afresh: the unit of work of a pool worker."""
+    sources = [Path(name).read_bytes() for name in names]
+    return [(CompileCache.key(source), compile_finding(name, source)) for name, source in zip(names, sources)]
+
+
+def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None) -> list[Checked]:
+    """Read and hash each file; compile those whose hash ``clean`` lacks.
+
+    With much source to read, compiling goes to a process pool (largest files first, in small
+    batches) while this process goes on reading and hashing; the pool starts only if needed.
+    """
+    jobs = jobs or len(os.sched_getaffinity(0))
+    sizes = {name: os.path.getsize(name) for name in names}
+    pool = None
+    if jobs >= 2 and sum(sizes.values()) >= POOL_MIN_BYTES:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(jobs)
+    results: dict[str, Checked] = {}
+    stamps: dict[str, Stamp | None] = {}
+    batches: list[tuple[list[str], Future[list[tuple[str, Finding | None]]]]] = []
+    batch: list[str] = []
+    try:
+        for name in sorted(names, key=lambda name: -sizes[name]) if pool else names:
+            source = Path(name).read_bytes()
+            key = CompileCache.key(source)
+            stamps[name] = read_stamp(source[:STAMP_HEAD_BYTES].decode("utf-8", "replace"))
+            if key in clean:
+                results[name] = Checked(key, True, None, stamps[name])
+            elif pool is None:
+                results[name] = Checked(key, False, compile_finding(name, source), stamps[name])
+            else:
+                batch.append(name)
+                if len(batch) == POOL_BATCH:
+                    batches.append((batch, pool.submit(_compile_files, batch)))
+                    batch = []
+        if pool is not None and batch:
+            batches.append((batch, pool.submit(_compile_files, batch)))
+        for submitted, future in batches:
+            for name, (key, finding) in zip(submitted, future.result()):
+                results[name] = Checked(key, False, finding, stamps[name])
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return [results[name] for name in names]
+
+
+class CompileCache:
+    """Content hashes of sources that compiled cleanly, for one Python and one hfguard version.
+
+    Stored as ``verify-<python>.json``; rewritten atomically (temp file + ``os.replace``) after
+    merging with what concurrent runs wrote meanwhile, so a reader never sees a partial file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"verify-{PYTHON_VERSION}.json"
+        self.clean = self._read()
+        self.added: set[str] = set()
+
+    @classmethod
+    def for_root(cls, root: Path) -> CompileCache:
+        """The cache under ``$HFGUARD_CACHE_DIR``, else ``<root>/.hfguard-cache``."""
+        return cls(Path(os.environ.get(CACHE_DIR_ENV) or root / CACHE_DIR_NAME))
+
+    @staticmethod
+    def key(source: bytes) -> str:
+        """The cache key of a source: its content hash."""
+        return hashlib.sha1(source, usedforsecurity=False).hexdigest()
+
+    def _read(self) -> set[str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        if not isinstance(data, dict) or data.get("python") != sys.version or data.get("hfguard") != __version__:
+            return set()
+        return set(data.get("clean", ()))
+
+    def add(self, key: str) -> None:
+        """Remember a source that compiled cleanly."""
+        if key not in self.clean:
+            self.added.add(key)
+
+    def save(self) -> None:
+        """Merge this run's clean hashes into the file; silently skip an unwritable cache."""
+        if not self.added:
+            return
+        merged = sorted(self._read() | self.clean | self.added)[-CACHE_MAX_ENTRIES:]
+        payload = json.dumps({"python": sys.version, "hfguard": __version__, "clean": merged})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# written by hfguard verify\n*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            os.replace(tmp, self.path)
+        except OSError:
+            return
+        self.clean |= self.added
+        self.added = set()
+
+
+def python_files(paths: Iterable[Path]) -> list[Path]:
+    """The given files, plus every ``*.py`` below the given directories; an error for missing ones."""
+    found: list[Path] = []
+    missing = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.rglob("*.py"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(Problem("no such file or directory", path))
+    if missing:
+        raise HfguardError(*missing)
+    return list(dict.fromkeys(found))
+
+
+def verify(
+    paths: list[Path] | None,
+    config: Config | None,
+    *,
+    use_cache: bool = True,
+    collect: bool = False,
+    jobs: int | None = None,
+) -> Report:
+    """Verify ``paths`` (None: the whole configured tests dir) against ``config`` (None: compile only)."""
+    if paths is None and config is None:
+        raise HfguardError("no paths given and no registry found")
+    names = [_shown(path) for path in python_files([config.tests_dir] if paths is None and config is not None else paths or [])]
+    cache = CompileCache.for_root(config.root if config else _repo_root()) if use_cache else None
+    checked = check_files(names, frozenset(cache.clean) if cache is not None else frozenset(), jobs)
+    findings = [result.finding for result in checked if result.finding is not None]
+    if cache is not None:
+        for result in checked:
+            if result.finding is None:
+                cache.add(result.key)
+        cache.save()
+    notes: list[str] = []
+    if config is not None:
+        stamps = {name: result.stamp for name, result in zip(names, checked)}
+        findings += generated_findings(config, stamps, whole_dir=paths is None, notes=notes)
+    if collect:
+        broken = {finding.path for finding in findings}
+        findings += collect_findings([name for name in names if name not in broken])
+    findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
+    return Report(findings=findings, notes=notes, files=len(names), cached=sum(result.cached for result in checked))
+
+
+def generated_findings(config: Config, stamps: dict[str, Stamp | None], *, whole_dir: bool, notes: list[str]) -> list[Finding]:
+    """Stale (hand-edited or older inputs) and orphan generated files; entries without a file.
+
+    ``stamps`` maps each checked file to its stamp (None: not generated by hfguard).
+    """
+    stamped = {name: stamp for name, stamp in stamps.items() if stamp is not None}
+    if not stamped and not whole_dir:
+        return []
+    catalogue: Catalogue | None = None
+    if config.lock_path.is_file():
+        catalogue = load_catalogue(config.lock_path)
+        entries = {entry.model_type: entry for entry in entries_for(config, catalogue)}
+    else:
+        entries = dict(config.models)
+        notes.append(f"no {_shown(config.lock_path)}: skipped the stale-inputs check (run 'hfguard lock')")
+    expected = {os.path.abspath(_expected_path(config, entry)): entry for entry in entries.values()}
+    findings = []
+    for name, stamp in stamps.items():
+        entry = expected.get(os.path.abspath(name))
+        if stamp is None:
+            if entry is not None:
+                findings.append(
+                    _stale(name, entry.model_type, "the registry generates this file, but it has no hfguard header", "HFG110")
+                )
+            continue
+        try:
+            text = Path(name).read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # already reported by the compile check
+        if is_hand_edited(text, stamp):
+            findings.append(_stale(name, stamp.model_type, "generated file was edited by hand", "HFG110"))
+        elif entry is None or entry.model_type != stamp.model_type:
+            owner = entries.get(stamp.model_type)
+            advice = (
+                f"the entry generates {_shown(_expected_path(config, owner))}; delete this copy"
+                if owner is not None
+                else f"add [models.{stamp.model_type}] to {config.path.name} or delete the file"
+            )
+            message = f"generated file for '{stamp.model_type}' has no registry entry here; {advice}"
+            findings.append(Finding(name, 1, 1, "HFG120", message, severity=config.orphans))
+        elif catalogue is not None and stamp.inputs != plan_file(config, catalogue, entry).inputs:
+            findings.append(_stale(name, stamp.model_type, "stale: rendered from an older template or registry entry", "HFG111"))
+    if whole_dir:
+        for path, entry in expected.items():
+            if not os.path.isfile(path):
+                fix = f"hfguard generate {entry.model_type}"
+                message = f"entry '{entry.model_type}' has no test file {_shown(Path(path))}; run '{fix}'"
+                findings.append(
+                    Finding(_shown(config.path), entry.line or 1, 1, "HFG121", message, severity=config.orphans, fix=fix)
+                )
+    return [finding for finding in findings if finding.severity != "off"]
+
+
+def _stale(name: str, model_type: str, what: str, code: str) -> Finding:
+    """A finding about a generated file that ``hfguard generate <model_type>`` fixes."""
+    fix = f"hfguard generate {model_type}"
+    return Finding(name, 1, 1, code, f"{what}; run '{fix}'", fix=fix)
+
+
+def collect_findings(names: list[str]) -> list[Finding]:
+    """Import-time errors that ``pytest --collect-only`` meets in the files (one finding per file)."""
+    if not names:
+        return []
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *names],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode in (0, 5):  # 5: nothing collected
+        return []
+    sections = re.split(r"^_+ ERROR collecting (\S+) _+$", result.stdout, flags=re.M)
+    if len(sections) < 3:
+        raise HfguardError(f"pytest --collect-only failed (exit {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    findings = []
+    for name, body in zip(sections[1::2], sections[2::2]):
+        raised = re.findall(r"^E\s+(.+)$", body, re.M)
+        message = raised[-1] if raised else body.strip().splitlines()[0]
+        findings.append(Finding(name, 1, 1, "HFG104", f"import-time error during collection: {message}"))
+    return findings
+
+
+def format_report(report: Report, fmt: str) -> str:
+    """The report as ``text`` (with source excerpts), ``json`` or ``github`` workflow annotations."""
+    if fmt == "json":
+        data = {
+            "schema_version": 1,
+            "files": report.files,
+            "cached": report.cached,
+            "findings": [asdict(finding) for finding in report.findings],
+            "notes": report.notes,
+        }
+        return json.dumps(data, indent=1) + "\n"
+    if fmt == "github":
+        lines = [
+            f"::{'warning' if f.severity == 'warning' else 'error'} file={_gh_property(f.path)},line={f.line},"
+            f"col={f.col},title={f.code}::{_gh_data(f.message)}"
+            for f in report.findings
+        ]
+        lines += [f"::notice::{_gh_data(note)}" for note in report.notes]
+        return "".join(line + "\n" for line in lines)
+    return "".join(
+        f"{finding}{' (warning)' if finding.severity == 'warning' else ''}\n{finding.excerpt()}" for finding in report.findings
+    )
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _expected_path(config: Config, entry: ModelEntry) -> Path:
+    return config.tests_dir / test_file_name(entry.model_type)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when below it."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return str(path) if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+
+def _repo_root() -> Path:
+    """The nearest folder upwards holding ``.git``, else the working directory."""
+    here = Path.cwd().resolve()
+    return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)

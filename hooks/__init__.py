@@ -1,0 +1,1 @@
+"""The plain git hook script hfguard installs (``hfguard install-hook``), shipped as package data."""
