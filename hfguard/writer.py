@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hfguard.errors import HfguardError, Problem
 from hfguard.stamp import is_hand_edited, read_stamp
+from hfguard.verify import compile_finding
 
 
 @dataclass(frozen=True)
@@ -39,18 +40,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def check_compiles(text: str, path: Path) -> None:
-    """Refuse generated text that CPython would not compile (syntax, indentation, tabs)."""
-    try:
-        compile(text, str(path), "exec", dont_inherit=True)
-    except SyntaxError as error:
+    """Refuse generated text that CPython would not compile (the same check as ``hfguard verify``)."""
+    finding = compile_finding(str(path), text.encode("utf-8"))
+    if finding is not None:
         raise HfguardError(
-            Problem(
-                f"generated code does not compile ({type(error).__name__}: {error.msg}); nothing was written",
-                path,
-                error.lineno,
-                error.offset,
-            )
-        ) from None
+            Problem(f"generated code does not compile ({finding.code} {finding.message}); nothing was written", path, finding.line, finding.col)
+        )
 
 
 def write_generated(files: dict[Path, str]) -> list[WriteResult]:

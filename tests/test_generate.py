@@ -104,7 +104,7 @@ def test_uncompilable_render_is_never_written(project_dir: Path) -> None:
     config = project_dir / "hfguard.toml"
     config.write_text('templates_dir = "my-templates"\n' + config.read_text())
     result = run_hfguard("generate", cwd=project_dir)
-    assert result.returncode == 2 and "IndentationError" in result.stderr and "nothing was written" in result.stderr
+    assert result.returncode == 2 and "HFG101" in result.stderr and "nothing was written" in result.stderr
     assert not (project_dir / "tests/models").exists()
 
 
