@@ -161,7 +161,7 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
         elif step == "coverage":
             coverage(inputs, run, base)
         elif step == "comment":
-            comment(inputs, run, base, payload)
+            comment(inputs, run, base)
 
 
 def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
@@ -176,7 +176,7 @@ def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
 
 def coverage(inputs: Inputs, run: Run, base: str) -> None:
     """``hfguard coverage``: the JSON report, Markdown, badge, thresholds; outputs from the report."""
-    from hfguard.coverage import load_report
+    from hfguard.coverage import delta_points, load_report
 
     args = ["coverage", "--config", str(inputs.config), "--json", str(REPORT), "--markdown", str(MARKDOWN),
             "--badge", str(BADGE)]
@@ -191,53 +191,36 @@ def coverage(inputs: Inputs, run: Run, base: str) -> None:
     run.outputs.update({"coverage": f"{pct:g}", "report-path": str(REPORT)})
     delta = json.loads(REPORT.read_text(encoding="utf-8")).get("delta")
     if delta is not None:
-        run.outputs["delta"] = delta_points(delta, measure)
+        run.outputs["delta"] = delta_points(delta, measure)[1]
     if not inputs.comment:
         run.summary.insert(0, MARKDOWN.read_text(encoding="utf-8"))
 
 
-def delta_points(delta: dict, measure: str) -> str:
-    """Change of ``measure``'s percentage in points; ``generated`` when the base has no test results to compare."""
-    measure = measure if delta["base_has_results"] else "generated"
-    overall = delta["overall"]
-    return f"{overall['head'][f'{measure}_pct'] - overall['base'][f'{measure}_pct']:+.1f}"
-
-
-def comment(inputs: Inputs, run: Run, base: str, payload: dict) -> None:
+def comment(inputs: Inputs, run: Run, base: str) -> None:
     """Post the sticky comment (``auto``), or save it for a ``workflow_run`` publisher (``compute``)."""
-    from hfguard.commands.comment import COMMENT_FILE, META_SUFFIX
-    from hfguard.github import pr_from_event
+    from hfguard.github import COMMENT_FILE, pr_from_event
 
-    number = pr_from_event(run.env.get("GITHUB_EVENT_PATH"))
-    if number is None:
+    if pr_from_event(run.env.get("GITHUB_EVENT_PATH")) is None:
         print("::notice title=hfguard::not a pull request event; no comment posted")
         return
     args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope]
     args += ["--base", base] if base else []
-    inputs.comment_dir.mkdir(parents=True, exist_ok=True)
-    if inputs.publish_mode != "compute":
+    if inputs.publish_mode == "compute":
+        run.hfguard(*args, "--save", str(inputs.comment_dir))
+    else:
         run.hfguard(*args, "--comment-file", str(inputs.comment_dir / COMMENT_FILE))
-        return
-    body = run.hfguard(*args, "--dry-run", capture=True).stdout
-    body_path = inputs.comment_dir / COMMENT_FILE
-    body_path.write_text(body, encoding="utf-8")
-    meta = {"pr": number, "scope": inputs.scope}
-    body_path.with_suffix(META_SUFFIX).write_text(json.dumps(meta) + "\n", encoding="utf-8")
-    run.outputs["comment-file"] = str(body_path)
-    print(f"hfguard: comment saved in {body_path}; upload {inputs.comment_dir} as an artifact for the publish workflow")
 
 
 def publish(inputs: Inputs, run: Run, payload: dict) -> None:
     """Post a comment saved by a ``compute`` run, on the pull request the GitHub API names for its head."""
-    from publish import check_saved_comment, find_pull_request
+    from publish import find_pull_request
 
     context = payload.get("workflow_run") or {}
     number = find_pull_request(run.env, context)
     if number is None:
         print(f"::notice title=hfguard::no open pull request has head {context.get('head_sha')}; nothing to publish")
         return
-    check_saved_comment(inputs.comment_dir, number, inputs.scope)
-    run.hfguard("comment", "--publish-from", str(inputs.comment_dir))
+    run.hfguard("comment", "--publish-from", str(inputs.comment_dir), "--pr", str(number), "--scope", inputs.scope)
 
 
 def main(env: Mapping[str, str] = os.environ) -> int:

@@ -48,7 +48,7 @@ def sweep_shard(inputs: Inputs, run: Run) -> None:
 def report(inputs: Inputs, run: Run) -> None:
     """Merge the shard reports; compare with the previous night; badge, history line, chart; tracking issue on a drop."""
     from hfguard import coverage
-    from main import BADGE, MARKDOWN, REPORT, REPORT_DIR, delta_points
+    from main import BADGE, MARKDOWN, REPORT, REPORT_DIR
 
     from chart import append_history, render_chart
 
@@ -73,7 +73,7 @@ def report(inputs: Inputs, run: Run) -> None:
     run.outputs.update({"coverage": f"{pct:g}", "report-path": str(REPORT)})
     run.summary.insert(0, markdown)
     if delta is not None:
-        run.outputs["delta"] = delta_points(delta, measure)
+        run.outputs["delta"] = coverage.delta_points(delta, measure)[1]
         if coverage.is_drop(delta):
             from track_issue import open_or_update
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from hfguard.github import DEFAULT_API_URL, with_retries
+from hfguard.github import Connection
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
 
 TITLE = "hfguard nightly: model-type coverage dropped"
 MARKER = "<!-- hfguard:nightly-drop -->"
@@ -12,20 +16,17 @@ MARKER = "<!-- hfguard:nightly-drop -->"
 
 def open_or_update(env: Mapping[str, str], markdown: str) -> str:
     """Create the open tracking issue (found by its marker) or replace its body; the issue's URL."""
-    from github import Auth, Github
-
-    client = Github(auth=Auth.Token(env["GITHUB_TOKEN"]), base_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
-                    retry=None, lazy=True, timeout=30)
-    repository = env["GITHUB_REPOSITORY"]
-    run_url = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{repository}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
+    connection = Connection.from_env(env)
+    run_url = f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{connection.repository}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
     body = f"{MARKER}\nCoverage dropped in [this nightly run]({run_url}).\n\n{markdown}"
 
-    def upsert() -> str:
-        repo = client.get_repo(repository)
-        found = next((i for i in repo.get_issues(state="open") if (i.body or "").startswith(MARKER)), None)
+    def upsert(repo: Repository) -> str:
+        # The list holds pull requests too; only a marked one's pull_request is looked at (it may cost a request).
+        marked = (i for i in repo.get_issues(state="open") if (i.body or "").startswith(MARKER))
+        found = next((i for i in marked if i.pull_request is None), None)
         if found is None:
             return repo.create_issue(title=TITLE, body=body).html_url
         found.edit(body=body)
         return found.html_url
 
-    return with_retries(upsert, attempts=3, backoff=1.0, where=f"{repository} tracking issue")
+    return connection.call(upsert, " tracking issue")

@@ -324,6 +324,16 @@ def is_drop(delta: dict[str, Any]) -> bool:
     return bool(delta["lost"] or delta["newly_failing"] or lower)
 
 
+def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
+    """The measure compared with the base and its change in points (``+2.5``).
+
+    That is ``measure``, or ``generated`` when the base has no test results: it has no passing figure.
+    """
+    compared = measure if delta["base_has_results"] else "generated"
+    base, head = delta["overall"]["base"], delta["overall"]["head"]
+    return compared, f"{head[f'{compared}_pct'] - base[f'{compared}_pct']:+.1f}"
+
+
 def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None) -> str:
     """The report (and delta) as Markdown; ``max_items`` caps each list of model types."""
     overall = summarize(report.models.values())

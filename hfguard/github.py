@@ -1,15 +1,16 @@
-"""GitHub: a PyGithub client from ``GITHUB_*``, one sticky comment per scope, retries, Actions files.
+"""GitHub: a PyGithub client from ``GITHUB_*``, one sticky comment per scope, retries, saved comments, Actions files.
 
 The sticky comment is found by the hidden marker on its first line (``MARKER``), across every
 page of the pull request's comments, and edited in place; it is written only when its body
 changes. Finding-then-writing is idempotent, so a failed attempt is retried as a whole: a write
 that reached GitHub before the error is found on the next attempt instead of being repeated.
+A comment that is not posted (``--save``, or GitHub refused to write) is saved as two files
+(``StickyComment.save``) for a later publish on the pull request a trusted workflow names.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import uuid
@@ -21,14 +22,20 @@ from typing import TYPE_CHECKING, TypeVar
 from hfguard.errors import HfguardError
 
 if TYPE_CHECKING:
+    from github import Github
     from github.Issue import Issue
+    from github.Repository import Repository
 
 MARKER = "<!-- hfguard:coverage scope={scope} -->"
 MAX_BODY = 65536  # GitHub's limit on a comment body, in characters
 DEFAULT_API_URL = "https://api.github.com"
 BACKOFF_ENV = "HFGUARD_GITHUB_BACKOFF"  # seconds of the first retry wait (doubles each time)
+ATTEMPTS = 5  # tries of one GitHub call (5xx, rate limits, connection errors)
+TIMEOUT = 30  # seconds per HTTP request
 MAX_WAIT = 120.0  # a rate limit that resets later than this is not waited for
 SHRINK_STEPS = (None, 50, 10, 0)  # max_items tried in turn by ``fit_body``
+COMMENT_FILE = "hfguard-comment.md"  # a saved comment's body; beside it, its meta file
+META_SUFFIX = ".json"  # the meta file: {"pr": N, "scope": ID}
 T = TypeVar("T")
 
 
@@ -55,24 +62,43 @@ def fit_body(render: Callable[[int | None], str], scope: str, limit: int = MAX_B
 
 
 @dataclass(frozen=True)
-class Context:
-    """Where to post: read from the GitHub Actions environment (or options)."""
+class Connection:
+    """How hfguard reaches a repository's GitHub API: token, ``owner/repo``, API URL and retry policy."""
 
     token: str
     repository: str
-    api_url: str
-    pr: int
+    api_url: str = DEFAULT_API_URL
+    attempts: int = ATTEMPTS
+    backoff: float = 1.0  # seconds of the first retry wait (doubling), and PyGithub's pause between writes
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], pr: int | None = None) -> Context:
-        """Token, ``owner/repo``, API URL (GitHub Enterprise: ``https://HOST/api/v3``) and PR number."""
+    def from_env(cls, env: Mapping[str, str], attempts: int = ATTEMPTS) -> Connection:
+        """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL`` (GitHub Enterprise: ``https://HOST/api/v3``), backoff."""
         missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not env.get(name)]
         if missing:
             raise HfguardError(f"{' and '.join(missing)} not set; in a workflow pass env: GITHUB_TOKEN: ${{{{ github.token }}}}")
-        number = pr if pr is not None else pr_from_event(env.get("GITHUB_EVENT_PATH"))
-        if number is None:
-            raise HfguardError("no pull request number: pass --pr N, or run on a pull_request (or issue_comment) event")
-        return cls(env["GITHUB_TOKEN"], env["GITHUB_REPOSITORY"], env.get("GITHUB_API_URL") or DEFAULT_API_URL, number)
+        return cls(env["GITHUB_TOKEN"], env["GITHUB_REPOSITORY"], env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+                   attempts, float(env.get(BACKOFF_ENV) or "1"))
+
+    def client(self) -> Github:
+        """The one PyGithub client of hfguard: lazy, 100 per page, no built-in retries (``with_retries`` decides)."""
+        from github import Auth, Github
+
+        return Github(auth=Auth.Token(self.token), base_url=self.api_url.rstrip("/"), retry=None, per_page=100, lazy=True,
+                      timeout=TIMEOUT, seconds_between_requests=None, seconds_between_writes=self.backoff)
+
+    def call(self, action: Callable[[Repository], T], about: str) -> T:
+        """``action(repository)`` with retries; ``about`` follows ``owner/repo`` in error messages."""
+        repository = self.client().get_repo(self.repository)  # lazy: no request yet
+        return with_retries(lambda: action(repository), self.attempts, self.backoff, f"{self.repository}{about}")
+
+
+def pr_number(pr: int | None, env: Mapping[str, str]) -> int:
+    """``pr``, or the pull request of the triggering event (``GITHUB_EVENT_PATH``)."""
+    number = pr if pr is not None else pr_from_event(env.get("GITHUB_EVENT_PATH"))
+    if number is None:
+        raise HfguardError("no pull request number: pass --pr N, or run on a pull_request (or issue_comment) event")
+    return number
 
 
 def pr_from_event(event_path: str | None) -> int | None:
@@ -102,17 +128,48 @@ class Posted:
     url: str
 
 
-def post_sticky(context: Context, scope: str, body: str, attempts: int = 5, backoff: float | None = None) -> Posted:
-    """Create or update the sticky comment of ``scope`` on the pull request (retrying transient errors)."""
-    from github import Auth, Github
+@dataclass(frozen=True)
+class StickyComment:
+    """The body of the sticky comment of ``scope`` for pull request ``pr``; saved for a later publish as two files."""
 
-    backoff = float(os.environ.get(BACKOFF_ENV, "1")) if backoff is None else backoff
-    client = Github(
-        auth=Auth.Token(context.token), base_url=context.api_url.rstrip("/"), retry=None, per_page=100,
-        lazy=True, timeout=30, seconds_between_requests=None, seconds_between_writes=backoff,
-    )
-    issue = client.get_repo(context.repository).get_issue(context.pr)
-    return with_retries(lambda: upsert(issue, scope, body), attempts, backoff, f"{context.repository}#{context.pr}")
+    body: str
+    pr: int
+    scope: str
+
+    def save(self, path: Path) -> Path:
+        """Write the body to ``path`` and ``{"pr", "scope"}`` beside it (``.json``); the meta file's path."""
+        meta = path.with_suffix(META_SUFFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.body, encoding="utf-8")
+        meta.write_text(json.dumps({"pr": self.pr, "scope": self.scope}) + "\n", encoding="utf-8")
+        return meta
+
+    @classmethod
+    def load(cls, folder: Path, pr: int | None = None, scope: str | None = None) -> StickyComment:
+        """The comment saved in ``folder``, to publish on ``pr`` (default: the saved number).
+
+        The saved number and scope were written by the pull request's own code: a comment saved for another
+        pull request than ``pr``, or another scope than ``scope``, is refused rather than posted.
+        """
+        body_path = folder / COMMENT_FILE
+        meta_path = body_path.with_suffix(META_SUFFIX)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            saved = cls(body_path.read_text(encoding="utf-8"), int(meta["pr"]), str(meta["scope"]))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise HfguardError(f"{folder}: no saved comment to publish ({error})") from None
+        if not saved.body.startswith(marker(saved.scope) + "\n"):
+            raise HfguardError(f"{body_path}: does not start with the marker of scope '{saved.scope}'")
+        wanted = cls(saved.body, saved.pr if pr is None else pr, saved.scope if scope is None else scope)
+        if wanted != saved:
+            raise HfguardError(f"{meta_path}: saved for pull request {saved.pr} scope '{saved.scope}', but published for "
+                               f"pull request {wanted.pr} scope '{wanted.scope}'; not posting")
+        return saved
+
+
+def post_sticky(connection: Connection, comment: StickyComment) -> Posted:
+    """Create or update ``comment`` on its pull request (retrying transient errors)."""
+    return connection.call(lambda repository: upsert(repository.get_issue(comment.pr), comment.scope, comment.body), f"#{comment.pr}")
 
 
 def upsert(issue: Issue, scope: str, body: str) -> Posted:

@@ -23,8 +23,6 @@ from typing import Any
 
 import yaml
 
-from tests.fake_github import PREFIX, TOKEN, FakeGitHub
-
 ROOT = Path(__file__).resolve().parent.parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 COMPARISON = re.compile(r"^([\w.-]+)\s*(==|!=)\s*'([^']*)'$")
@@ -151,62 +149,3 @@ def run_action(workspace: Path, inputs: dict[str, str], event: dict[str, Any], *
     outputs = {name: context.expand(str(spec["value"])) for name, spec in action.get("outputs", {}).items()}
     return ActionResult(code, outputs, context.data["steps"], summary_path.read_text(encoding="utf-8"), "".join(log), skipped)
 
-
-class ExtendedFakeGitHub(FakeGitHub):
-    """The fake GitHub API plus what the publish mode and the nightly tracking issue need.
-
-    ``GET /repos/{repo}/pulls?head=owner:branch`` lists pull requests by head; ``GET`` and ``POST
-    /repos/{repo}/issues`` and ``PATCH /repos/{repo}/issues/{n}`` keep plain issues.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.heads: dict[tuple[str, int], tuple[str, str]] = {}  # (repo, number) -> ("owner:branch", sha)
-        self.issues: dict[tuple[str, int], dict[str, Any]] = {}
-        base = self._server.RequestHandlerClass
-        fake = self
-
-        class Handler(base):  # type: ignore[misc, valid-type]
-            def _route(self, method: str, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
-                path, _, query = self.path.partition("?")
-                path = path.removeprefix(PREFIX)
-                authorized = self.headers.get("Authorization") in (f"token {TOKEN}", f"Bearer {TOKEN}")
-                if authorized and not fake.forbid_writes:
-                    answer = fake.extra_route(method, path, dict(p.split("=", 1) for p in query.split("&") if "=" in p), payload)
-                    if answer is not None:
-                        return answer
-                return super()._route(method, payload)
-
-        self._server.RequestHandlerClass = Handler
-
-    def add_pr_with_head(self, repo: str, number: int, label: str, sha: str) -> None:
-        """A pull request whose head is ``label`` (``owner:branch``) at commit ``sha``."""
-        self.add_pr(repo, number)
-        self.heads[(repo, number)] = (label, sha)
-
-    def extra_route(self, method: str, path: str, query: dict[str, str], payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]] | None:
-        """The answer of the extra endpoints, or None to let the base fake answer."""
-        if method == "GET" and (match := re.fullmatch(r"/repos/([^/]+/[^/]+)/pulls", path)):
-            wanted = query.get("head", "").replace("%3A", ":")
-            return 200, [
-                {"number": number, "state": "open", "url": f"{self.base_url}/repos/{repo}/pulls/{number}",
-                 "head": {"label": label, "ref": label.split(":", 1)[1], "sha": sha}}
-                for (repo, number), (label, sha) in sorted(self.heads.items())
-                if repo == match.group(1) and (not wanted or label == wanted)
-            ], {}
-        if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues", path):
-            repo = match.group(1)
-            if method == "POST":
-                number = 100 + len(self.issues)
-                self.issues[(repo, number)] = {"number": number, "title": payload["title"], "body": payload.get("body", ""), "state": "open",
-                                               "url": f"{self.base_url}/repos/{repo}/issues/{number}",
-                                               "html_url": f"https://github.example/{repo}/issues/{number}"}
-                return 201, self.issues[(repo, number)], {}
-            if method == "GET":
-                return 200, [issue for (r, _), issue in sorted(self.issues.items()) if r == repo and issue["state"] == "open"], {}
-        match = re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path)
-        if method == "PATCH" and match and (match.group(1), int(match.group(2))) in self.issues:
-            issue = self.issues[(match.group(1), int(match.group(2)))]
-            issue.update({key: payload[key] for key in ("title", "body", "state") if key in payload})
-            return 200, issue, {}
-        return None

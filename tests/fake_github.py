@@ -1,6 +1,8 @@
-"""A fake GitHub REST API on 127.0.0.1: just what PyGithub needs for issue comments.
+"""A fake GitHub REST API on 127.0.0.1: just what PyGithub needs for hfguard's calls.
 
-Stateful (repositories, pull requests, comments), paginated with ``Link`` headers built from its
+Pull requests (``GET /repos/{r}/pulls?state=&head=owner:branch``), their comments, and plain issues
+(``GET``/``POST /repos/{r}/issues``, ``GET``/``PATCH /repos/{r}/issues/{n}``; the list holds the pull
+requests too, as GitHub's does). Stateful, lists paginated with ``Link`` headers built from its
 own base URL (``per_page`` honoured, default 30), logging every request, with injectable faults:
 403 on writes, N x 5xx, rate limits (403 or 429 with ``X-RateLimit-Remaining: 0`` / ``Retry-After``).
 Served under ``/api/v3`` like GitHub Enterprise, so ``base_url`` handling is exercised too.
@@ -15,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 PREFIX = "/api/v3"
 TOKEN = "fake-token"
@@ -36,7 +38,9 @@ class FakeGitHub:
     """The server, its state and its request log."""
 
     def __init__(self) -> None:
-        self.repos: dict[str, set[int]] = {}
+        self.repos: set[str] = set()
+        self.pulls: dict[tuple[str, int], dict[str, Any]] = {}  # (repository, number) -> head label and sha, body
+        self.issues: dict[tuple[str, int], dict[str, Any]] = {}  # plain issues, by (repository, number)
         self.comments: dict[int, dict[str, Any]] = {}
         self.log: list[tuple[str, str, int]] = []
         self.faults: list[Fault] = []
@@ -58,8 +62,21 @@ class FakeGitHub:
         self._server.shutdown()
         self._server.server_close()
 
-    def add_pr(self, repo: str, number: int) -> None:
-        self.repos.setdefault(repo, set()).add(number)
+    def add_pr(self, repo: str, number: int, head: str = "", sha: str = "", body: str | None = None) -> None:
+        """An open pull request whose head is ``head`` (``owner:branch``) at commit ``sha``."""
+        self.repos.add(repo)
+        self.pulls[(repo, number)] = {"label": head or f"{repo.split('/')[0]}:branch-{number}", "sha": sha or f"{number:040x}", "body": body}
+
+    def add_issue(self, repo: str, title: str, body: str = "") -> dict[str, Any]:
+        """An open plain issue, numbered after every pull request and issue of ``repo``."""
+        with self._lock:
+            number = 1 + max([0, *self.numbers(repo)])
+            self.issues[(repo, number)] = {"number": number, "title": title, "body": body, "state": "open"}
+            return self.issues[(repo, number)]
+
+    def numbers(self, repo: str) -> list[int]:
+        """The numbers of the pull requests and plain issues of ``repo``, in order."""
+        return sorted(n for r, n in [*self.pulls, *self.issues] if r == repo)
 
     def add_comment(self, repo: str, number: int, body: str, user: str = "someone") -> dict[str, Any]:
         with self._lock:
@@ -74,6 +91,21 @@ class FakeGitHub:
 
     def writes(self) -> list[tuple[str, str, int]]:
         return [entry for entry in self.log if entry[0] != "GET"]
+
+    def pull_json(self, repo: str, number: int) -> dict[str, Any]:
+        pull = self.pulls[(repo, number)]
+        return {"id": number, "number": number, "state": "open", "title": "PR", "body": pull["body"],
+                "url": f"{self.base_url}/repos/{repo}/pulls/{number}", "html_url": f"https://github.example/{repo}/pull/{number}",
+                "head": {"label": pull["label"], "ref": pull["label"].split(":", 1)[1], "sha": pull["sha"]}}
+
+    def issue_json(self, repo: str, number: int) -> dict[str, Any]:
+        """A plain issue, or a pull request as the issues API shows it."""
+        url = f"{self.base_url}/repos/{repo}/issues/{number}"
+        if (repo, number) in self.issues:
+            return {**self.issues[(repo, number)], "id": number, "url": url, "html_url": f"https://github.example/{repo}/issues/{number}"}
+        pull = self.pull_json(repo, number)
+        return {**{key: pull[key] for key in ("id", "number", "state", "title", "body", "html_url")}, "url": url,
+                "pull_request": {"url": pull["url"]}}
 
     def as_json(self, comment: dict[str, Any]) -> dict[str, Any]:
         repo, number, cid = comment["repo"], comment["number"], comment["id"]
@@ -136,18 +168,40 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):
                 repo = match.group(1)
                 return (200, {"id": 1, "full_name": repo, "name": repo.split("/")[1], "url": f"{fake.base_url}/repos/{repo}"}, {}) if repo in fake.repos else _not_found()
-            if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/(?:issues|pulls)/(\d+)", path):
-                repo, number = match.group(1), int(match.group(2))
-                if number not in fake.repos.get(repo, ()):
+            if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/(issues|pulls)", path):
+                repo, kind = match.groups()
+                if repo not in fake.repos:
                     return _not_found()
-                return 200, {"id": number, "number": number, "url": f"{fake.base_url}/repos/{repo}/issues/{number}", "state": "open", "title": "PR"}, {}
+                if kind == "issues" and method == "POST":
+                    issue = fake.add_issue(repo, payload["title"], payload.get("body") or "")
+                    return 201, fake.issue_json(repo, issue["number"]), {}
+                if method != "GET":
+                    return _not_found()
+                state = query.get("state", ["open"])[0]
+                if kind == "pulls":
+                    head = query.get("head", [""])[0]
+                    pulls = [fake.pull_json(r, n) for r, n in sorted(fake.pulls) if r == repo and head in ("", fake.pulls[(r, n)]["label"])]
+                    return self._page(path, query, [pull for pull in pulls if state in ("all", pull["state"])])
+                issues = [fake.issue_json(repo, n) for n in fake.numbers(repo)]
+                return self._page(path, query, [issue for issue in issues if state in ("all", issue["state"])])
+            if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)", path):
+                key = (match.group(1), int(match.group(2)))
+                if key in fake.issues:
+                    if method == "PATCH":
+                        fake.issues[key].update({k: payload[k] for k in ("title", "body", "state") if k in payload})
+                    return 200, fake.issue_json(*key), {}
+            if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/(issues|pulls)/(\d+)", path):
+                repo, kind, number = match.group(1), match.group(2), int(match.group(3))
+                if (repo, number) not in fake.pulls:
+                    return _not_found()
+                return 200, (fake.issue_json if kind == "issues" else fake.pull_json)(repo, number), {}
             if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", path):
                 repo, number = match.group(1), int(match.group(2))
-                if number not in fake.repos.get(repo, ()):
+                if (repo, number) not in fake.pulls:
                     return _not_found()
                 if method == "POST":
                     return 201, fake.as_json(fake.add_comment(repo, number, payload["body"], "github-actions[bot]")), {}
-                return self._page(path, query, fake.comments_on(repo, number))
+                return self._page(path, query, [fake.as_json(c) for c in fake.comments_on(repo, number)])
             if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", path):
                 comment = fake.comments.get(int(match.group(2)))
                 if comment is None or comment["repo"] != match.group(1):
@@ -162,16 +216,15 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return 200, fake.as_json(comment), {}
             return _not_found()
 
-        def _page(self, path: str, query: dict[str, list[str]], items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
+        def _page(self, path: str, query: dict[str, list[str]], items: list[Any]) -> tuple[int, Any, dict[str, str]]:
+            """One page of ``items``; ``Link`` to the next and last pages keeps the other query parameters."""
             per_page = min(int(query.get("per_page", ["30"])[0]), 100)
             page = int(query.get("page", ["1"])[0])
             last = max(1, -(-len(items) // per_page))
-            links = []
-            if page < last:
-                links.append(f'<{fake.base_url}{path}?per_page={per_page}&page={page + 1}>; rel="next"')
-                links.append(f'<{fake.base_url}{path}?per_page={per_page}&page={last}>; rel="last"')
-            chunk = [fake.as_json(c) for c in items[(page - 1) * per_page : page * per_page]]
-            return 200, chunk, {"Link": ", ".join(links)} if links else {}
+            params = {key: values[0] for key, values in query.items() if key not in ("per_page", "page")}
+            links = [f'<{fake.base_url}{path}?{urlencode({**params, "per_page": per_page, "page": target})}>; rel="{rel}"'
+                     for rel, target in (("next", page + 1), ("last", last)) if page < last]
+            return 200, items[(page - 1) * per_page : page * per_page], {"Link": ", ".join(links)} if links else {}
 
     return Handler
 

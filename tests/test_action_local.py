@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.action_runner import ExtendedFakeGitHub, run_action
-from tests.fake_github import TOKEN
+from tests.action_runner import ROOT, run_action
+from tests.fake_github import TOKEN, FakeGitHub
 from tests.gitrepo import GitRepo
 
 REPO = "acme/models"
@@ -43,7 +46,7 @@ def pr_repo(tmp_path: Path, lock_text: str) -> tuple[GitRepo, dict]:
 
 def test_pull_request_run_posts_one_sticky_comment_and_sets_outputs(pr_repo: tuple[GitRepo, dict]) -> None:
     repo, event = pr_repo
-    with ExtendedFakeGitHub() as fake:
+    with FakeGitHub() as fake:
         fake.add_pr(REPO, PR)
         inputs = {"github-token": TOKEN, "scope": "unit", "fail-on-coverage-drop": "true", "minimum-coverage": "90"}
         result = run_action(repo.path, inputs, event, api_url=fake.base_url)
@@ -88,7 +91,7 @@ def test_bad_input_is_one_error_annotation(pr_repo: tuple[GitRepo, dict]) -> Non
 
 def test_forbidden_write_saves_the_comment_for_the_publisher(pr_repo: tuple[GitRepo, dict]) -> None:
     repo, event = pr_repo
-    with ExtendedFakeGitHub() as fake:
+    with FakeGitHub() as fake:
         fake.add_pr(REPO, PR)
         fake.forbid_writes = True  # the read-only token of a fork's pull request
         result = run_action(repo.path, {"github-token": TOKEN}, event, api_url=fake.base_url)
@@ -101,9 +104,9 @@ def test_forbidden_write_saves_the_comment_for_the_publisher(pr_repo: tuple[GitR
 def test_fork_compute_then_publish_finds_the_pull_request_through_the_api(pr_repo: tuple[GitRepo, dict], tmp_path: Path) -> None:
     repo, event = pr_repo
     head = event["pull_request"]["head"]["sha"]
-    with ExtendedFakeGitHub() as fake:
-        fake.add_pr_with_head(REPO, PR, "fork-owner:feature", head)
-        fake.add_pr_with_head(REPO, 8, "someone:other", "f" * 40)
+    with FakeGitHub() as fake:
+        fake.add_pr(REPO, PR, "fork-owner:feature", head)
+        fake.add_pr(REPO, 8, "someone:other", "f" * 40)
         computed = run_action(repo.path, {"github-token": TOKEN, "publish-mode": "compute"}, event, api_url=fake.base_url)
         assert computed.returncode == 0, computed.log
         assert computed.outputs["comment-file"] == "hfguard-comment/hfguard-comment.md"
@@ -128,6 +131,31 @@ def test_fork_compute_then_publish_finds_the_pull_request_through_the_api(pr_rep
         assert comment["body"] == (repo.path / "hfguard-comment/hfguard-comment.md").read_text()
         assert fake.comments_on(REPO, 8) == []
         assert any(path.startswith(f"/repos/{REPO}/pulls?") and "head=fork-owner" in path for _, path, _ in fake.log)
+
+
+def action_module(name: str) -> ModuleType:
+    """A module of ``action/``, imported from its file as the runner's Python would run it."""
+    spec = importlib.util.spec_from_file_location(f"hfguard_action_{name}", ROOT / "action" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tracking_issue_is_found_on_a_later_page_and_never_a_pull_request() -> None:
+    track_issue = action_module("track_issue")
+    with FakeGitHub() as fake:
+        fake.add_pr(REPO, 1, body=track_issue.MARKER + "\na pull request is listed among the issues too")
+        for n in range(120):
+            fake.add_issue(REPO, f"issue {n}")
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0"}
+        url = track_issue.open_or_update(env, "night 1")
+        assert url == f"https://github.example/{REPO}/issues/122" and fake.pulls[(REPO, 1)]["body"].endswith("too")
+        fake.log.clear()
+        assert track_issue.open_or_update(env, "night 2") == url
+        assert fake.issues[(REPO, 122)]["body"].endswith("night 2") and len(fake.issues) == 121
+        assert [(method, path) for method, path, _ in fake.writes()] == [("PATCH", f"/repos/{REPO}/issues/122")]
+        pages = [parse_qs(urlsplit(path).query) for method, path, _ in fake.log if urlsplit(path).path == f"/repos/{REPO}/issues"]
+        assert pages == [{"state": ["open"], "per_page": ["100"]}, {"state": ["open"], "per_page": ["100"], "page": ["2"]}]
 
 
 @pytest.mark.slow
@@ -162,7 +190,7 @@ def nightly_report_runs(tmp_path: Path, reports: dict[str, Path]) -> None:
                        check=True, capture_output=True)
     nights = {"good": (reports["1/2"], reports["2/2"]), "bad": (reports["1/2"], bare["2/2"]), "worse": (bare["1/2"], bare["2/2"])}
     previous: Path | None = None
-    with ExtendedFakeGitHub() as fake:
+    with FakeGitHub() as fake:
         fake.add_pr(REPO, 1)
         for night, shards in nights.items():
             workspace = tmp_path / night

@@ -166,6 +166,48 @@ def test_fork_403_saves_the_comment_and_publish_from_posts_it(fake: FakeGitHub, 
     assert comment["body"] == saved
 
 
+def test_save_keeps_the_comment_without_a_token_and_publish_from_posts_it(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")  # saving never talks to GitHub
+    assert run(tmp_path, HEAD, BASE, "--save", "out") == 0
+    assert fake.log == []
+    saved = (tmp_path / "out/hfguard-comment.md").read_text()
+    assert saved.startswith(MARK + "\n### hfguard coverage")
+    assert json.loads((tmp_path / "out/hfguard-comment.json").read_text()) == {"pr": PR, "scope": "default"}
+    out = outputs(tmp_path / "output")
+    assert (out["comment-file"], out["comment-action"], out["coverage-delta"]) == ("out/hfguard-comment.md", "saved", "-8.3")
+    assert f"'hfguard comment --publish-from out --pr {PR}'" in capsys.readouterr().out
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    assert comment_main(["--publish-from", "out", "--pr", str(PR), "--scope", "default"]) == 0
+    assert [(m, p) for m, p, _ in fake.writes()] == [("POST", f"/repos/{REPO}/issues/{PR}/comments")]
+    [comment] = fake.comments_on(REPO, PR)
+    assert comment["body"] == saved
+
+
+def test_publish_from_refuses_a_comment_saved_for_another_pr_or_scope(fake: FakeGitHub, tmp_path: Path, capsys) -> None:
+    fake.add_pr(REPO, 8)
+    assert run(tmp_path, BASE, None, "--save", "out", "--pr", "8", "--scope", "cpu") == 0
+    capsys.readouterr()
+    assert comment_main(["--publish-from", "out", "--pr", str(PR)]) == 2
+    assert "out/hfguard-comment.json: saved for pull request 8 scope 'cpu', but published for pull request 7 scope 'cpu'; not posting" in capsys.readouterr().err
+    assert comment_main(["--publish-from", "out", "--pr", "8", "--scope", "default"]) == 2
+    assert "saved for pull request 8 scope 'cpu', but published for pull request 8 scope 'default'" in capsys.readouterr().err
+    assert fake.log == []
+    assert comment_main(["--publish-from", "out"]) == 0  # without --pr: the saved number
+    assert [c["body"].split("\n", 1)[0] for c in fake.comments_on(REPO, 8)] == [github.marker("cpu")]
+    assert fake.comments_on(REPO, PR) == []
+
+
+def test_save_needs_a_pull_request_and_excludes_the_other_modes(fake: FakeGitHub, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(tmp_path / "none.json"))
+    assert run(tmp_path, BASE, None, "--save", "out") == 2
+    assert "no pull request number" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    for other in (["--dry-run"], ["--publish-from", "out"]):
+        with pytest.raises(SystemExit) as exit_:
+            comment_main(["--save", "out", *other])
+        assert exit_.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
 def test_transient_502_then_success(fake: FakeGitHub, tmp_path: Path) -> None:
     fake.faults.append(Fault(502, 2, message="Bad Gateway"))
     assert run(tmp_path, BASE) == 0

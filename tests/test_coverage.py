@@ -136,6 +136,14 @@ def test_delta_categories_between_two_real_runs(tmp_path: Path) -> None:
     assert "**passing: 4 of 7 registry entries (57.1%)** (+1, -17.9 pts)" in markdown
 
 
+def test_delta_points_compare_the_headline_measure_or_generated(project: Path) -> None:
+    head, shard, bare = report_of(project, "all.xml"), report_of(project, "shard1.xml"), report_of(project)
+    assert coverage.delta_points(coverage.compute_delta(shard, head, "shard 1"), "passing") == ("passing", "+12.5")
+    # a base without test results has no passing figure (0 %): the generated measure is compared instead
+    assert coverage.delta_points(coverage.compute_delta(bare, head, "no results"), "passing") == ("generated", "+0.0")
+    assert coverage.delta_points(coverage.compute_delta(head, bare, "results"), "generated") == ("generated", "+0.0")
+
+
 def test_cli_outputs_are_well_formed(project: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(project)
     out = {kind: tmp_path / f"r.{kind}" for kind in ("json", "md", "svg")}
