@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfguard.errors import HfguardError
+from hfguard.github import Forbidden
 
 RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report")
 PUBLISH_MODES = ("auto", "compute", "publish")
@@ -239,6 +240,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
             run_checks(inputs, run, payload)
     except HfguardError as error:
         run.failures += [str(problem) for problem in error.problems]
+    except Forbidden as error:
+        run.failures.append(f"{error}; give the workflow's token write access, or use publish-mode compute/publish")
     finish(run, env)
     return 1 if run.failures else 0
 
