@@ -1,0 +1,182 @@
+"""The sweep: generate and run the tests of every standalone model type, and tabulate the results.
+
+Files are planned and rendered exactly as ``hfguard generate --all`` would (``hfguard.plan`` +
+``hfguard.render``) into a scratch directory, then run by pytest with pytest-xdist workers
+(one long-lived process per worker, whole files per worker) and a JUnit XML report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hfguard.catalogue import FAMILIES, Catalogue, ModelInfo
+from hfguard.config import Config, ModelEntry
+from hfguard.errors import HfguardError
+from hfguard.plan import plan_file
+from hfguard.stamp import python_identifier
+
+STATUSES = ("passing", "failing", "error", "skipped")
+TEST_TIMEOUT = 90
+
+
+@dataclass
+class ModelResult:
+    """How the generated tests of one model type fared."""
+
+    model_type: str
+    family: str
+    status: str
+    seconds: float
+    tests: int
+    message: str = ""
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` (1 <= I <= N) -> (I, N); ValueError otherwise."""
+    index, _, count = text.partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        raise ValueError(f"--shard must look like I/N, not '{text}'") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: need 1 <= I <= N")
+    return i, n
+
+
+def select(catalogue: Catalogue, family: str | None = None, shard: tuple[int, int] = (1, 1),
+           limit: int | None = None, model_types: list[str] | None = None) -> list[ModelInfo]:
+    """Standalone, generatable model types (or just ``model_types``), sorted; a stable round-robin shard."""
+    infos = [info for info in catalogue.standalone() if info.generatable]
+    if model_types:
+        infos = [info for info in infos if info.model_type in model_types]
+    if family is not None:
+        infos = [info for info in infos if info.family == family]
+    index, count = shard
+    chosen = infos[index - 1 :: count]
+    return chosen[:limit] if limit is not None else chosen
+
+
+def sweep_config(root: Path) -> Config:
+    """A registry targeting every model type, its tests under ``root/tests``."""
+    return Config(path=root / "hfguard.toml", root=root, tests_dir=root / "tests", templates_dir=None,
+                  target="all", orphans="off", models={})
+
+
+def render_tests(catalogue: Catalogue, infos: list[ModelInfo], root: Path) -> dict[str, Path]:
+    """Render one test file per model type under ``root/tests``; model type -> path."""
+    from hfguard.render import Renderer
+
+    config = sweep_config(root)
+    renderer = Renderer(config)
+    config.tests_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for info in infos:
+        planned = plan_file(config, catalogue, ModelEntry(model_type=info.model_type, line=0))
+        planned.path.write_text(renderer.render(planned), encoding="utf-8")
+        paths[info.model_type] = planned.path
+    return paths
+
+
+def run_pytest(tests_dir: Path, junit: Path, jobs: int, timeout: int = TEST_TIMEOUT) -> int:
+    """Run the generated tests offline with ``jobs`` xdist workers; pytest's exit code."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HFGUARD_TEST_TIMEOUT": str(timeout),
+           "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "pytest", str(tests_dir), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider",
+               "--rootdir", str(tests_dir), "-o", "addopts=", "-W", "ignore"]
+    if jobs > 0:
+        command += ["-n", str(jobs), "--dist", "loadfile"]
+    return subprocess.run(command, env=env, cwd=tests_dir, stdout=subprocess.DEVNULL, check=False).returncode
+
+
+def parse_junit(junit: Path, infos: list[ModelInfo]) -> list[ModelResult]:
+    """Per-model results from a JUnit XML report (a model with no test case is an error)."""
+    module_of = {f"test_hf_{python_identifier(info.model_type)}": info for info in infos}
+    cases: dict[str, list[ET.Element]] = {name: [] for name in module_of}
+    if junit.is_file():
+        for case in ET.parse(junit).iter("testcase"):
+            module = case.get("classname", "").split(".")[-1]
+            if module in cases:
+                cases[module].append(case)
+    return [_result(module_of[module], found) for module, found in cases.items()]
+
+
+def _result(info: ModelInfo, cases: list[ET.Element]) -> ModelResult:
+    seconds = round(sum(float(case.get("time", 0)) for case in cases), 2)
+    outcomes = []
+    for case in cases:
+        problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
+        outcomes.append(("passed", "") if problem is None else (problem.tag, _message(problem)))
+    for tag, status in (("error", "error"), ("failure", "failing")):
+        message = next((text for kind, text in outcomes if kind == tag), None)
+        if message is not None:
+            return ModelResult(info.model_type, info.family, status, seconds, len(cases), message)
+    if not cases:
+        return ModelResult(info.model_type, info.family, "error", seconds, 0, "no test ran (collection failed?)")
+    if any(kind == "passed" for kind, _ in outcomes):
+        return ModelResult(info.model_type, info.family, "passing", seconds, len(cases))
+    return ModelResult(info.model_type, info.family, "skipped", seconds, len(cases), outcomes[0][1])
+
+
+def _message(element: ET.Element) -> str:
+    text = (element.get("message") or element.text or "").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0][:300] if lines else element.tag
+
+
+def summary(results: list[ModelResult]) -> dict[str, dict[str, int]]:
+    """family -> {total, passing, failing, error, skipped}, plus an ``all`` row."""
+    table: dict[str, dict[str, int]] = {}
+    for family in (*FAMILIES, "all"):
+        rows = [r for r in results if family in ("all", r.family)]
+        if rows:
+            table[family] = {"total": len(rows), **{s: sum(r.status == s for r in rows) for s in STATUSES}}
+    return table
+
+
+def markdown(results: list[ModelResult], wall_seconds: float) -> str:
+    """The sweep table (per family) and one row per model type that did not pass."""
+    times = [r.seconds for r in results if r.status == "passing"]
+    lines = [
+        f"# hfguard sweep: {len(results)} model types in {wall_seconds:.0f}s "
+        f"(median passing model {statistics.median(times) if times else 0:.2f}s)",
+        "",
+        "| family | total | passing | failing | error | skipped | passing % |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for family, row in summary(results).items():
+        share = 100 * row["passing"] / row["total"]
+        lines.append(f"| {family} | {row['total']} | {row['passing']} | {row['failing']} | {row['error']} | "
+                     f"{row['skipped']} | {share:.0f}% |")
+    lines += ["", "| model type | family | status | seconds | first error |", "|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.status == "passing", r.family, r.model_type)):
+        if r.status != "passing":
+            lines.append(f"| {r.model_type} | {r.family} | {r.status} | {r.seconds} | {r.message.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = None, shard: tuple[int, int] = (1, 1),
+          limit: int | None = None, timeout: int = TEST_TIMEOUT, model_types: list[str] | None = None) -> list[ModelResult]:
+    """Generate, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``."""
+    infos = select(catalogue, family, shard, limit, model_types)
+    if not infos:
+        raise HfguardError("no model type matches the sweep's selection")
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    render_tests(catalogue, infos, out)
+    junit = out / "junit.xml"
+    junit.unlink(missing_ok=True)
+    run_pytest(out / "tests", junit, jobs, timeout)
+    results = parse_junit(junit, infos)
+    wall = time.monotonic() - start
+    data = {"wall_seconds": round(wall, 1), "summary": summary(results), "models": [asdict(r) for r in results]}
+    (out / "results.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(markdown(results, wall), encoding="utf-8")
+    return results

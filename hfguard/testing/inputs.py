@@ -1,0 +1,325 @@
+"""Synthetic, deterministic inputs for a tiny model, driven by its forward signature and config."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+BATCH = 2
+VOCAB_FALLBACK = 99
+SEQ = 8
+AUDIO_SAMPLES = 1600
+FRAMES = 2
+
+_TEXT_CONFIGS = ("text_config", "language_config", "llm_config", "decoder", "text_decoder_config")
+_VISION_CONFIGS = ("vision_config", "backbone_config", "vision_encoder_config", "image_config", "encoder")
+_MISMATCH = re.compile(r"tokens:?\s*(\d+)\D+features:?\s*(\d+)", re.I)
+
+
+def forward_params(model: Any) -> set[str]:
+    """Names the model's forward accepts."""
+    return set(inspect.signature(model.forward).parameters)
+
+
+def sub_config(config: Any, names: tuple[str, ...]) -> Any:
+    """The first of ``names`` that is a sub-config of ``config``, else ``config`` itself."""
+    for name in names:
+        sub = getattr(config, name, None)
+        if sub is not None and hasattr(sub, "to_dict"):
+            return sub
+    return config
+
+
+def text_config(config: Any) -> Any:
+    """The config holding the vocabulary (the text sub-config of composite models)."""
+    return config if isinstance(getattr(config, "vocab_size", None), int) else sub_config(config, _TEXT_CONFIGS)
+
+
+def vocab_size(config: Any) -> int:
+    """The text vocabulary size (models over bytes or code points have none: any small id works)."""
+    size = getattr(text_config(config), "vocab_size", None)
+    return size if isinstance(size, int) else VOCAB_FALLBACK
+
+
+def vision_config(config: Any) -> Any:
+    """The config describing the pixels (the vision sub-config of composite models)."""
+    return sub_config(config, _VISION_CONFIGS)
+
+
+def special_ids(config: Any) -> set[int]:
+    """Every special token id in ``config`` and its sub-configs (kept out of random text)."""
+    ids: set[int] = set()
+    for name, value in config.to_dict().items():
+        if isinstance(value, dict):
+            ids |= {v for k, v in value.items() if _is_token_key(k) and isinstance(v, int)}
+        elif _is_token_key(name):
+            ids |= {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int)}
+    return ids
+
+
+def _is_token_key(name: object) -> bool:
+    return isinstance(name, str) and name.endswith(("token_id", "token_index", "token_ids", "_start_id", "_end_id", "_patch_id"))
+
+
+def generator(seed: int = 0) -> Any:
+    """A seeded CPU torch generator."""
+    import torch
+
+    return torch.Generator().manual_seed(seed)
+
+
+def token_ids(config: Any, shape: tuple[int, ...], seed: int = 0) -> Any:
+    """Random token ids inside the vocabulary, avoiding special tokens."""
+    import torch
+
+    vocab = vocab_size(config)
+    allowed = torch.tensor([i for i in range(vocab) if i not in special_ids(config)] or [0])
+    picks = torch.randint(0, len(allowed), shape, generator=generator(seed))
+    return allowed[picks]
+
+
+def image_shape(config: Any) -> tuple[int, int, int]:
+    """(channels, height, width) of one image for ``config``."""
+    vision = vision_config(config)
+    channels = next((getattr(vision, k) for k in ("num_channels", "in_channels", "input_channels", "in_chans")
+                     if isinstance(getattr(vision, k, None), int)), 3)
+    size = getattr(vision, "image_size", None) or getattr(config, "image_size", None) or 32
+    height, width = (size, size) if isinstance(size, int) else (size[0], size[-1])
+    return channels, height, width
+
+
+def pixel_values(config: Any, batch: int = BATCH, seed: int = 1, channels: int | None = None) -> Any:
+    """Random images (batch, channels, height, width)."""
+    import torch
+
+    default, height, width = image_shape(config)
+    return torch.randn(batch, channels or default, height, width, generator=generator(seed))
+
+
+def text_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
+    """Token ids and attention mask."""
+    import torch
+
+    config, params = model.config, forward_params(model)
+    ids = token_ids(config, (BATCH, seq))
+    inputs = {"input_ids": ids}
+    if "attention_mask" in params:
+        inputs["attention_mask"] = torch.ones_like(ids)
+    if "bbox" in params:  # layout models: one (empty) box per token
+        inputs["bbox"] = torch.zeros(BATCH, seq, getattr(config, "dim_bbox", 4), dtype=torch.long)
+    if "visual_feats" in params:  # region features of visual-language encoders
+        inputs["visual_feats"] = torch.randn(BATCH, 4, config.visual_feat_dim, generator=generator(6))
+        inputs["visual_pos"] = torch.rand(BATCH, 4, config.visual_pos_dim, generator=generator(7))
+    if "lang_ids" in params:
+        inputs["lang_ids"] = torch.zeros(BATCH, dtype=torch.long)
+    return inputs
+
+
+def decoder_start(config: Any) -> int:
+    """The token a decoder starts from."""
+    for source in (config, text_config(config), getattr(config, "decoder", None)):
+        for name in ("decoder_start_token_id", "pad_token_id", "bos_token_id"):
+            value = getattr(source, name, None) if source is not None else None
+            if isinstance(value, int):
+                return value
+    return 0
+
+
+def decoder_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
+    """Decoder token ids starting with the decoder start token (one row per codebook for audio decoders)."""
+    codebooks = getattr(sub_config(model.config, ("decoder",)), "num_codebooks", 1)
+    ids = token_ids(model.config, (BATCH * codebooks, seq), seed=2)
+    ids[:, 0] = decoder_start(model.config)
+    return {"decoder_input_ids": ids}
+
+
+def audio_inputs(model: Any, seed: int = 3, samples: int = AUDIO_SAMPLES) -> dict[str, Any]:
+    """Raw waveforms (``input_values``) or log-mel features (``input_features``)."""
+    import torch
+
+    params = forward_params(model)
+    config = sub_config(model.config, ("audio_config", "encoder_config", "speech_config"))
+    if "input_values" in params:
+        channels = getattr(config, "audio_channels", None)
+        shape = (BATCH, samples) if not isinstance(channels, int) else (BATCH, channels, samples)
+        return {"input_values": torch.randn(*shape, generator=generator(seed))}
+    mel = next((getattr(config, k) for k in ("num_mel_bins", "feature_size", "input_feat_per_channel", "n_mels",
+                                              "input_feat_size", "input_dim")
+                if isinstance(getattr(config, k, None), int)), 80)
+    positions = getattr(config, "max_source_positions", None)
+    if isinstance(positions, int) and hasattr(config, "num_mel_bins"):  # whisper style: (batch, mel, 2 * positions)
+        features, frames = torch.randn(BATCH, mel, 2 * positions, generator=generator(seed)), 2 * positions
+    else:
+        channels = getattr(config, "input_channels", 1)
+        features, frames = torch.randn(BATCH, 32, mel * channels, generator=generator(seed)), 32
+    inputs = {"input_features": features}
+    for mask in ("feature_attention_mask", "input_features_mask"):
+        if mask in params:
+            inputs[mask] = torch.ones(BATCH, frames, dtype=torch.long)
+    return inputs
+
+
+def video_inputs(model: Any, seed: int = 4) -> dict[str, Any]:
+    """Random videos (batch, frames, channels, height, width)."""
+    import torch
+
+    vision = vision_config(model.config)
+    frames = next((getattr(vision, k) for k in ("num_frames", "frames_per_clip") if isinstance(getattr(vision, k, None), int)), FRAMES)
+    channels, height, width = image_shape(model.config)
+    return {"pixel_values": torch.randn(BATCH, frames, channels, height, width, generator=generator(seed))}
+
+
+def time_series_inputs(model: Any, seed: int = 5) -> dict[str, Any]:
+    """Past values (and masks, time features, future values) sized from the config."""
+    import torch
+
+    config, params = model.config, forward_params(model)
+    context = getattr(config, "context_length", 32)
+    lags = max(getattr(config, "lags_sequence", None) or [0])
+    channels = getattr(config, "num_input_channels", None)
+    gen = generator(seed)
+    length = context + lags
+    shape = (BATCH, length) if channels is None else (BATCH, length, channels)
+    inputs = {"past_values": torch.randn(*shape, generator=gen)}
+    if "past_observed_mask" in params:
+        inputs["past_observed_mask"] = torch.ones(*shape)
+    features = getattr(config, "num_time_features", 0)
+    if "past_time_features" in params and features:
+        inputs["past_time_features"] = torch.randn(BATCH, length, features, generator=gen)
+    return inputs
+
+
+MEDIA_KEYS = ("pixel_values", "hidden_states", "pixel_values_videos", "input_features", "input_values")
+
+
+def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Images (or, for audio language models, audio) and the config names of their placeholder token."""
+    params = forward_params(model)
+    if "pixel_values" in params or "grid_thw" in params:
+        pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else {"pixel_values": pixel_values(model.config)}
+        return pixels, ("image_token_id", "image_token_index")
+    return audio_inputs(model), ("audio_token_id", "audio_token_index")
+
+
+def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
+    """Text with as many media placeholder tokens as the media encoder yields features, plus the media."""
+    import torch
+
+    config, params = model.config, forward_params(model)
+    media, token_names = media_inputs(model)
+    token = next((getattr(config, k) for k in token_names if isinstance(getattr(config, k, None), int)), None)
+    text = text_inputs(model, seq)
+    if token is None:
+        return {**text, **media}
+    try:
+        count = _features_per_image(model, token, text, media)
+    except ValueError as error:  # processors give some models one more (images per sample) axis
+        if "expected 5, got 4" not in str(error):
+            raise
+        media["pixel_values"] = media["pixel_values"].unsqueeze(1)
+        count = _features_per_image(model, token, text, media)
+    inputs = {**_with_image_tokens(text, token, count), **media}
+    if "mm_token_type_ids" in params:
+        inputs["mm_token_type_ids"] = inputs["input_ids"].eq(token).long()
+    return inputs
+
+
+def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixels: dict[str, Any]) -> int:
+    """Image features per image: from the (t, h, w) grid, else learnt from the model's mismatch message.
+
+    The message's feature number is rows x columns of the feature tensor, so it is either
+    the token count or the token count times the hidden size; the candidate that runs wins.
+    """
+    import torch
+
+    grid = pixels.get("image_grid_thw", pixels.get("grid_thw"))
+    if grid is not None:
+        merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
+        return int(grid[0].prod()) // merge**2
+    try:
+        _run_with_image_tokens(model, image_token, 1, text, pixels)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the mismatch message carries the count
+        match = _MISMATCH.search(str(error))
+        if match is None:
+            raise
+        reported = int(match.group(2))
+    hidden = getattr(text_config(model.config), "hidden_size", 1)
+    candidates = [n for n in (reported // BATCH, reported // (BATCH * hidden), reported) if n > 0]
+    for count in dict.fromkeys(candidates):
+        try:
+            with torch.no_grad():
+                _run_with_image_tokens(model, image_token, count, text, pixels)
+            return count
+        except Exception as error:  # noqa: BLE001
+            if _MISMATCH.search(str(error)) is None:
+                raise
+    return candidates[0]
+
+
+def _with_image_tokens(text: dict[str, Any], image_token: int, count: int) -> dict[str, Any]:
+    """``text`` with ``count`` image placeholder tokens in front of every sample."""
+    import torch
+
+    ids = torch.cat([torch.full((text["input_ids"].shape[0], count), image_token), text["input_ids"]], dim=1)
+    return {**text, "input_ids": ids, **({"attention_mask": torch.ones_like(ids)} if "attention_mask" in text else {})}
+
+
+def _run_with_image_tokens(model: Any, image_token: int, count: int, text: dict[str, Any], pixels: dict[str, Any]) -> None:
+    import torch
+
+    with torch.no_grad():
+        inputs = {**_with_image_tokens(text, image_token, count), **pixels}
+        if "mm_token_type_ids" in forward_params(model):
+            inputs["mm_token_type_ids"] = inputs["input_ids"].eq(image_token).long()
+        model(**inputs)
+
+
+def grid_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
+    """Qwen-VL style flattened patches with their (t, h, w) grid, one image per sample."""
+    import torch
+
+    params = forward_params(model)
+    vision = vision_config(model.config)
+    channels, height, width = image_shape(model.config)
+    patch = vision.patch_size
+    temporal = getattr(vision, "temporal_patch_size", 1)
+    grid = torch.tensor([[1, height // patch, width // patch]] * BATCH)
+    patches = int(grid.prod(-1).sum())
+    flat = torch.randn(patches, channels * temporal * patch * patch, generator=generator(seed))
+    pixel_key = "pixel_values" if "pixel_values" in params else "hidden_states"
+    grid_key = "image_grid_thw" if "image_grid_thw" in params else "grid_thw"
+    return {pixel_key: flat, grid_key: grid}
+
+
+def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The synthetic inputs of ``family`` for ``model`` (same values on every call)."""
+    hints = hints or {}
+    seq = hints.get("seq_len", SEQ)
+    params = forward_params(model)
+    if family in ("encoder-only", "decoder-only"):
+        return text_inputs(model, seq)
+    if family == "encoder-decoder":
+        return {**text_inputs(model, seq), **decoder_inputs(model, seq)}
+    if family in ("vision", "vision-dense"):
+        if params & {"grid_thw", "image_grid_thw"}:
+            return grid_pixels(model)
+        return {"pixel_values": pixel_values(model.config)}
+    if family == "video":
+        return video_inputs(model)
+    if family == "speech":
+        return audio_inputs(model)
+    if family == "speech-seq2seq":
+        inputs = audio_inputs(model)
+        return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
+    if family == "text-to-audio":
+        inputs = text_inputs(model, seq)
+        return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
+    if family == "vision-text":
+        return {**text_inputs(model, seq), "pixel_values": pixel_values(model.config)}
+    if family == "multimodal-lm":
+        return media_token_inputs(model, seq)
+    if family == "time-series":
+        return time_series_inputs(model)
+    raise ValueError(f"no input recipe for family '{family}'")

@@ -1,0 +1,99 @@
+"""Synthetic inputs and ModelCase assertions on small real models (no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
+
+import torch  # noqa: E402
+
+from hfguard.testing import ModelCase  # noqa: E402
+from hfguard.testing import inputs as synth  # noqa: E402
+
+
+def case(model_type, family, task, config_class, model_class, **tiny):
+    return ModelCase(model_type, family, task, config_class, model_class, tiny)
+
+
+@pytest.fixture(scope="module")
+def bert():
+    subject = case("bert", "encoder-only", "masked-lm", "BertConfig", "BertForMaskedLM")
+    return subject, subject.build()
+
+
+def test_text_inputs_are_deterministic_and_avoid_special_tokens(bert):
+    subject, model = bert
+    first, second = subject.inputs(model), subject.inputs(model)
+    assert first["input_ids"].shape == (synth.BATCH, synth.SEQ)
+    assert torch.equal(first["input_ids"], second["input_ids"]) and first["input_ids"] is not second["input_ids"]
+    assert not set(first["input_ids"].flatten().tolist()) & synth.special_ids(model.config)
+    assert first["attention_mask"].eq(1).all()
+
+
+def test_model_is_built_in_eval_mode_with_the_same_weights(bert):
+    subject, model = bert
+    assert not model.training
+    again = subject.build()
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters(), strict=True))
+
+
+def test_shared_assertions_hold_for_bert(bert):
+    subject, model = bert
+    subject.assert_forward_shapes(model)
+    subject.assert_finite(model)
+    subject.assert_deterministic(model)
+    subject.assert_batch_independent(model)
+
+
+def test_decoder_inputs_start_with_the_decoder_start_token():
+    subject = case("t5", "encoder-decoder", "seq-to-seq-causal-lm", "T5Config", "T5ForConditionalGeneration")
+    model = subject.build()
+    inputs = subject.inputs(model)
+    assert inputs["decoder_input_ids"][:, 0].eq(synth.decoder_start(model.config)).all()
+    subject.assert_decoder_starts(model)
+    subject.assert_missing_decoder_inputs(model)
+
+
+def test_gpt2_generates_exactly_the_new_tokens():
+    subject = case("gpt2", "decoder-only", "causal-lm", "GPT2Config", "GPT2LMHeadModel")
+    subject.assert_generates(subject.build())
+
+
+def test_pixel_values_follow_the_vision_config():
+    subject = case("vit", "vision", "image-classification", "ViTConfig", "ViTForImageClassification")
+    model = subject.build()
+    config = model.config
+    assert subject.inputs(model)["pixel_values"].shape == (synth.BATCH, config.num_channels, config.image_size, config.image_size)
+    subject.assert_forward_shapes(model)
+    subject.assert_rejects_wrong_channels(model)
+
+
+def test_raw_audio_for_wav2vec2():
+    subject = case("wav2vec2", "speech", None, "Wav2Vec2Config", "Wav2Vec2Model")
+    model = subject.build()
+    assert subject.inputs(model)["input_values"].shape == (synth.BATCH, synth.AUDIO_SAMPLES)
+    subject.assert_forward_shapes(model)
+
+
+def test_image_tokens_match_the_vision_features():
+    subject = case("llava", "multimodal-lm", "image-text-to-text", "LlavaConfig", "LlavaForConditionalGeneration")
+    model = subject.build()
+    inputs = subject.inputs(model)
+    image_tokens = inputs["input_ids"].eq(model.config.image_token_id).sum(-1)
+    assert image_tokens.eq(image_tokens[0]).all() and image_tokens[0] > 1
+    subject.assert_media_changes_output(model)
+
+
+def test_unbuildable_config_fails_with_the_model_type():
+    subject = case("bert", "encoder-only", None, "BertConfig", "BertModel", num_hidden_layers="two")
+    with pytest.raises(pytest.fail.Exception, match="unbuildable tiny config: bert"):
+        subject.build()
+
+
+def test_missing_optional_package_skips(monkeypatch):
+    from hfguard.testing import overrides
+
+    monkeypatch.setitem(overrides.OVERRIDES, "bert", {"needs": "surely_not_installed_pkg"})
+    marks = case("bert", "encoder-only", None, "BertConfig", "BertModel").known_issues()
+    assert [m.name for m in marks] == ["skip"] and "surely_not_installed_pkg" in marks[0].kwargs["reason"]
