@@ -30,15 +30,18 @@ def banner(step: str) -> None:
     print(f"\n{'=' * WIDTH}\n{step}\n{'=' * WIDTH}", flush=True)
 
 
-def run(*command: str, cwd: Path, env: dict[str, str] | None = None, expect: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    """Run a command as a user would, echo it and its output, and check its exit code."""
+def run(
+    *command: str, cwd: Path, env: dict[str, str] | None = None, expect: tuple[int, ...] = (0,), quiet: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run a command as a user would, echo it and its output (unless quiet), and check its exit code."""
     shown = " ".join(Path(part).name if part.startswith(str(BIN)) else part for part in command)
-    print(f"\n$ {shown}", flush=True)
     result = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, text=True, capture_output=True)
     output = (result.stdout + result.stderr).rstrip()
-    if output:
-        print(output, flush=True)
-    print(f"[exit {result.returncode}]", flush=True)
+    if not quiet:
+        print(f"\n$ {shown}", flush=True)
+        if output:
+            print(output, flush=True)
+        print(f"[exit {result.returncode}]", flush=True)
     if result.returncode not in expect:
         raise SystemExit(f"demo: '{shown}' exited {result.returncode}, expected {expect}")
     return result
@@ -110,9 +113,8 @@ def main() -> int:
     git(repo, "commit", "-qm", "Add wav2vec2, clip and llama")
 
     banner("4. What changed against main (read from git objects)")
-    changed = run(*hfguard("changed", "--base", "main", "--json"), cwd=repo)
-    changes = json.loads(changed.stdout)
     run(*hfguard("changed", "--base", "main"), cwd=repo)
+    changes = json.loads(run(*hfguard("changed", "--base", "main", "--json"), cwd=repo, quiet=True).stdout)
 
     banner("5. The generated tests, for real: tiny random-weight models on CPU, offline")
     status = pytest_run(repo, str(workdir / "head.xml"), "tests/models")
