@@ -23,7 +23,7 @@ from hfguard.errors import HfguardError
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
 
-STATUSES = ("passing", "failing", "error", "skipped")
+STATUSES = ("passing", "failing", "error", "xfail", "skipped")
 TEST_TIMEOUT = 90
 
 
@@ -113,13 +113,21 @@ def _result(info: ModelInfo, cases: list[ET.Element]) -> ModelResult:
     outcomes = []
     for case in cases:
         problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
-        outcomes.append(("passed", "") if problem is None else (problem.tag, _message(problem)))
+        if problem is None:
+            outcomes.append(("passed", ""))
+        elif problem.tag == "skipped" and problem.get("type") == "pytest.xfail":
+            outcomes.append(("xfail", _message(problem)))
+        else:
+            outcomes.append((problem.tag, _message(problem)))
     for tag, status in (("error", "error"), ("failure", "failing")):
         message = next((text for kind, text in outcomes if kind == tag), None)
         if message is not None:
             return ModelResult(info.model_type, info.family, status, seconds, len(cases), message)
     if not cases:
         return ModelResult(info.model_type, info.family, "error", seconds, 0, "no test ran (collection failed?)")
+    xfail = next((text for kind, text in outcomes if kind == "xfail"), None)
+    if xfail is not None:
+        return ModelResult(info.model_type, info.family, "xfail", seconds, len(cases), xfail)
     if any(kind == "passed" for kind, _ in outcomes):
         return ModelResult(info.model_type, info.family, "passing", seconds, len(cases))
     return ModelResult(info.model_type, info.family, "skipped", seconds, len(cases), outcomes[0][1])
@@ -148,13 +156,13 @@ def markdown(results: list[ModelResult], wall_seconds: float) -> str:
         f"# hfguard sweep: {len(results)} model types in {wall_seconds:.0f}s "
         f"(median passing model {statistics.median(times) if times else 0:.2f}s)",
         "",
-        "| family | total | passing | failing | error | skipped | passing % |",
-        "|---|---|---|---|---|---|---|",
+        "| family | total | passing | failing | error | xfail | skipped | passing % |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for family, row in summary(results).items():
         share = 100 * row["passing"] / row["total"]
         lines.append(f"| {family} | {row['total']} | {row['passing']} | {row['failing']} | {row['error']} | "
-                     f"{row['skipped']} | {share:.0f}% |")
+                     f"{row['xfail']} | {row['skipped']} | {share:.0f}% |")
     lines += ["", "| model type | family | status | seconds | first error |", "|---|---|---|---|---|"]
     for r in sorted(results, key=lambda r: (r.status == "passing", r.family, r.model_type)):
         if r.status != "passing":

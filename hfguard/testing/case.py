@@ -102,6 +102,7 @@ class ModelCase:
                     pytest.fail(f"{self.model_type}: tiny config still has {size:,} parameters", pytrace=False)
                 torch.manual_seed(0)
                 model = model_class(config)
+                _wake_zero_matrices(model)
             except ImportError as error:
                 missing = _MISSING_PACKAGE.search(str(error))
                 name = next((g for g in missing.groups() if g), "?") if missing else "?"
@@ -112,15 +113,17 @@ class ModelCase:
         """The family's synthetic inputs for ``model`` (deterministic; fresh tensors on every call)."""
         if id(model) not in self._inputs:
             with deadline():
-                self._inputs[id(model)] = synth.make_inputs(model, self.family, input_hints(self.model_type))
+                self._inputs[id(model)] = synth.make_inputs(model, self.family, input_hints(self.model_type), self.task)
         return {k: v.clone() if hasattr(v, "clone") else v for k, v in self._inputs[id(model)].items()}
 
     def forward(self, model: Any, inputs: dict[str, Any] | None = None) -> Any:
-        """One forward pass under ``torch.no_grad()``."""
+        """One forward pass under ``torch.no_grad()``, seeded (models that sample, e.g. masking, repeat)."""
         import torch
 
+        inputs = inputs if inputs is not None else self.inputs(model)
+        torch.manual_seed(0)
         with deadline(), torch.no_grad():
-            return model(**(inputs if inputs is not None else self.inputs(model)))
+            return model(**inputs)
 
     # shared assertions -------------------------------------------------------------------
 
@@ -131,7 +134,8 @@ class ModelCase:
         main = _main_tensor(output)
         assert main is not None, f"{self.model_type}: forward returned no tensor"
         folded = self.family == "text-to-audio" and main.shape[0] % synth.BATCH == 0  # (batch x codebooks) rows
-        assert main.shape[0] == synth.BATCH or folded or _first_input(inputs).shape[0] != synth.BATCH, (
+        batched = synth.BATCH in tuple(main.shape[:2])  # codecs put chunks before the batch
+        assert batched or folded or _first_input(inputs).shape[0] != synth.BATCH, (
             f"{self.model_type}: output batch {tuple(main.shape)} does not match input batch {synth.BATCH}"
         )
         config = model.config
@@ -258,6 +262,18 @@ class ModelCase:
         model = getattr(transformers, self.model_class).from_pretrained(checkpoint).eval()
         output = self.forward(model)
         assert _main_tensor(output).shape[0] == synth.BATCH
+
+
+def _wake_zero_matrices(model: Any) -> None:
+    """Give all-zero weight matrices (zero-initialised projections, e.g. a media projector) small random
+    values, so that every path of the untrained model carries signal the tests can see."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() >= 2 and parameter.is_floating_point() and not parameter.any():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.02)
 
 
 def _tensors(output: Any, prefix: str = "output") -> list[tuple[str, Any]]:

@@ -140,6 +140,9 @@ def audio_inputs(model: Any, seed: int = 3, samples: int = AUDIO_SAMPLES) -> dic
 
     params = forward_params(model)
     config = sub_config(model.config, ("audio_config", "encoder_config", "speech_config"))
+    if "input_values" in params and isinstance(getattr(config, "num_mel_bins", None), int) \
+            and isinstance(getattr(config, "max_length", None), int):  # spectrogram patches: (batch, frames, mel)
+        return {"input_values": torch.randn(BATCH, config.max_length, config.num_mel_bins, generator=generator(seed))}
     if "input_values" in params:
         channels = getattr(config, "audio_channels", None)
         shape = (BATCH, samples) if not isinstance(channels, int) else (BATCH, channels, samples)
@@ -195,11 +198,17 @@ MEDIA_KEYS = ("pixel_values", "hidden_states", "pixel_values_videos", "input_fea
 
 def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Images (or, for audio language models, audio) and the config names of their placeholder token."""
-    params = forward_params(model)
-    if "pixel_values" in params or "grid_thw" in params:
-        pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else {"pixel_values": pixel_values(model.config)}
-        return pixels, ("image_token_id", "image_token_index")
-    return audio_inputs(model), ("audio_token_id", "audio_token_index")
+    import torch
+
+    config, params = model.config, forward_params(model)
+    audio_only = getattr(config, "vision_config", None) is None and not params & {"pixel_values", "grid_thw"}
+    if audio_only and params & {"input_features", "input_values"} or getattr(config, "audio_config", None) is not None \
+            and getattr(config, "vision_config", None) is None:
+        return audio_inputs(model), ("audio_token_id", "audio_token_index")
+    pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else {"pixel_values": pixel_values(config)}
+    if "image_sizes" in params and getattr(config, "image_grid_pinpoints", None) is None:  # pixtral style
+        pixels["image_sizes"] = torch.tensor([list(image_shape(config)[1:])] * BATCH)
+    return pixels, ("image_token_id", "image_token_index")
 
 
 def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
@@ -212,17 +221,31 @@ def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
     text = text_inputs(model, seq)
     if token is None:
         return {**text, **media}
-    try:
-        count = _features_per_image(model, token, text, media)
-    except ValueError as error:  # processors give some models one more (images per sample) axis
-        if "expected 5, got 4" not in str(error):
-            raise
-        media["pixel_values"] = media["pixel_values"].unsqueeze(1)
-        count = _features_per_image(model, token, text, media)
+    first_error = None
+    for layout in _layouts(media):  # processors differ: optional image sizes, an images-per-sample axis
+        try:
+            count = _features_per_image(model, token, text, layout)
+            media = layout
+            break
+        except Exception as error:  # noqa: BLE001 - try the next layout, report the first failure
+            first_error = first_error or error
+    else:
+        raise first_error
     inputs = {**_with_image_tokens(text, token, count), **media}
     if "mm_token_type_ids" in params:
         inputs["mm_token_type_ids"] = inputs["input_ids"].eq(token).long()
     return inputs
+
+
+def _layouts(media: dict[str, Any]) -> list[dict[str, Any]]:
+    """The media as given, without optional image sizes, and with one more (images per sample) axis."""
+    layouts = [media]
+    if "image_sizes" in media:
+        layouts.append({k: v for k, v in media.items() if k != "image_sizes"})
+    pixels = media.get("pixel_values")
+    if pixels is not None and pixels.dim() == 4:
+        layouts.append({**layouts[-1], "pixel_values": pixels.unsqueeze(1)})
+    return layouts
 
 
 def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixels: dict[str, Any]) -> int:
@@ -293,9 +316,28 @@ def grid_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
     return {pixel_key: flat, grid_key: grid}
 
 
-def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The synthetic inputs of ``family`` for ``model`` (same values on every call)."""
-    hints = hints or {}
+def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None, task: str | None = None) -> dict[str, Any]:
+    """The synthetic inputs of ``family`` (and ``task``) for ``model`` (same values on every call)."""
+    import torch
+
+    inputs = _family_inputs(model, family, hints or {})
+    params = forward_params(model)
+    required = {name for name, p in inspect.signature(model.forward).parameters.items() if p.default is p.empty
+                and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    if "input_ids" in required and "input_ids" not in inputs:  # text-prompted vision models (open-set detection)
+        inputs.update(text_inputs(model))
+    if task == "keypoint-matching":  # pairs of images
+        inputs["pixel_values"] = torch.stack([inputs["pixel_values"], inputs["pixel_values"].flip(-1)], dim=1)
+    if "pixel_values" in inputs and "pixel_values" not in params and "pixel_values_videos" in params:
+        inputs["pixel_values_videos"] = inputs.pop("pixel_values")
+    if "qformer_input_ids" in params and "input_ids" in inputs:  # Q-Former instructions: the text prompt again
+        inputs["qformer_input_ids"] = inputs["input_ids"][:, -SEQ:]
+        inputs["qformer_attention_mask"] = torch.ones_like(inputs["qformer_input_ids"])
+    return inputs
+
+
+def _family_inputs(model: Any, family: str, hints: dict[str, Any]) -> dict[str, Any]:
+    """The recipe of one family, chosen by the forward signature where families vary."""
     seq = hints.get("seq_len", SEQ)
     params = forward_params(model)
     if family in ("encoder-only", "decoder-only"):
@@ -308,16 +350,21 @@ def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None) ->
         return {"pixel_values": pixel_values(model.config)}
     if family == "video":
         return video_inputs(model)
-    if family == "speech":
-        return audio_inputs(model)
+    if family == "speech":  # transducers (RNN-T/TDT) also read decoder tokens
+        inputs = audio_inputs(model)
+        return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
     if family == "speech-seq2seq":
+        if "input_ids" in params and "decoder_input_ids" not in params:  # audio language models
+            return media_token_inputs(model, seq)
         inputs = audio_inputs(model)
         return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
     if family == "text-to-audio":
         inputs = text_inputs(model, seq)
         return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
     if family == "vision-text":
-        return {**text_inputs(model, seq), "pixel_values": pixel_values(model.config)}
+        frames = getattr(vision_config(model.config), "num_frames", None)
+        pixels = video_inputs(model) if isinstance(frames, int) else {"pixel_values": pixel_values(model.config)}
+        return {**text_inputs(model, seq), **pixels}
     if family == "multimodal-lm":
         return media_token_inputs(model, seq)
     if family == "time-series":

@@ -33,7 +33,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "neck_hidden_sizes", "fusion_hidden_size", "fpn_hidden_size", "d_latents", "hidden_size_per_layer_input",
         "encoder_hidden_dim", "decoder_hidden_dim", "mask_feature_size", "feature_size_encoder", "num_filters",
         "vision_output_dim", "image_text_hidden_size", "audio_hidden_size", "backbone_hidden_size",
-        "projection_hidden_dim", "projection_hidden_size", "text_encoder_width", "mamba_d_ssm", "attention_hidden_size", "upsample_groups", "entity_emb_size",
+        "projection_hidden_dim", "projection_hidden_size", "text_encoder_width", "mamba_d_ssm", "attention_hidden_size", "upsample_groups", "entity_emb_size", "encoder_hidden_size",
         "linear_key_head_dim", "linear_value_head_dim", "cross_hidden_size", "adapter_out_dim", "output_dim",
     ),
     ("ffn", FFN): (
@@ -168,6 +168,7 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
             if name in ("text_config", "decoder", "language_config", "llm_config") and vocab is None:
                 vocab = getattr(kwargs[name], "vocab_size", None)
     _match_backbone_channels(kwargs, values)
+    _clamp_feature_layers(kwargs, values)
     kwargs = {**_set_by_parent(cfg, values), **kwargs}
     if vocab is not None:
         _remap_tokens({**values, **kwargs}, kwargs, vocab, token_map, set(own))
@@ -193,6 +194,19 @@ def _set_by_parent(cfg: Any, values: dict[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, PreTrainedConfig) and _get(plain, name) != value
         and name not in ("transformers_version", "architectures", "dtype")
     }
+
+
+def _clamp_feature_layers(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
+    """Vision feature layer indices kept inside the shrunk vision tower's hidden states."""
+    depth = getattr(kwargs.get("vision_config"), "num_hidden_layers", None)
+    if not isinstance(depth, int):
+        return
+    for name in ("vision_feature_layer", "vision_feature_layers"):
+        value = values.get(name)
+        if name in kwargs or value is None:
+            continue
+        clamp = lambda i: max(-depth, min(i, depth))  # noqa: E731 - hidden states hold depth + 1 entries
+        kwargs[name] = [clamp(i) for i in value] if isinstance(value, list) else clamp(value) if isinstance(value, int) else value
 
 
 def _match_backbone_channels(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
