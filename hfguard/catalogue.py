@@ -93,12 +93,13 @@ TASK_FAMILIES: tuple[tuple[str, str], ...] = (
 )
 _TASK_RANK = {task: rank for rank, (task, _) in enumerate(TASK_FAMILIES)}
 # Families a base-only model's forward signature can point to, most specific first: a forward
-# that takes input_ids and input_features (clap) is speech, not encoder-only.
+# that takes input_ids and input_features (clap) is speech, not encoder-only; one that takes
+# input_ids and pixel_values is vision-text even when it also takes videos or audio.
 HINT_ORDER = (
     "time-series",
+    "vision-text",
     "video",
     "speech",
-    "vision-text",
     "vision",
     "encoder-decoder",
     "decoder-only",
@@ -262,6 +263,8 @@ def _classify_all(
             kind = "standalone" if base_class is not None else "head-only"
             hints = {} if set(heads) & set(_TASK_RANK) else infer_hints(transformers, model_type, base_class)
             family, task, reason = classify(set(heads), hints)
+            if family == "encoder-decoder":
+                family, reason = _refine_seq2seq(transformers, heads[task], family, reason)
         else:
             owners = sub_config_of.get(model_type)
             kind = "sub-config" if owners else "no-model"
@@ -322,6 +325,26 @@ def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> d
         hint("decoder-only", decoder_keys, "forward takes input_ids; config has")
         hint("encoder-only", set() if decoder_keys else {"input_ids"}, "forward takes")
     return hints or {"unsupported": unknown}
+
+
+def _refine_seq2seq(transformers: Any, head_class: str, family: str, reason: str) -> tuple[str, str]:
+    """A seq-to-seq head whose forward takes audio or images and no decoder inputs is an audio/vision LM.
+
+    transformers files such LMs (audioflamingo3, musicflamingo) under the seq-to-seq mapping.
+    """
+    import inspect
+
+    try:
+        params = set(inspect.signature(getattr(transformers, head_class).forward).parameters)
+    except Exception:  # noqa: BLE001 - an optional package is missing: keep the mapping's word
+        return family, reason
+    if "decoder_input_ids" in params:
+        return family, reason
+    if params & {"input_features", "input_values"}:
+        return "speech-seq2seq", f"{reason}; forward takes audio and no decoder inputs"
+    if "pixel_values" in params:
+        return "multimodal-lm", f"{reason}; forward takes pixel_values and no decoder inputs"
+    return family, reason
 
 
 def _config_keys(config_class: Any) -> set[str]:

@@ -35,6 +35,8 @@ PINNED = {
     "dpr": "encoder-only",
     "time_series_transformer": "time-series",
     "videomae": "video",
+    "audioflamingo3": "speech-seq2seq",
+    "embedding_gemma2": "vision-text",
 }
 
 
