@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[hf,github,dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[hf,hf-optional,github,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
