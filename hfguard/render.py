@@ -67,7 +67,11 @@ def template_version(source: str) -> int:
 
 def py_literal(value: Any) -> str:
     """A Python literal for plain data; anything else is refused."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        text = repr(value)
+        # black's quote style: double quotes unless the string holds one (repr then escapes safely)
+        return f'"{text[1:-1]}"' if text.startswith("'") and '"' not in value else text
+    if value is None or isinstance(value, (bool, int)):
         return repr(value)
     if isinstance(value, float):
         if not math.isfinite(value):

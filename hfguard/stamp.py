@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_API_VERSION = 1
+TEMPLATE_API_VERSION = 2
 HEADER_LINES = 3
 _STAMP = re.compile(
     r"^# hfguard: model_type=(?P<model_type>\S+) family=(?P<family>\S+) "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,9 @@ def string_constants(path: Path) -> set[str]:
 
 
 def test_py_literal_accepts_plain_data_only() -> None:
-    assert py_literal({"a": [1, 2.5, None, True], "b": HOSTILE}) == "{'a': [1, 2.5, None, True], 'b': " + repr(HOSTILE) + "}"
-    assert ast.literal_eval(py_literal(HOSTILE)) == HOSTILE
+    assert py_literal({"a": [1, 2.5, None, True], "b": HOSTILE}) == '{"a": [1, 2.5, None, True], "b": ' + repr(HOSTILE) + "}"
+    for text in (HOSTILE, "plain", "it's", 'say "hi"', "both ' and \"", "back\\slash\n", "\ud800", "emoji \U0001f600"):
+        assert ast.literal_eval(py_literal(text)) == text
     for bad in (object(), float("nan"), {1, 2}):
         with pytest.raises((TypeError, ValueError)):
             py_literal(bad)
@@ -115,7 +117,7 @@ def test_user_template_overrides_builtin(project_dir: Path) -> None:
     config = project_dir / "hfguard.toml"
     config.write_text('templates_dir = "my-templates"\n' + config.read_text())
     assert run_hfguard("generate", "vit", cwd=project_dir).returncode == 0
-    assert "MODEL_TYPE = 'vit'" in (project_dir / "tests/models/test_hf_vit.py").read_text()
+    assert 'MODEL_TYPE = "vit"' in (project_dir / "tests/models/test_hf_vit.py").read_text()
 
 
 def test_unheld_hand_edit_is_backed_up(project_dir: Path) -> None:
@@ -156,3 +158,17 @@ def test_unknown_entry_and_missing_head_are_clear(project_dir: Path) -> None:
     config.write_text('[models.bert]\ntask = "causal-lmm"\n')
     head = run_hfguard("generate", cwd=project_dir)
     assert head.returncode == 2 and "has no 'causal-lmm' head" in head.stderr and "hfguard.toml:1" in head.stderr
+
+
+def test_generated_file_with_checkpoint_runs_offline_and_skips_the_hub_test(project_dir: Path) -> None:
+    (project_dir / "hfguard.toml").write_text('[models.gpt2]\ncheckpoint = "openai-community/gpt2"\n')
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    path = project_dir / "tests/models/test_hf_gpt2.py"
+    assert "from_pretrained" not in path.read_text()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--strict-markers", "-p", "no:cacheprovider", "-rs", str(path)],
+        cwd=project_dir, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "HFGUARD_HUB_TESTS": ""},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "1 skipped" in result.stdout and "HFGUARD_HUB_TESTS=1" in result.stdout
+    assert " passed" in result.stdout
