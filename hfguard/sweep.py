@@ -73,6 +73,7 @@ def sweep_config(root: Path) -> Config:
 def render_tests(catalogue: Catalogue, infos: list[ModelInfo], root: Path) -> dict[str, Path]:
     """Render one test file per model type under ``root/tests``; model type -> path."""
     from hfguard.render import Renderer
+    from hfguard.writer import check_compiles
 
     config = sweep_config(root)
     renderer = Renderer(config)
@@ -80,7 +81,9 @@ def render_tests(catalogue: Catalogue, infos: list[ModelInfo], root: Path) -> di
     paths = {}
     for info in infos:
         planned = plan_file(config, catalogue, ModelEntry(model_type=info.model_type, line=0))
-        planned.path.write_text(renderer.render(planned), encoding="utf-8")
+        text = renderer.render(planned)
+        check_compiles(text, planned.path)
+        planned.path.write_text(text, encoding="utf-8")
         paths[info.model_type] = planned.path
     return paths
 
@@ -176,6 +179,7 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     infos = select(catalogue, family, shard, limit, model_types)
     if not infos:
         raise HfguardError("no model type matches the sweep's selection")
+    out = out.resolve()  # pytest runs inside the tests folder
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     render_tests(catalogue, infos, out)

@@ -75,3 +75,15 @@ def test_summary_and_markdown_count_every_status():
     assert "| roberta | encoder-only | failing | 2.0 | AssertionError: x / y |" in text
     assert "| bert |" not in text
     json.dumps(table)
+
+
+def test_sweep_with_a_relative_out_dir_runs_real_tests(tmp_path: Path, lock_text: str):
+    (tmp_path / "hfguard.lock").write_text(lock_text)
+    result = subprocess.run(
+        [sys.executable, "-m", "hfguard", "sweep", "bert", "--out", "relative-out", "--jobs", "0", "--lock", "hfguard.lock"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads((tmp_path / "relative-out" / "results.json").read_text())
+    [bert] = data["models"]
+    assert (bert["model_type"], bert["status"]) == ("bert", "passing") and bert["tests"] >= 3
