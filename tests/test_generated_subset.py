@@ -45,7 +45,7 @@ def test_checkpoint_entry_gets_an_opt_in_hub_test(tmp_path: Path, real_catalogue
     entry = ModelEntry(model_type="gpt2", line=0, checkpoint="openai-community/gpt2", tiny={"n_embd": 48})
     planned = plan_file(config, real_catalogue, entry)
     text = Renderer(config).render(planned)
-    assert "@pytest.mark.hub" in text and "'openai-community/gpt2'" in text and "'n_embd': 48" in text
+    assert "@pytest.mark.hub" in text and '"openai-community/gpt2"' in text and '"n_embd": 48' in text
     path = tmp_path / "test_hf_gpt2.py"
     path.write_text(text)
     env = {k: v for k, v in __import__("os").environ.items() if k != "HFGUARD_HUB_TESTS"}
