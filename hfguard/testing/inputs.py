@@ -6,6 +6,14 @@ import inspect
 import re
 from typing import Any
 
+from hfguard.testing.recipes_multimodal import (
+    anyres_pixels,
+    cross_attended_images,
+    embeds_position_inputs,
+    extra_layouts,
+    patch_pixels,
+)
+
 BATCH = 2
 VOCAB_FALLBACK = 99
 SEQ = 8
@@ -20,6 +28,12 @@ _MISMATCH = re.compile(r"tokens:?\s*(\d+)\D+features:?\s*(\d+)", re.I)
 def forward_params(model: Any) -> set[str]:
     """Names the model's forward accepts."""
     return set(inspect.signature(model.forward).parameters)
+
+
+def required_params(model: Any) -> set[str]:
+    """Names the model's forward cannot do without."""
+    return {name for name, p in inspect.signature(model.forward).parameters.items() if p.default is p.empty
+            and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
 
 
 def sub_config(config: Any, names: tuple[str, ...]) -> Any:
@@ -84,7 +98,9 @@ def image_shape(config: Any) -> tuple[int, int, int]:
     vision = vision_config(config)
     channels = next((getattr(vision, k) for k in ("num_channels", "in_channels", "input_channels", "in_chans")
                      if isinstance(getattr(vision, k, None), int)), 3)
-    size = getattr(vision, "image_size", None) or getattr(config, "image_size", None) or 32
+    backbone = getattr(vision, "backbone_config", None)
+    size = getattr(vision, "image_size", None) or getattr(backbone, "image_size", None) or getattr(config, "image_size", None) \
+        or getattr(config, "max_img_size", None) or 32
     height, width = (size, size) if isinstance(size, int) else (size[0], size[-1])
     return channels, height, width
 
@@ -113,6 +129,9 @@ def text_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
         inputs["visual_pos"] = torch.rand(BATCH, 4, config.visual_pos_dim, generator=generator(7))
     if "lang_ids" in params:
         inputs["lang_ids"] = torch.zeros(BATCH, dtype=torch.long)
+    if "qformer_input_ids" in params:  # Q-Former instructions: the text prompt again
+        inputs["qformer_input_ids"] = ids.clone()
+        inputs["qformer_attention_mask"] = torch.ones_like(ids)
     return inputs
 
 
@@ -134,12 +153,20 @@ def decoder_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
     return {"decoder_input_ids": ids}
 
 
+def feature_size(config: Any) -> int:
+    """Features per audio frame (stacked frames count once per stacked frame, e.g. w2v-BERT's 2 x 80)."""
+    stacked = getattr(config, "num_stacked_frames", 1)
+    return stacked * next((getattr(config, k) for k in ("feature_projection_input_dim", "num_mel_bins", "feature_size",
+                                              "input_feat_per_channel", "n_mels", "input_feat_size", "input_dim")
+                 if isinstance(getattr(config, k, None), int)), 80)
+
+
 def audio_inputs(model: Any, seed: int = 3, samples: int = AUDIO_SAMPLES) -> dict[str, Any]:
     """Raw waveforms (``input_values``) or log-mel features (``input_features``)."""
     import torch
 
     params = forward_params(model)
-    config = sub_config(model.config, ("audio_config", "encoder_config", "speech_config"))
+    config = sub_config(model.config, ("audio_config", "encoder_config", "speech_config", "asr_config"))
     if "input_values" in params and isinstance(getattr(config, "num_mel_bins", None), int) \
             and isinstance(getattr(config, "max_length", None), int):  # spectrogram patches: (batch, frames, mel)
         return {"input_values": torch.randn(BATCH, config.max_length, config.num_mel_bins, generator=generator(seed))}
@@ -147,9 +174,7 @@ def audio_inputs(model: Any, seed: int = 3, samples: int = AUDIO_SAMPLES) -> dic
         channels = getattr(config, "audio_channels", None)
         shape = (BATCH, samples) if not isinstance(channels, int) else (BATCH, channels, samples)
         return {"input_values": torch.randn(*shape, generator=generator(seed))}
-    mel = next((getattr(config, k) for k in ("num_mel_bins", "feature_size", "input_feat_per_channel", "n_mels",
-                                              "input_feat_size", "input_dim")
-                if isinstance(getattr(config, k, None), int)), 80)
+    mel = feature_size(config)
     positions = getattr(config, "max_source_positions", None)
     if isinstance(positions, int) and hasattr(config, "num_mel_bins"):  # whisper style: (batch, mel, 2 * positions)
         features, frames = torch.randn(BATCH, mel, 2 * positions, generator=generator(seed)), 2 * positions
@@ -168,7 +193,8 @@ def video_inputs(model: Any, seed: int = 4) -> dict[str, Any]:
     import torch
 
     vision = vision_config(model.config)
-    frames = next((getattr(vision, k) for k in ("num_frames", "frames_per_clip") if isinstance(getattr(vision, k, None), int)), FRAMES)
+    frames = next((getattr(c, k) for c in (vision, model.config) for k in ("num_frames", "frames_per_clip")
+                   if isinstance(getattr(c, k, None), int)), FRAMES)
     channels, height, width = image_shape(model.config)
     return {"pixel_values": torch.randn(BATCH, frames, channels, height, width, generator=generator(seed))}
 
@@ -204,11 +230,16 @@ def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
     audio_only = getattr(config, "vision_config", None) is None and not params & {"pixel_values", "grid_thw"}
     if audio_only and params & {"input_features", "input_values"} or getattr(config, "audio_config", None) is not None \
             and getattr(config, "vision_config", None) is None:
-        return audio_inputs(model), ("audio_token_id", "audio_token_index")
-    pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else {"pixel_values": pixel_values(config)}
+        from hfguard.testing.recipes_audio import fitted_audio_inputs
+
+        return fitted_audio_inputs(model, text_inputs(model), passed=_MISMATCH), ("audio_token_id", "audio_token_index")
+    pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else \
+        patch_pixels(model, BATCH) or {"pixel_values": pixel_values(config)}
     if "image_sizes" in params and getattr(config, "image_grid_pinpoints", None) is None:  # pixtral style
         pixels["image_sizes"] = torch.tensor([list(image_shape(config)[1:])] * BATCH)
-    return pixels, ("image_token_id", "image_token_index")
+    elif "image_sizes" in params and "pixel_values" in pixels:  # anyres tiles
+        pixels = anyres_pixels(model, pixels, BATCH)
+    return pixels, ("image_token_id", "image_token_index", "video_token_id", "video_token_index")
 
 
 def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
@@ -219,10 +250,12 @@ def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
     media, token_names = media_inputs(model)
     token = next((getattr(config, k) for k in token_names if isinstance(getattr(config, k, None), int)), None)
     text = text_inputs(model, seq)
-    if token is None:
-        return {**text, **media}
+    if token is None:  # media without placeholder tokens: positions marked by a mask, or cross-attention
+        text = embeds_position_inputs(model, text)
+        return {**text, **cross_attended_images(model, text, media)}
     first_error = None
-    for layout in _layouts(media):  # processors differ: optional image sizes, an images-per-sample axis
+    # processors differ: optional image sizes, an images-per-sample axis, tiles, patches as images
+    for layout in _layouts(media) + extra_layouts(model, media):
         try:
             count = _features_per_image(model, token, text, layout)
             media = layout
@@ -249,7 +282,8 @@ def _layouts(media: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixels: dict[str, Any]) -> int:
-    """Image features per image: from the (t, h, w) grid, else learnt from the model's mismatch message.
+    """Image features per image: from the (t, h, w) grid (when the model agrees), else learnt from the
+    model's mismatch message (e.g. grids with extra row-separator features).
 
     The message's feature number is rows x columns of the feature tensor, so it is either
     the token count or the token count times the hidden size; the candidate that runs wins.
@@ -257,12 +291,11 @@ def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixe
     import torch
 
     grid = pixels.get("image_grid_thw", pixels.get("grid_thw"))
-    if grid is not None:
-        merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
-        return int(grid[0].prod()) // merge**2
+    merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
+    guess = int(grid[0].prod()) // merge**2 if grid is not None else 1
     try:
-        _run_with_image_tokens(model, image_token, 1, text, pixels)
-        return 1
+        _run_with_image_tokens(model, image_token, guess, text, pixels)
+        return guess
     except Exception as error:  # noqa: BLE001 - the mismatch message carries the count
         match = _MISMATCH.search(str(error))
         if match is None:
@@ -322,17 +355,13 @@ def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None, ta
 
     inputs = _family_inputs(model, family, hints or {})
     params = forward_params(model)
-    required = {name for name, p in inspect.signature(model.forward).parameters.items() if p.default is p.empty
-                and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    required = required_params(model)
     if "input_ids" in required and "input_ids" not in inputs:  # text-prompted vision models (open-set detection)
         inputs.update(text_inputs(model))
     if task == "keypoint-matching":  # pairs of images
         inputs["pixel_values"] = torch.stack([inputs["pixel_values"], inputs["pixel_values"].flip(-1)], dim=1)
     if "pixel_values" in inputs and "pixel_values" not in params and "pixel_values_videos" in params:
         inputs["pixel_values_videos"] = inputs.pop("pixel_values")
-    if "qformer_input_ids" in params and "input_ids" in inputs:  # Q-Former instructions: the text prompt again
-        inputs["qformer_input_ids"] = inputs["input_ids"][:, -SEQ:]
-        inputs["qformer_attention_mask"] = torch.ones_like(inputs["qformer_input_ids"])
     return inputs
 
 
@@ -345,25 +374,25 @@ def _family_inputs(model: Any, family: str, hints: dict[str, Any]) -> dict[str, 
     if family == "encoder-decoder":
         return {**text_inputs(model, seq), **decoder_inputs(model, seq)}
     if family in ("vision", "vision-dense"):
-        if params & {"grid_thw", "image_grid_thw"}:
-            return grid_pixels(model)
-        return {"pixel_values": pixel_values(model.config)}
+        from hfguard.testing.recipes_vision import vision_inputs  # it builds on this module
+
+        return vision_inputs(model, hints)
     if family == "video":
         return video_inputs(model)
-    if family == "speech":  # transducers (RNN-T/TDT) also read decoder tokens
-        inputs = audio_inputs(model)
-        return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
-    if family == "speech-seq2seq":
-        if "input_ids" in params and "decoder_input_ids" not in params:  # audio language models
-            return media_token_inputs(model, seq)
-        inputs = audio_inputs(model)
-        return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
+    if family in ("speech", "speech-seq2seq"):  # transducers (RNN-T/TDT) also read decoder tokens
+        if family == "speech-seq2seq" and "input_ids" in params and "decoder_input_ids" not in params:
+            return media_token_inputs(model, seq)  # audio language models
+        from hfguard.testing.recipes_audio import fitted_audio_inputs
+
+        tokens = decoder_inputs(model, seq) if "decoder_input_ids" in params else \
+            text_inputs(model, seq) if "input_ids" in params else {}  # contrastive audio-text models read text
+        return {**fitted_audio_inputs(model, tokens), **tokens}
     if family == "text-to-audio":
         inputs = text_inputs(model, seq)
         return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
     if family == "vision-text":
-        frames = getattr(vision_config(model.config), "num_frames", None)
-        pixels = video_inputs(model) if isinstance(frames, int) else {"pixel_values": pixel_values(model.config)}
+        video = any(isinstance(getattr(c, "num_frames", None), int) for c in (vision_config(model.config), model.config))
+        pixels = video_inputs(model) if video else patch_pixels(model, BATCH) or {"pixel_values": pixel_values(model.config)}
         return {**text_inputs(model, seq), **pixels}
     if family == "multimodal-lm":
         return media_token_inputs(model, seq)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.testing.overrides import config_overrides
+from hfguard.testing.recipes_multimodal import consistent_media
 
 WIDTH, FFN, LAYERS, HEADS, KV_HEADS, HEAD_DIM, VOCAB = 32, 64, 2, 4, 2, 8, 99
 MAX_PARAMETERS = 20_000_000
@@ -35,6 +36,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "vision_output_dim", "image_text_hidden_size", "audio_hidden_size", "backbone_hidden_size",
         "projection_hidden_dim", "projection_hidden_size", "text_encoder_width", "mamba_d_ssm", "attention_hidden_size", "upsample_groups", "entity_emb_size", "encoder_hidden_size",
         "linear_key_head_dim", "linear_value_head_dim", "cross_hidden_size", "adapter_out_dim", "output_dim",
+        "mit_hidden_size",
     ),
     ("ffn", FFN): (
         "intermediate_size", "ffn_dim", "d_ff", "n_inner", "encoder_ffn_dim", "decoder_ffn_dim", "mlp_dim",
@@ -43,6 +45,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "dense_intermediate_size", "ffn_hidden_size", "dim_ff", "encoder_dim_feedforward", "decoder_dim_feedforward",
         "projection_intermediate_size", "projection_intermediate_dim", "speech_encoder_intermediate_size",
         "t2u_encoder_ffn_dim", "t2u_decoder_ffn_dim", "memory_fuser_intermediate_dim", "mlp_hidden_size",
+        "mit_intermediate_size",
     ),
     ("moe", 16): (
         "moe_intermediate_size", "shared_expert_intermediate_size", "expert_ffn_hidden_size", "moe_hidden_size",
@@ -65,6 +68,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "speech_encoder_attention_heads", "encoder_num_attention_heads", "decoder_num_heads", "resampler_n_heads",
         "t2u_encoder_attention_heads", "t2u_decoder_attention_heads", "cross_num_attention_heads",
         "linear_num_value_heads", "index_n_heads", "swa_num_attention_heads",
+        "mit_num_attention_heads", "prompt_num_attention_heads",
     ),
     ("kv-heads", KV_HEADS): (
         "num_key_value_heads", "num_kv_heads", "encoder_num_key_value_heads", "decoder_num_key_value_heads",
@@ -79,7 +83,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
     ("experts", 4): ("num_experts", "num_local_experts", "n_routed_experts", "moe_num_experts"),
     ("top-k", 2): ("num_experts_per_tok", "moe_k", "moe_topk", "top_k"),
     ("vocab", VOCAB): (
-        "vocab_size", "text_vocab_size", "src_vocab_size", "tgt_vocab_size", "decoder_vocab_size", "entity_vocab_size",
+        "vocab_size", "unpadded_vocab_size", "text_vocab_size", "src_vocab_size", "tgt_vocab_size", "decoder_vocab_size", "entity_vocab_size",
         "encoder_hash_byte_group_vocab",
     ),
     ("positions", 128): (
@@ -87,16 +91,16 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "t2u_max_position_embeddings", "max_encoder_position_embeddings", "max_decoder_position_embeddings",
     ),
     ("window", 16): ("sliding_window", "attention_chunk_size", "sliding_window_size", "attention_window"),
-    ("image", 32): ("image_size", "pretrain_image_size", "crop_size"),
+    ("image", 32): ("image_size", "pretrain_image_size", "crop_size", "max_img_size"),
     ("patch", 4): ("patch_size",),
-    ("mel", 16): ("num_mel_bins",),
+    ("mel", 16): ("num_mel_bins", "model_in_dim"),  # a vocoder reads the mel bins of its spectrogram model
     ("state", 8): ("state_size", "mamba_d_state", "ssm_state_size", "d_state"),
     ("chunk", 8): ("chunk_size", "mamba_chunk_size"),
     ("ssm-heads", HEADS): ("mamba_n_heads", "mamba_num_heads"),
     ("groups", 2): ("num_conv_pos_embedding_groups", "n_groups", "mamba_n_groups", "num_groups"),
     ("conv-pos", 16): ("num_conv_pos_embeddings",),
     ("media-tokens", 4): ("mm_tokens_per_image",),
-    ("queries", 8): ("num_queries", "num_query_tokens", "resampler_n_latents", "num_latents"),
+    ("queries", 8): ("num_queries", "num_query_tokens", "resampler_n_latents", "num_latents", "latent_query_num"),
 }
 TINY: dict[str, tuple[str, int]] = {name: role for role, names in _ROLES.items() for name in names}
 # Counts that lists of the same config are sized by: never shrunk, even through an attribute_map alias.
@@ -148,12 +152,14 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     values = {name: _get(cfg, name) for name in names}
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
-        role = TINY.get(name) or TINY.get(next((a for a, c in canonical.items() if c == name), ""), None)
+        alias = next((a for a, c in canonical.items() if c == name), "")  # the alias names the meaning
+        role = TINY.get(alias) or TINY.get(name)
         if role is not None and name not in _KEEP:
             new = _tiny_value(role, value)
             if new is not None and new != value and (value is not None or name in TINY):
                 kwargs[name] = new
     _follow_widths(values, kwargs)
+    _keep_out_index_layers(values, kwargs)
     old_layers, new_layers = _layer_counts(values, kwargs)
     kwargs.update(_per_layer_lists(values, old_layers, new_layers))
     own = {k: v for k, v in overrides.items() if not isinstance(v, dict) or not isinstance(values.get(k), PreTrainedConfig)}
@@ -169,6 +175,7 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
                 vocab = getattr(kwargs[name], "vocab_size", None)
     _match_backbone_channels(kwargs, values)
     _clamp_feature_layers(kwargs, values)
+    consistent_media(kwargs, values)
     kwargs = {**_set_by_parent(cfg, values), **kwargs}
     if vocab is not None:
         _remap_tokens({**values, **kwargs}, kwargs, vocab, token_map, set(own))
@@ -206,7 +213,7 @@ def _clamp_feature_layers(kwargs: dict[str, Any], values: dict[str, Any]) -> Non
         if name in kwargs or value is None:
             continue
         clamp = lambda i: max(-depth, min(i, depth))  # noqa: E731 - hidden states hold depth + 1 entries
-        kwargs[name] = [clamp(i) for i in value] if isinstance(value, list) else clamp(value) if isinstance(value, int) else value
+        kwargs[name] = type(value)(map(clamp, value)) if isinstance(value, (list, tuple)) else clamp(value) if isinstance(value, int) else value
 
 
 def _match_backbone_channels(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
@@ -243,11 +250,14 @@ def _tiny_value(role: tuple[str, int], value: Any) -> Any:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return tiny
+        return min(value, tiny) if kind == "patch" else tiny  # a larger patch could not tile the image
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         if kind == "depth":
             return [min(v, tiny) for v in value]
         first = value[0] or 1
+        if kind == "width":  # widths stay divisible by the tiny head count
+            return [max(1, round(v * tiny / first / HEADS) * HEADS if v * tiny / first >= HEADS else round(v * tiny / first))
+                    for v in value]
         return [max(1, round(v * tiny / first)) for v in value]
     return None
 
@@ -261,6 +271,14 @@ def _follow_widths(values: dict[str, Any], kwargs: dict[str, Any]) -> None:
             continue
         if len(set(value)) == 1 and value[0] in widths:
             kwargs[name] = type(value)([widths[value[0]]] * len(value))
+
+
+def _keep_out_index_layers(values: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    """A layer-stack model whose neck reads k distinct layers (out indices) keeps at least k layers."""
+    reads = max((len(set(values[k])) for k in _OUT_INDICES if isinstance(values.get(k), (list, tuple))), default=0)
+    field = next((k for k in ("num_hidden_layers", "n_layer", "num_layers", "n_layers", "depth") if k in kwargs), None)
+    if "depths" not in values and field is not None and isinstance(kwargs[field], int) and kwargs[field] < reads <= MAX_DEPTH:
+        kwargs[field] = reads
 
 
 def _layer_counts(values: dict[str, Any], kwargs: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -277,11 +295,13 @@ def _per_layer_lists(values: dict[str, Any], old: int | None, new: int | None) -
         return {}
     cut: dict[str, Any] = {}
     for name, value in values.items():
-        if not isinstance(value, list) or name in _OUT_INDICES and "depths" in values:  # stage indices stay
+        if not isinstance(value, (list, tuple) if name in _OUT_INDICES else list) or name in _OUT_INDICES and "depths" in values:  # stage indices stay
             continue
         if name in _INDEX_LISTS or name in _OUT_INDICES:
             if all(isinstance(v, int) for v in value):
                 cut[name] = sorted({min(new - 1 if name not in _OUT_INDICES else new, max(0, v * new // old)) for v in value})
+                if name in _OUT_INDICES and len(cut[name]) < len(set(value)) <= new:  # distinct layers stay distinct
+                    cut[name] = list(range(new - len(set(value)) + 1, new + 1))
         elif len(value) == old:
             kinds = list(dict.fromkeys(map(repr, value)))
             if len(kinds) > 1 and len(kinds) <= new:
@@ -301,6 +321,8 @@ def _uses_mrope(cls: type) -> bool:
 
 def _consistent(merged: dict[str, Any], kwargs: dict[str, Any], uses_mrope: bool) -> None:
     """Keep values that depend on each other consistent after shrinking (edits ``kwargs``)."""
+    if isinstance(merged.get("initializer_range"), float) and merged["initializer_range"] < 1e-4:
+        kwargs["initializer_range"] = 0.02  # near-zero default weights would make outputs ignore the inputs
     if isinstance(merged.get("kv_lora_rank"), int) and isinstance(merged.get("num_attention_heads"), int):
         kwargs["num_key_value_heads"] = merged["num_attention_heads"]  # MLA
     experts = next((merged[k] for k in ("num_experts", "n_routed_experts", "num_local_experts") if isinstance(merged.get(k), int)), None)
@@ -309,6 +331,8 @@ def _consistent(merged: dict[str, Any], kwargs: dict[str, Any], uses_mrope: bool
             kwargs["n_group"] = 2 if experts % 2 == 0 else 1
         if isinstance(merged.get("topk_group"), int):
             kwargs["topk_group"] = 1
+        if "num_experts_per_tok" in merged and merged["num_experts_per_tok"] is None:  # routed experts need a top-k
+            kwargs["num_experts_per_tok"] = TINY["num_experts_per_tok"][1]
     if all(isinstance(merged.get(k), int) for k in ("expand", "num_heads", "head_dim", "hidden_size")):
         kwargs["num_heads"] = merged["expand"] * merged["hidden_size"] // merged["head_dim"]  # SSM heads
     rope = merged.get("rope_parameters")

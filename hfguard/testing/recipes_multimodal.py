@@ -1,0 +1,126 @@
+"""Multimodal specifics of the shrinker and the input recipes: media sizes that depend on each other.
+
+- anyres (LLaVA-NeXT style) models cut an image into tiles on a grid of pinpoint resolutions given
+  in pixels of the vision tower's image size: the tiny config scales the pinpoints with that size,
+  and the inputs carry the tiles of every image plus its ``image_sizes``, as the processor would;
+- flattened-patch models (Fuyu, NaFlex/SigLIP 2) take patch sequences, not images;
+- Kosmos style models mark the image positions of the text with ``image_embeds_position_mask``;
+- IDEFICS style models cross-attend to images under an ``image_attention_mask``;
+- processors differ in layout: tiles with a (batch, tiles) ``pixel_attention_mask`` (Granite Docling),
+  grid patches as small images for convolutional patch embeddings (Kimi K2.5).
+
+The input recipes of ``hfguard.testing.inputs`` call these where the forward signature asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def consistent_media(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
+    """Keep a shrunk composite config's media sizes consistent with its shrunk vision tower (edits ``kwargs``)."""
+    pinpoints, vision = values.get("image_grid_pinpoints"), kwargs.get("vision_config")
+    old, new = getattr(values.get("vision_config"), "image_size", None), getattr(vision, "image_size", None)
+    if "image_grid_pinpoints" in kwargs or not isinstance(pinpoints, list) or not pinpoints:
+        return
+    if isinstance(old, int) and isinstance(new, int) and old != new:
+        kwargs["image_grid_pinpoints"] = [[side * new // old for side in point] for point in pinpoints]
+
+
+def anyres_pixels(model: Any, pixels: dict[str, Any], batch: int) -> dict[str, Any]:
+    """``pixels`` as the tiles of one image per sample (batch, tiles, C, H, W) with its ``image_sizes``.
+
+    The image has the size of the smallest pinpoint, so it is cut into that grid plus the base tile.
+    """
+    import torch
+
+    config = model.config
+    image = pixels["pixel_values"]
+    tile = image.shape[-1]
+    height, width = min(config.image_grid_pinpoints, key=lambda point: point[0] * point[1])
+    tiles = 1 + (height // tile) * (width // tile)
+    generator = torch.Generator().manual_seed(1)
+    pixel_values = torch.randn(batch, tiles, *image.shape[1:], generator=generator)
+    return {**pixels, "pixel_values": pixel_values, "image_sizes": torch.tensor([[height, width]] * batch)}
+
+
+def embeds_position_inputs(model: Any, text: dict[str, Any]) -> dict[str, Any]:
+    """Kosmos style: ``latent_query_num`` image positions after the first token, marked by ``image_embeds_position_mask``.
+
+    ``text`` unchanged for models without such a mask.
+    """
+    import torch
+
+    from hfguard.testing.inputs import forward_params
+
+    if "image_embeds_position_mask" not in forward_params(model):
+        return text
+    ids, count = text["input_ids"], model.config.latent_query_num
+    ids = torch.cat([ids[:, :1], ids[:, 1:2].expand(-1, count), ids[:, 1:]], dim=1)
+    mask = torch.zeros_like(ids)
+    mask[:, 1 : count + 1] = 1
+    extra = {"attention_mask": torch.ones_like(ids)} if "attention_mask" in text else {}
+    return {**text, "input_ids": ids, **extra, "image_embeds_position_mask": mask}
+
+
+def patch_pixels(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | None:
+    """Images as flattened patches (batch, patches, channels x patch x patch): Fuyu style (the forward still
+    names them ``image_patches``) or NaFlex (SigLIP 2 style, with the valid-patch mask and (rows, columns) grid).
+
+    ``None`` for models that take images, not patch sequences.
+    """
+    import torch
+
+    from hfguard.testing.inputs import forward_params, image_shape, vision_config
+
+    params = forward_params(model)
+    if "spatial_shapes" not in params and "image_patches" not in params:
+        return None
+    patch = vision_config(model.config).patch_size
+    channels, height, width = image_shape(model.config)
+    rows, columns = height // patch, width // patch
+    generator = torch.Generator().manual_seed(seed)
+    pixels = {"pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator)}
+    if "spatial_shapes" in params:
+        pixels["pixel_attention_mask"] = torch.ones(batch, rows * columns, dtype=torch.long)
+        pixels["spatial_shapes"] = torch.tensor([[rows, columns]] * batch)
+    return pixels
+
+
+def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
+    """More layouts of the same media for processors that differ:
+
+    - tiling processors: one tile per sample (batch, tiles, C, H, W) marked real by a (batch, tiles)
+      ``pixel_attention_mask`` (for models with that mask);
+    - grid models with a convolutional patch embedding: the flattened patches as small images (patches, C, p, p).
+    """
+    import torch
+
+    from hfguard.testing.inputs import forward_params, image_shape, vision_config
+
+    layouts = []
+    pixels = media.get("pixel_values")
+    if "pixel_attention_mask" in forward_params(model) and pixels is not None and pixels.dim() == 4:
+        mask = torch.ones(pixels.shape[0], 1, dtype=torch.bool)
+        layouts.append({**media, "pixel_values": pixels.unsqueeze(1), "pixel_attention_mask": mask})
+    patch, channels = getattr(vision_config(model.config), "patch_size", None), image_shape(model.config)[0]
+    key = next((k for k in ("pixel_values", "hidden_states") if k in media), None)
+    flat = media.get(key) if key is not None and media.keys() & {"grid_thw", "image_grid_thw"} else None
+    if isinstance(patch, int) and flat is not None and flat.dim() == 2 and flat.shape[1] == channels * patch * patch:
+        layouts.append({**media, key: flat.view(-1, channels, patch, patch)})
+    return layouts
+
+
+def cross_attended_images(model: Any, text: dict[str, Any], media: dict[str, Any]) -> dict[str, Any]:
+    """IDEFICS style (no placeholder tokens, text cross-attends to images): one image per sample
+    (batch, images, C, H, W) that every text position sees through a (batch, text, images)
+    ``image_attention_mask``; ``media`` unchanged for other models."""
+    import torch
+
+    from hfguard.testing.inputs import forward_params
+
+    pixels = media.get("pixel_values")
+    if "image_attention_mask" not in forward_params(model) or pixels is None or pixels.dim() != 4:
+        return media
+    mask = torch.ones(*text["input_ids"].shape, 1, dtype=torch.long)
+    return {**media, "pixel_values": pixels.unsqueeze(1), "image_attention_mask": mask}
