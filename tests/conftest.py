@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -57,3 +58,19 @@ def run_hfguard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> sub
         text=True,
         env={**os.environ, **(env or {})},
     )
+
+
+HEAVY_MODULES = ("torch", "transformers", "git", "github", "jinja2")
+
+
+def run_listing_heavy_imports(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``hfguard ARGV`` in a fresh interpreter; its result (stdout without the probe line) and the heavy modules it loaded."""
+    probe = (
+        "import sys\nfrom hfguard.cli import main\n"
+        "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
+        f"print('\\nLOADED', sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))\nsys.exit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True)
+    body, _, loaded = result.stdout.rpartition("\nLOADED ")
+    result.stdout = body
+    return result, ast.literal_eval(loaded.strip())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_hfguard
+from conftest import run_hfguard, run_listing_heavy_imports
 from hfguard.catalogue import FAMILIES, KINDS, Catalogue, ModelInfo, classify, task_from_mapping_name
 from hfguard.errors import HfguardError
 
@@ -141,19 +141,10 @@ def test_lock_command_and_check(project_dir: Path, lock_text: str) -> None:
 
 
 def test_models_from_lock_does_not_import_transformers(project_dir: Path) -> None:
-    probe = (
-        "import sys, json; from hfguard.cli import main; code = main(['models', '--json', '--family', 'speech']); "
-        "heavy = [m for m in ('torch', 'transformers', 'git', 'github') if m in sys.modules]; "
-        "print('HEAVY', heavy); sys.exit(code)"
-    )
-    import subprocess
-    import sys
-
-    result = subprocess.run([sys.executable, "-c", probe], cwd=project_dir, capture_output=True, text=True)
+    result, loaded = run_listing_heavy_imports(["models", "--json", "--family", "speech"], project_dir)
     assert result.returncode == 0, result.stderr
-    body, heavy = result.stdout.rsplit("HEAVY", 1)
-    assert heavy.strip() == "[]"
-    report = json.loads(body)
+    assert loaded == []
+    report = json.loads(result.stdout)
     assert report["count"] == len(report["models"]) > 0
     assert {m["family"] for m in report["models"]} == {"speech"}
     assert "hubert" in {m["model_type"] for m in report["models"]}

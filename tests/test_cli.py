@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import run_listing_heavy_imports
 from hfguard import __version__
 from hfguard.cli import SUBCOMMANDS, main
-
-HEAVY = ("torch", "transformers", "git", "github", "jinja2")
-
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
@@ -32,13 +28,7 @@ def test_unknown_command_suggests(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
 def test_every_subcommand_has_help_and_loads_nothing_heavy(name: str, tmp_path: Path) -> None:
-    probe = (
-        "import sys; from hfguard.cli import main\n"
-        "try:\n    main([sys.argv[1], '--help'])\nexcept SystemExit as exit:\n    code = exit.code\n"
-        f"print('LOADED', [m for m in {HEAVY!r} if m in sys.modules])\nsys.exit(code)"
-    )
-    result = subprocess.run([sys.executable, "-c", probe, name], cwd=tmp_path, capture_output=True, text=True)
+    result, loaded = run_listing_heavy_imports([name, "--help"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"hfguard {name}" in result.stdout
-    loaded = result.stdout.rsplit("LOADED", 1)[1].strip()
-    assert loaded == "[]", f"'hfguard {name} --help' imported {loaded}"
+    assert loaded == [], f"'hfguard {name} --help' imported {loaded}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_listing_heavy_imports
 from gitrepo import catalogue, registry
 from hfguard import verify as verify_module
 from hfguard.commands.verify import main
@@ -239,14 +240,9 @@ def test_process_pool_gives_the_same_results(tmp_path: Path, monkeypatch: pytest
 
 
 def test_verify_loads_no_heavy_module(project: Path) -> None:
-    probe = (
-        "import sys\nfrom hfguard.cli import main\ncode = main(['verify'])\n"
-        "print('LOADED', sorted(m for m in ('torch', 'transformers', 'git', 'github') if m in sys.modules))\n"
-        "sys.exit(code)"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True)
+    result, loaded = run_listing_heavy_imports(["verify"], project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "LOADED []" in result.stdout
+    assert loaded == []
 
 
 # --- generated files: stale, hand-edited, orphans -------------------------------------------------
