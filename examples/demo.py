@@ -96,7 +96,11 @@ def main() -> int:
     banner("2. The hf-test-verify hook rejects the broken file (real pre-commit framework)")
     print("(the first run builds the hook environment: hfguard with jinja2 and GitPython, no torch)")
     verify = run(str(BIN / "pre-commit"), "try-repo", str(PROJECT), "hf-test-verify", "--all-files", cwd=repo, expect=(1,))
-    blamed = [line.split(" ", 1)[0] for line in verify.stdout.splitlines() if "tests/models/test_hf_gpt2.py:" in line]
+    blamed = [
+        " ".join(line.split()[:2])
+        for line in verify.stdout.splitlines()
+        if line.startswith("tests/models/test_hf_gpt2.py:") and " HFG10" in line  # the compile error, not the stamp
+    ]
     if not blamed:
         raise SystemExit("demo: hf-test-verify did not name the broken file")
     summary["hf-test-verify"] = f"rejected {blamed[0]}"
