@@ -83,6 +83,12 @@ def test_table_overrides_apply_before_the_entry(monkeypatch):
     assert tiny_config("BertConfig", "bert", {"hidden_size": 16}).hidden_size == 16
 
 
+def test_override_model_type_replaces_a_sub_config():
+    config = tiny_config("DetrConfig", "detr", {"backbone_config": {"model_type": "resnet", "depths": [1, 1, 1, 1]}})
+    assert isinstance(config.backbone_config, transformers.ResNetConfig)
+    assert config.backbone_config.depths == [1, 1, 1, 1] and config.d_model == 32
+
+
 def test_unbuildable_config_names_model_type():
     with pytest.raises(ConfigBuildError, match="bert:.*BertConfig"):
         tiny_config("BertConfig", "bert", {"num_hidden_layers": "two"})

@@ -134,6 +134,7 @@ class ModelCase:
         main = _main_tensor(output)
         assert main is not None, f"{self.model_type}: forward returned no tensor"
         folded = self.family == "text-to-audio" and main.shape[0] % synth.BATCH == 0  # (batch x codebooks) rows
+        folded |= "pixel_position_ids" in inputs and main.shape[0] % synth.BATCH == 0  # pooled tokens of all images packed
         batched = synth.BATCH in tuple(main.shape[:2])  # codecs put chunks before the batch
         assert batched or folded or _first_input(inputs).shape[0] != synth.BATCH, (
             f"{self.model_type}: output batch {tuple(main.shape)} does not match input batch {synth.BATCH}"
@@ -252,7 +253,10 @@ class ModelCase:
         inputs = self.inputs(model)
         key = next(k for k in synth.MEDIA_KEYS if k in inputs)
         first = _main_tensor(self.forward(model, inputs))
-        other = dict(inputs, **{key: torch.randn_like(inputs[key]) * 3})
+        media = torch.randn_like(inputs[key]) * 3
+        if key == "flattened_patches":  # each patch leads with its (row, column) indices: keep them
+            media[..., :2] = inputs[key][..., :2]
+        other = dict(inputs, **{key: media})
         second = _main_tensor(self.forward(model, other))
         assert not torch.allclose(first, second), f"{self.model_type}: outputs ignore {key}"
 
@@ -266,14 +270,16 @@ class ModelCase:
 
 
 def _wake_zero_matrices(model: Any) -> None:
-    """Give all-zero weight matrices (zero-initialised projections, e.g. a media projector) small random
-    values, so that every path of the untrained model carries signal the tests can see."""
+    """Give all-zero weight matrices (zero-initialised projections, e.g. a media projector) and all-zero
+    gates (e.g. tanh-gated cross-attention to images) small random values, so that every path of the
+    untrained model carries signal the tests can see."""
     import torch
 
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        for parameter in model.parameters():
-            if parameter.dim() >= 2 and parameter.is_floating_point() and not parameter.any():
+        for name, parameter in model.named_parameters():
+            shaped = parameter.dim() >= 2 or name.rsplit(".", 1)[-1].endswith("_gate")
+            if shaped and parameter.is_floating_point() and not parameter.any():
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.02)
 
 

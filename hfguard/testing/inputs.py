@@ -8,9 +8,11 @@ from typing import Any
 
 from hfguard.testing.recipes_multimodal import (
     anyres_pixels,
+    cropped_images,
     cross_attended_images,
     embeds_position_inputs,
     extra_layouts,
+    flattened_patches,
     patch_pixels,
 )
 
@@ -22,7 +24,8 @@ FRAMES = 2
 
 _TEXT_CONFIGS = ("text_config", "language_config", "llm_config", "decoder", "text_decoder_config")
 _VISION_CONFIGS = ("vision_config", "backbone_config", "vision_encoder_config", "image_config", "encoder")
-_MISMATCH = re.compile(r"tokens:?\s*(\d+)\D+features:?\s*(\d+)", re.I)
+# a model's image token / feature count mismatch: its own message, or scattering the features (index_put)
+_MISMATCH = re.compile(r"(?:tokens:?\s*(\d+)\D+features:?|value tensor of shape \[)\s*(\d+)", re.I)
 
 
 def forward_params(model: Any) -> set[str]:
@@ -219,7 +222,7 @@ def time_series_inputs(model: Any, seed: int = 5) -> dict[str, Any]:
     return inputs
 
 
-MEDIA_KEYS = ("pixel_values", "hidden_states", "pixel_values_videos", "input_features", "input_values")
+MEDIA_KEYS = ("pixel_values", "image_pixel_values", "flattened_patches", "hidden_states", "pixel_values_videos", "input_features", "input_values")
 
 
 def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -234,11 +237,13 @@ def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
 
         return fitted_audio_inputs(model, text_inputs(model), passed=_MISMATCH), ("audio_token_id", "audio_token_index")
     pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else \
-        patch_pixels(model, BATCH) or {"pixel_values": pixel_values(config)}
+        patch_pixels(model, BATCH) or flattened_patches(model, BATCH) or {"pixel_values": pixel_values(config)}
     if "image_sizes" in params and getattr(config, "image_grid_pinpoints", None) is None:  # pixtral style
         pixels["image_sizes"] = torch.tensor([list(image_shape(config)[1:])] * BATCH)
     elif "image_sizes" in params and "pixel_values" in pixels:  # anyres tiles
         pixels = anyres_pixels(model, pixels, BATCH)
+    if "image_pixel_values" in params and "pixel_values" not in params:  # global view and crops
+        pixels = cropped_images(model, pixels["pixel_values"])
     return pixels, ("image_token_id", "image_token_index", "video_token_id", "video_token_index")
 
 
@@ -248,7 +253,8 @@ def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
 
     config, params = model.config, forward_params(model)
     media, token_names = media_inputs(model)
-    token = next((getattr(config, k) for k in token_names if isinstance(getattr(config, k, None), int)), None)
+    owners = (config, vision_config(config))  # some name the image token in the vision config (Phi-4 multimodal)
+    token = next((getattr(c, k) for c in owners for k in token_names if isinstance(getattr(c, k, None), int)), None)
     text = text_inputs(model, seq)
     if token is None:  # media without placeholder tokens: positions marked by a mask, or cross-attention
         text = embeds_position_inputs(model, text)
@@ -340,7 +346,7 @@ def grid_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
     vision = vision_config(model.config)
     channels, height, width = image_shape(model.config)
     patch = vision.patch_size
-    temporal = getattr(vision, "temporal_patch_size", 1)
+    temporal = getattr(vision, "temporal_patch_size", None) or getattr(vision, "patch_temporal", 1)
     grid = torch.tensor([[1, height // patch, width // patch]] * BATCH)
     patches = int(grid.prod(-1).sum())
     flat = torch.randn(patches, channels * temporal * patch * patch, generator=generator(seed))

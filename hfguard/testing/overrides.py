@@ -22,6 +22,10 @@ _SWIN = {"window_size": 4, "image_size": 128}  # every stage keeps at least one 
 
 _TIMM = {"needs": "timm"}  # a timm backbone (or TimmWrapper tower); timm needs torchvision, none matches torch 2.13.0
 _PIL = {"needs": "PIL"}  # a TimmWrapper vision tower, which needs Pillow (and timm)
+# DETR family: transformers' testers' small ResNet instead of the default timm backbone
+_DETR = {"use_timm_backbone": False, "backbone_config": {
+    "model_type": "resnet", "embeddings_size": 10, "hidden_sizes": [10, 20, 30, 40], "depths": [1, 1, 2, 1],
+    "hidden_act": "relu", "out_indices": [2, 3, 4]}}
 _SCIPY = {"needs": "scipy"}  # Hungarian-matching losses built with the model
 _SAM = {"vision_config": {"output_channels": 32, "num_pos_feats": 16}}  # neck channels = the shrunk prompt/mask width
 # Hiera-det: all 12 blocks, so the global-attention block indices stay inside stages; 128 px = 8 px after 16x
@@ -31,11 +35,16 @@ _SAM2_VISION = {"backbone_config": _SAM2_HIERA, "backbone_channel_list": [256, 1
 # HGNetV2 (model tester sizes): its stages' real channels are stage_out_channels, so hidden_sizes equals them
 _HGNET = {"stem_channels": [3, 16, 16], "stage_in_channels": [16, 64, 128, 256], "stage_mid_channels": [16, 32, 64, 128],
           "stage_out_channels": [64, 128, 256, 512], "hidden_sizes": [64, 128, 256, 512], "stage_numb_of_layers": [3, 3, 3, 3]}
+# PP-OCRv6 detectors (model tester sizes): four 16-channel PP-LCNetV4 stages, all read by the neck
+_PPOCR_DET = {"neck_out_channels": 16, "backbone_config": {
+    "model_type": "pp_lcnet_v4", "out_indices": [1, 2, 3, 4], "stem_channels": [3, 16, 16],
+    "block_configs": [[[3, 16, 16, 1, False]], [[3, 16, 16, 2, False], [3, 16, 16, 1, False]],
+                      [[3, 16, 16, 2, False], [3, 16, 16, 1, False]], [[3, 16, 16, 2, False], [5, 16, 16, 1, False]]]}}
 _SAM2 = {"vision_config": _SAM2_VISION, "prompt_encoder_config": {"image_size": 128, "patch_size": 16}}
 
 OVERRIDES: dict[str, dict[str, Any]] = {
-    **dict.fromkeys(("detr", "conditional_detr", "dab-detr", "deformable_detr", "omdet-turbo", "table-transformer",
-                     "timm_backbone", "timm_wrapper", "gemma3n_vision", "edgetam", "edgetam_vision_model",
+    **dict.fromkeys(("detr", "conditional_detr", "dab-detr", "deformable_detr", "table-transformer"), _DETR),
+    **dict.fromkeys(("omdet-turbo", "timm_backbone", "timm_wrapper", "gemma3n_vision", "edgetam", "edgetam_vision_model",
                      "pe_audio_video", "pe_audio_video_encoder", "pe_video", "pe_video_encoder"), _TIMM),
     **dict.fromkeys(("fast_vlm", "gemma3n", "perception_lm"), _PIL),
     **dict.fromkeys(("mask2former", "maskformer", "oneformer", "inkling_mm_model"), _SCIPY),
@@ -80,6 +89,21 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # text-line recognisers: wide images, tall enough for their stride-2 stages and final pooling
     **dict.fromkeys(("pp_ocrv5_server_rec", "pp_ocrv6_small_rec", "pp_ocrv6_tiny_rec"), {"inputs": {"image_size": [48, 320]}}),
     "pp_ocrv5_mobile_rec": {"inputs": {"image_size": [96, 320]}},
+    "kimi_k25_vision": {"inputs": {"patch_layout": "chw"}},
+    "pp_ocrv6_small_det": {**_PPOCR_DET, "layer_list_out_channels": [16, 16, 16, 16]},
+    "pp_ocrv6_medium_det": {**_PPOCR_DET, "kernel_list": [3, 2, 2], "mode": "large", "reduce_factor": 2, "scale_factor": 2,
+                            "scale_factor_list": [1, 2, 4, 8], "intraclass_block_number": 4, "intraclass_block_config": {
+        "reduce_channel": [1, 1, 0], "return_channel": [1, 1, 0],
+        "vertical_long_to_small_conv_longratio": [[7, 1], [1, 1], [3, 0]],
+        "vertical_long_to_small_conv_midratio": [[5, 1], [1, 1], [2, 0]],
+        "vertical_long_to_small_conv_shortratio": [[3, 1], [1, 1], [1, 0]],
+        "horizontal_small_to_long_conv_longratio": [[1, 7], [1, 1], [0, 3]],
+        "horizontal_small_to_long_conv_midratio": [[1, 5], [1, 1], [0, 2]],
+        "horizontal_small_to_long_conv_shortratio": [[1, 3], [1, 1], [0, 1]],
+        "symmetric_conv_long_longratio": [[7, 7], [1, 1], [3, 3]],
+        "symmetric_conv_long_midratio": [[5, 5], [1, 1], [2, 2]],
+        "symmetric_conv_long_shortratio": [[3, 3], [1, 1], [1, 1]]}},
+    "inkling2_vision": {"inputs": {"patch_layout": "merged_hwc"}},
     # the predictor has its own sizes; 2 frames = one tubelet
     "vjepa2": {"pred_hidden_size": 32, "pred_num_hidden_layers": 2, "pred_num_attention_heads": 4, "frames_per_clip": 2},
     "pixtral": {"xfail": "PixtralVisionModel packs the patches of all images into one sequence (output batch 1)"},
@@ -103,6 +127,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "granitemoehybrid": {"layer_types": ["linear_attention", "full_attention"]},  # all-Mamba default: no cache to generate
     "reformer": {"axial_pos_embds_dim": [16, 16], "axial_pos_shape": [8, 16]},  # dims sum to the width, shape covers positions
     "bros": {"hidden_size": 64},  # box sinusoids get hidden_size // 4 // dim_bbox // 2 frequencies: at least one
+    # set by the processor, None in the default config (then the model never reads its images)
+    **dict.fromkeys(("minicpm_ocr", "minicpmv4_6", "minicpmv4_7"), {"image_token_id": 90}),
 }
 
 
@@ -137,7 +163,6 @@ _KNOWN_FAILURES: dict[str, str] = {
     'gemma3n_text': 'ValueError: The set of layer types producing a cache is different than the set of layer types usi...',
     'gemma4': "TypeError: 'NoneType' object is not callable",
     'gemma4_unified': "TypeError: 'NoneType' object is not callable",
-    'gemma4_vision': "TypeError: Gemma4VisionModel.forward() missing 1 required positional argument: 'pixel_position_ids'",
     'glm_image': "TypeError: 'NoneType' object is not subscriptable",
     'granite4_vision': "TypeError: object of type 'NoneType' has no len()",
     'granite_speech': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (90x64 and 32x32)',
@@ -145,35 +170,23 @@ _KNOWN_FAILURES: dict[str, str] = {
     'grounding-dino': 'AssertionError: grounding-dino: non-finite values in output.logits',
     'inkling2': 'RuntimeError: The size of tensor a (128) must match the size of tensor b (512) at non-singleton d...',
     'inkling2_loop': 'RuntimeError: The size of tensor a (128) must match the size of tensor b (512) at non-singleton d...',
-    'inkling2_vision': 'RuntimeError: The size of tensor a (128) must match the size of tensor b (512) at non-singleton d...',
     'inkling_mm_model': 'ValueError: not enough values to unpack (expected 5, got 4)',
     'janus': 'janus: tiny config still has 73,474,531 parameters',
-    'kimi_k25_vision': 'RuntimeError: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [12...',
-    'kosmos-2.5': 'AssertionError: kosmos-2.5: outputs ignore pixel_values',
     'kyutai_speech_to_text': 'RuntimeError: The size of tensor a (8) must match the size of tensor b (33) at non-singleton dime...',
     'layoutlmv3': 'RuntimeError: The size of tensor a (32) must match the size of tensor b (768) at non-singleton di...',
     'lightglue': 'DID NOT RAISE any of (ValueError, RuntimeError)',
     'lilt': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (16x30 and 32x8)',
     'llama4': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (32x128 and 64x4096)',
     'lw_detr': 'ValueError: torch.cat(): expected a non-empty list of Tensors',
-    'minicpm_ocr': 'AssertionError: minicpm_ocr: outputs ignore pixel_values',
     'minicpm_ocr_vision': "AttributeError: 'NoneType' object has no attribute 'device'",
-    'minicpmv4_6': 'AssertionError: minicpmv4_6: outputs ignore pixel_values',
-    'minicpmv4_7': 'AssertionError: minicpmv4_7: outputs ignore pixel_values',
     'minicpmv4_7_vision': "AttributeError: 'NoneType' object has no attribute 'device'",
-    'mllama': 'ValueError: `aspect_ratio_ids` must be provided if `pixel_values` is provided',
     'mm-grounding-dino': 'AssertionError: mm-grounding-dino: non-finite values in output.logits',
     'molmo2': 'molmo2: tiny config still has 382,546,352 parameters',
     'muse_glimmer': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (128x48 and 96x32)',
-    'muse_glimmer_vision': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (128x48 and 96x32)',
     'muse_spark': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (128x48 and 96x32)',
-    'muse_spark_vision': 'RuntimeError: mat1 and mat2 shapes cannot be multiplied (128x48 and 96x32)',
     'nllb-moe': "nllb-moe: cryptic error without decoder inputs: TypeError: embedding(): argument 'indices' (posit...",
     'oneformer': 'RuntimeError: Given groups=1, weight of size [32, 32, 1, 1], expected input[2, 256, 8, 8] to have 32 ch...',
-    'phi4_multimodal': 'AssertionError: phi4_multimodal: outputs ignore pixel_values',
     'pi0': "TypeError: PI0ForConditionalGeneration.forward() missing 1 required positional argument: 'state'",
-    'pp_ocrv6_medium_det': "TypeError: 'NoneType' object is not subscriptable",
-    'pp_ocrv6_small_det': 'RuntimeError: Given groups=1, weight of size [96, 12, 1, 1], expected input[2, 384, 2, 8] to have...',
     'qwen2_audio': "TypeError: 'NoneType' object is not subscriptable",
     'qwen3_asr_encoder': 'ValueError: Qwen3ASREncoder expects `padded_feature_length` to be a multiple of `n_window * 2` (1...',
     'qwen4_exp': "TypeError: unsupported operand type(s) for //: 'NoneType' and 'NoneType'",
@@ -191,7 +204,6 @@ _KNOWN_FAILURES: dict[str, str] = {
     'vibevoice_acoustic_tokenizer': 'vibevoice_acoustic_tokenizer: tiny config still has 260,970,785 parameters',
     'vibevoice_asr': 'vibevoice_asr: tiny config still has 261,000,160 parameters',
     'video_llama_3': "AttributeError: 'NoneType' object has no attribute 'tolist'",
-    'video_llama_3_vision': "TypeError: VideoLlama3VisionModel.forward() missing 1 required positional argument: 'merge_sizes'",
     'videoprism_vision_model': 'AssertionError',
     'voxtral_realtime': 'RuntimeError: The size of tensor a (16) must match the size of tensor b (32) at non-singleton dim...',
     'xlstm': 'RuntimeError: The expanded size of the tensor (8) must match the existing size (16) at non-single...',

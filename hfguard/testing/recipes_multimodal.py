@@ -7,7 +7,9 @@
 - Kosmos style models mark the image positions of the text with ``image_embeds_position_mask``;
 - IDEFICS style models cross-attend to images under an ``image_attention_mask``;
 - processors differ in layout: tiles with a (batch, tiles) ``pixel_attention_mask`` (Granite Docling),
-  grid patches as small images for convolutional patch embeddings (Kimi K2.5).
+  grid patches as small images for convolutional patch embeddings (Kimi K2.5), tiles with aspect
+  ratio ids (Mllama), patch strips with their target sizes (MiniCPM-V), a global view plus crops
+  (Phi-4 multimodal), Pix2Struct style flattened patches led by their row and column (Kosmos-2.5).
 
 The input recipes of ``hfguard.testing.inputs`` call these where the forward signature asks for them.
 """
@@ -18,8 +20,13 @@ from typing import Any
 
 
 def consistent_media(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
-    """Keep a shrunk composite config's media sizes consistent with its shrunk vision tower (edits ``kwargs``)."""
+    """Keep a shrunk composite config's media sizes consistent with its shrunk vision tower (edits ``kwargs``):
+    anyres pinpoints scale with the tower's image size; a tower that concatenates its last state with
+    the states of ``intermediate_layers_indices`` (Mllama) outputs that many times its width."""
     pinpoints, vision = values.get("image_grid_pinpoints"), kwargs.get("vision_config")
+    layers = getattr(vision, "intermediate_layers_indices", None)
+    if isinstance(getattr(vision, "vision_output_dim", None), int) and isinstance(layers, list):
+        vision.vision_output_dim = vision.hidden_size * (len(layers) + 1)
     old, new = getattr(values.get("vision_config"), "image_size", None), getattr(vision, "image_size", None)
     if "image_grid_pinpoints" in kwargs or not isinstance(pinpoints, list) or not pinpoints:
         return
@@ -42,6 +49,23 @@ def anyres_pixels(model: Any, pixels: dict[str, Any], batch: int) -> dict[str, A
     generator = torch.Generator().manual_seed(1)
     pixel_values = torch.randn(batch, tiles, *image.shape[1:], generator=generator)
     return {**pixels, "pixel_values": pixel_values, "image_sizes": torch.tensor([[height, width]] * batch)}
+
+
+def flattened_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | None:
+    """Pix2Struct style patches (batch, patches, 2 + C x p x p): a 4 x 4 grid, each patch led by its
+    1-based row and column; ``None`` for models that take images.
+    """
+    import torch
+
+    from hfguard.testing.inputs import forward_params, vision_config
+
+    if "flattened_patches" not in forward_params(model):
+        return None
+    side, width = 4, vision_config(model.config).patch_embed_hidden_size
+    rows, columns = torch.meshgrid(torch.arange(1, side + 1), torch.arange(1, side + 1), indexing="ij")
+    positions = torch.stack([rows.flatten(), columns.flatten()], dim=-1).float().expand(batch, -1, -1)
+    values = torch.randn(batch, side * side, width, generator=torch.Generator().manual_seed(seed))
+    return {"flattened_patches": torch.cat([positions, values], dim=-1)}
 
 
 def embeds_position_inputs(model: Any, text: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +116,11 @@ def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
 
     - tiling processors: one tile per sample (batch, tiles, C, H, W) marked real by a (batch, tiles)
       ``pixel_attention_mask`` (for models with that mask);
-    - grid models with a convolutional patch embedding: the flattened patches as small images (patches, C, p, p).
+    - grid models with a convolutional patch embedding: the flattened patches as small images (patches, C, p, p);
+    - tiled cross-attention models (Mllama): one image per sample cut into ``max_num_tiles`` tiles
+      (batch, images, tiles, C, H, W), its aspect ratio id (1: a single tile) and the mask of its real tiles;
+    - packed-patch models (MiniCPM-V): the patches of all images in one row (1, C, p, patches x p) with
+      their (rows, columns) ``target_sizes``.
     """
     import torch
 
@@ -108,7 +136,54 @@ def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
     flat = media.get(key) if key is not None and media.keys() & {"grid_thw", "image_grid_thw"} else None
     if isinstance(patch, int) and flat is not None and flat.dim() == 2 and flat.shape[1] == channels * patch * patch:
         layouts.append({**media, key: flat.view(-1, channels, patch, patch)})
+    if "aspect_ratio_ids" in forward_params(model) and pixels is not None and pixels.dim() == 4:
+        layouts.append({**media, **tiled_images(model, pixels)})
+    if "target_sizes" in forward_params(model) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
+        layouts.append({**media, **packed_patches(pixels, patch)})
     return layouts
+
+
+def packed_patches(pixels: Any, patch: int) -> dict[str, Any]:
+    """The ``patch`` x ``patch`` patches of ``pixels`` (batch, C, H, W), image after image in row-major order,
+    side by side in one (1, C, patch, patches x patch) strip, and each image's (rows, columns)."""
+    import torch
+
+    batch, channels, height, width = pixels.shape
+    rows, columns = height // patch, width // patch
+    grid = pixels[..., : rows * patch, : columns * patch].reshape(batch, channels, rows, patch, columns, patch)
+    strip = grid.permute(1, 3, 0, 2, 4, 5).reshape(1, channels, patch, -1)
+    return {"pixel_values": strip, "target_sizes": torch.tensor([[rows, columns]] * batch)}
+
+
+def cropped_images(model: Any, pixels: Any) -> dict[str, Any]:
+    """Phi-4 multimodal style crops: each image of ``pixels`` (batch, C, H, W), sized one ``crop_size`` crop,
+    as its global view and that crop (batch, 2, C, H, W), with its size and the (crops, patch rows,
+    patch columns) mask of real patches."""
+    import torch
+
+    from hfguard.testing.inputs import vision_config
+
+    vision = vision_config(model.config)
+    batch, side = pixels.shape[0], vision.crop_size
+    crops = torch.nn.functional.interpolate(pixels, size=(side, side)).unsqueeze(1).repeat(1, 2, 1, 1, 1)
+    crops[:, 0] = crops[:, 0].flip(-1)  # the global view differs from the crop
+    patches = side // vision.patch_size
+    return {"image_pixel_values": crops, "image_sizes": torch.tensor([[side, side]] * batch),
+            "image_attention_mask": torch.ones(batch, 2, patches, patches, dtype=torch.long)}
+
+
+def tiled_images(model: Any, pixels: Any) -> dict[str, Any]:
+    """Mllama style tiles: each image of ``pixels`` (batch, C, H, W) as the first of ``max_num_tiles`` tiles."""
+    import torch
+
+    from hfguard.testing.inputs import vision_config
+
+    batch, tiles = pixels.shape[0], vision_config(model.config).max_num_tiles
+    tiled = torch.zeros(batch, 1, tiles, *pixels.shape[1:])
+    tiled[:, 0, 0] = pixels
+    mask = torch.zeros(batch, 1, tiles, dtype=torch.long)
+    mask[:, :, 0] = 1
+    return {"pixel_values": tiled, "aspect_ratio_ids": torch.ones(batch, 1, dtype=torch.long), "aspect_ratio_mask": mask}
 
 
 def cross_attended_images(model: Any, text: dict[str, Any], media: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Input recipes of the vision families (vision, vision-dense), chosen by the forward signature.
 
 Images are (batch, channels, height, width) pixels at the config's image size, unless the model
-reads another layout: flattened patches with a (t, h, w) grid (Qwen-VL style), native-resolution
-patches with their spatial shapes and a patch mask (NaFlex style), or the colour-cluster token ids
-of pixel-token models. An ``inputs.image_size`` hint in the overrides table gives models whose
-config names no image size (e.g. OCR recognisers reading wide text lines) their input size.
+reads another layout: flattened patches with a (t, h, w) grid (Qwen-VL style; an ``inputs.patch_layout``
+hint names other per-patch layouts), packed patches with their (x, y) positions (Gemma 4 style),
+native-resolution patches with their spatial shapes and a patch mask (NaFlex style), or the
+colour-cluster token ids of pixel-token models. An ``inputs.image_size`` hint in the overrides table
+gives models whose config names no image size (e.g. OCR recognisers reading wide text lines) their input size.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ def vision_inputs(model: Any, hints: dict[str, Any]) -> dict[str, Any]:
     """The synthetic inputs of a vision or vision-dense model."""
     params = synth.forward_params(model)
     if params & {"grid_thw", "image_grid_thw"}:
-        return synth.grid_pixels(model)
+        return grid_patches(model, hints.get("patch_layout"))
+    if "pixel_position_ids" in params:
+        return positioned_patches(model)
     if "spatial_shapes" in params and "pixel_attention_mask" in params:
         return naflex_pixels(model)
     if "pixel_values" not in params and "input_ids" in params:  # pixels as colour-cluster tokens
@@ -60,3 +63,42 @@ def naflex_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
         "pixel_attention_mask": torch.ones(synth.BATCH, patches, dtype=torch.long),
         "spatial_shapes": torch.tensor([[side, side]] * synth.BATCH),
     }
+
+
+def positioned_patches(model: Any, seed: int = 1) -> dict[str, Any]:
+    """Packed patches (batch, patches, channels x patch x patch) of a square grid and their (x, y) positions.
+
+    The grid side is a multiple of the config's pooling kernel, so the pooled tokens tile it.
+    """
+    import torch
+
+    vision = synth.vision_config(model.config)
+    channels, patch, kernel = getattr(vision, "num_channels", 3), vision.patch_size, getattr(vision, "pooling_kernel_size", 1)
+    side = 2 * kernel
+    ys, xs = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    positions = torch.stack([xs.flatten(), ys.flatten()], dim=-1)
+    flat = torch.rand(synth.BATCH, side * side, channels * patch * patch, generator=synth.generator(seed))
+    return {"pixel_values": flat, "pixel_position_ids": positions.expand(synth.BATCH, -1, -1).clone()}
+
+
+def grid_patches(model: Any, layout: str | None) -> dict[str, Any]:
+    """Flattened patches with their (t, h, w) grid (Qwen-VL style), in the patch ``layout`` the model reads.
+
+    ``chw``: one (channels, patch, patch) image per patch, which the patch embedding convolves.
+    ``merged_hwc``: one (patch x merge, patch x merge, channels) image per merged token, the grid counted in tokens.
+    """
+    import torch
+
+    grid = synth.grid_pixels(model)
+    vision = synth.vision_config(model.config)
+    channels, patch = synth.image_shape(model.config)[0], vision.patch_size
+    if layout == "chw":
+        grid["pixel_values"] = grid["pixel_values"].view(-1, channels, patch, patch)
+    elif layout == "merged_hwc":
+        merge = vision.spatial_merge_size
+        key = "image_grid_thw" if "image_grid_thw" in grid else "grid_thw"
+        grid[key][:, 1:] //= merge
+        grid["pixel_values"] = grid["pixel_values"].reshape(-1, patch * merge, patch * merge, channels)
+    if "merge_sizes" in synth.forward_params(model):  # each image's spatial merge (downsampling) ratio
+        grid["merge_sizes"] = torch.full((synth.BATCH,), getattr(vision, "spatial_merge_size", 1))
+    return grid

@@ -150,6 +150,7 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     names = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else list(cfg.to_dict())
     canonical = {alias: name for alias, name in getattr(cls, "attribute_map", {}).items()}
     values = {name: _get(cfg, name) for name in names}
+    values.update(_replaced_sub_configs(values, overrides))
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
         alias = next((a for a, c in canonical.items() if c == name), "")  # the alias names the meaning
@@ -170,7 +171,8 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     for name, value in values.items():
         if isinstance(value, PreTrainedConfig):
             sub_vocab = vocab if name != "text_config" else None
-            kwargs[name] = _shrink(value, overrides.get(name, {}), token_map, sub_vocab, model_type)
+            sub_overrides = {k: v for k, v in overrides.get(name, {}).items() if k != "model_type"}
+            kwargs[name] = _shrink(value, sub_overrides, token_map, sub_vocab, model_type)
             if name in ("text_config", "decoder", "language_config", "llm_config") and vocab is None:
                 vocab = getattr(kwargs[name], "vocab_size", None)
     _match_backbone_channels(kwargs, values)
@@ -184,6 +186,17 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     if deeper is not None and deeper[0] not in own:
         config = _build(cls, {**kwargs, deeper[0]: deeper[1]}, set(own), model_type)
     return config
+
+
+def _replaced_sub_configs(values: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Sub-configs an override gives another ``model_type`` (e.g. a ResNet backbone instead of timm), built from its class."""
+    from transformers import CONFIG_MAPPING
+
+    return {
+        name: CONFIG_MAPPING[override["model_type"]]() for name, override in overrides.items()
+        if isinstance(override, dict) and "model_type" in override
+        and getattr(values.get(name), "model_type", None) != override["model_type"]
+    }
 
 
 def _set_by_parent(cfg: Any, values: dict[str, Any]) -> dict[str, Any]:
