@@ -22,6 +22,14 @@ def string_constants(path: Path) -> set[str]:
     return {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
 
 
+def use_user_vision_template(project_dir: Path, text: str) -> None:
+    """Point the registry at a user templates_dir whose vision.j2 is ``text``."""
+    (project_dir / "my-templates").mkdir()
+    (project_dir / "my-templates" / "vision.j2").write_text(text)
+    config = project_dir / "hfguard.toml"
+    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+
+
 def test_py_literal_accepts_plain_data_only() -> None:
     assert py_literal({"a": [1, 2.5, None, True], "b": HOSTILE}) == '{"a": [1, 2.5, None, True], "b": ' + repr(HOSTILE) + "}"
     for text in (HOSTILE, "plain", "it's", 'say "hi"', "both ' and \"", "back\\slash\n", "\ud800", "emoji \U0001f600"):
@@ -88,11 +96,7 @@ def test_hostile_checkpoint_stays_data(project_dir: Path) -> None:
 def test_template_error_names_template_and_line_and_writes_nothing(project_dir: Path) -> None:
     assert run_hfguard("generate", cwd=project_dir).returncode == 0
     before = {p: p.read_bytes() for p in (project_dir / "tests/models").iterdir()}
-    user = project_dir / "my-templates"
-    user.mkdir()
-    (user / "vision.j2").write_text('"""ok"""\n\nMODEL = {{ model_type|py }}\nBROKEN = {{ no_such_value }}\n')
-    config = project_dir / "hfguard.toml"
-    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    use_user_vision_template(project_dir, '"""ok"""\n\nMODEL = {{ model_type|py }}\nBROKEN = {{ no_such_value }}\n')
     result = run_hfguard("generate", cwd=project_dir)
     assert result.returncode == 2
     assert "vision.j2:4:" in result.stderr and "'vit'" in result.stderr and "no_such_value" in result.stderr
@@ -100,22 +104,14 @@ def test_template_error_names_template_and_line_and_writes_nothing(project_dir: 
 
 
 def test_uncompilable_render_is_never_written(project_dir: Path) -> None:
-    user = project_dir / "my-templates"
-    user.mkdir()
-    (user / "vision.j2").write_text("def test_x():\nreturn {{ model_type|py }}\n")
-    config = project_dir / "hfguard.toml"
-    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    use_user_vision_template(project_dir, "def test_x():\nreturn {{ model_type|py }}\n")
     result = run_hfguard("generate", cwd=project_dir)
     assert result.returncode == 2 and "HFG101" in result.stderr and "nothing was written" in result.stderr
     assert not (project_dir / "tests/models").exists()
 
 
 def test_user_template_overrides_builtin(project_dir: Path) -> None:
-    user = project_dir / "my-templates"
-    user.mkdir()
-    (user / "vision.j2").write_text('"""custom"""\n\nMODEL_TYPE = {{ model_type|py }}\n\n\ndef test_custom():\n    assert MODEL_TYPE == "vit"\n')
-    config = project_dir / "hfguard.toml"
-    config.write_text('templates_dir = "my-templates"\n' + config.read_text())
+    use_user_vision_template(project_dir, '"""custom"""\n\nMODEL_TYPE = {{ model_type|py }}\n\n\ndef test_custom():\n    assert MODEL_TYPE == "vit"\n')
     assert run_hfguard("generate", "vit", cwd=project_dir).returncode == 0
     assert 'MODEL_TYPE = "vit"' in (project_dir / "tests/models/test_hf_vit.py").read_text()
 
