@@ -265,6 +265,8 @@ def _classify_all(
             family, task, reason = classify(set(heads), hints)
             if family == "encoder-decoder":
                 family, reason = _refine_seq2seq(transformers, heads[task], family, reason)
+            elif family == "multimodal-lm":
+                family, reason = _refine_media_lm(transformers, heads[task], config_class, family, reason)
         else:
             owners = sub_config_of.get(model_type)
             kind = "sub-config" if owners else "no-model"
@@ -292,10 +294,13 @@ def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> d
 
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
+    model_class, signature = None, None
     try:
-        forward = list(inspect.signature(getattr(transformers, base_class).forward).parameters) if base_class else []
+        model_class = getattr(transformers, base_class) if base_class else None
+        signature = inspect.signature(model_class.forward) if model_class is not None else None
+        forward = list(signature.parameters) if signature is not None else []
         params = set(forward)
-        unknown = f"its forward takes {', '.join(p for p in forward[1:6] if p != 'kwargs') or 'nothing'}"
+        unknown = _unknown_forward(model_class, signature) if model_class is not None else "its forward takes nothing"
     except Exception as error:  # noqa: BLE001 - optional packages missing or a broken lazy import
         params = set()
         unknown = f"its model class {base_class} cannot be imported ({str(error).strip().splitlines()[0]})"
@@ -321,10 +326,71 @@ def infer_hints(transformers: Any, model_type: str, base_class: str | None) -> d
         hint("vision", {"hidden_states", "grid_thw"}, "forward takes patch")
     hint("encoder-decoder", params & {"decoder_input_ids"}, "forward takes")
     if "input_ids" in params:
-        decoder_keys = keys & {"num_key_value_heads", "layer_types", "rope_parameters"}
-        hint("decoder-only", decoder_keys, "forward takes input_ids; config has")
-        hint("encoder-only", set() if decoder_keys else {"input_ids"}, "forward takes")
+        _text_hint(hint, keys, "input_ids")
+    if not hints and signature is not None:  # the forward names its main input generically
+        _generic_input_hints(hint, model_class, signature, keys)
     return hints or {"unsupported": unknown}
+
+
+_DECODER_KEYS = frozenset({"num_key_value_heads", "layer_types", "rope_parameters"})
+# what a class's main input (``main_input_name``) says of a generically named first forward input
+_MAIN_INPUT_FAMILIES = {"input_values": "speech"}  # the main inputs hfguard's recipes build under another name
+
+
+def _text_hint(hint: Any, keys: set[str], text_input: str) -> None:
+    """A text model reading ``text_input``: decoder-only when its config has decoder attention fields, else encoder-only."""
+    decoder_keys = keys & _DECODER_KEYS
+    hint("decoder-only", decoder_keys, f"forward takes {text_input}; config has")
+    hint("encoder-only", set() if decoder_keys else {text_input}, "forward takes")
+
+
+def _generic_input_hints(hint: Any, model_class: Any, signature: Any, keys: set[str]) -> None:
+    """Families of a forward whose main input has no family's name, from what the model class declares.
+
+    Embeddings (a required ``*_embeds``, e.g. a Q-Former's ``query_embeds``) are read in the modality the
+    class declares (``input_modalities``): text embeddings make a text model, audio ones a speech model. A
+    bare first input (see ``bare_main_input``) is the class's ``main_input_name`` under another name:
+    audio for ``input_values`` (VibeVoice's tokenizer encoder and decoder: a waveform, or its latents).
+    """
+    required = [p for name, p in list(signature.parameters.items())[1:] if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    embeds = [p.name for p in required if p.name.endswith("embeds")]
+    declared = getattr(model_class, "input_modalities", ())
+    modalities = {declared} if isinstance(declared, str) else set(declared)
+    if embeds and "text" in modalities:
+        _text_hint(hint, keys, embeds[0])
+    elif embeds and "audio" in modalities:
+        hint("speech", set(embeds), "forward takes embeddings of its declared audio input,")
+    bare = bare_main_input(model_class)
+    if not embeds and bare is not None:
+        main = model_class.main_input_name
+        hint(_MAIN_INPUT_FAMILIES[main], {main}, f"forward's {bare} is its class's main input,")
+
+
+def bare_main_input(model_class: Any) -> str | None:
+    """The forward's first input when it is bare (required, with no type or a tensor type) and stands for the
+    class's ``main_input_name`` under another name, for a main input hfguard's recipes build; else None."""
+    import inspect
+
+    import torch
+
+    params = list(inspect.signature(model_class.forward).parameters.values())[1:]
+    first = params[0] if params else None
+    main = getattr(model_class, "main_input_name", None)
+    if first is None or first.default is not first.empty or first.annotation not in (first.empty, torch.Tensor):
+        return None
+    return first.name if main in _MAIN_INPUT_FAMILIES and first.name != main else None
+
+
+def _unknown_forward(model_class: Any, signature: Any) -> str:
+    """What a forward no family reads takes instead: nothing of its own, a non-tensor object, or its parameters."""
+    if getattr(model_class.forward, "__name__", "") == "_forward_unimplemented":
+        return f"its model class {model_class.__name__} has no forward of its own (nn.Module's raises NotImplementedError)"
+    params = [p for name, p in list(signature.parameters.items())[1:] if name != "kwargs"]
+    first = params[0] if params else None
+    if first is not None and isinstance(first.annotation, type) and first.annotation.__module__.startswith("transformers."):
+        return f"its forward takes {first.name}, a {first.annotation.__name__} object, not tensors"
+    return f"its forward takes {', '.join(p.name for p in params[:5]) or 'nothing'}"
 
 
 def _refine_seq2seq(transformers: Any, head_class: str, family: str, reason: str) -> tuple[str, str]:
@@ -345,6 +411,28 @@ def _refine_seq2seq(transformers: Any, head_class: str, family: str, reason: str
     if "pixel_values" in params:
         return "multimodal-lm", f"{reason}; forward takes pixel_values and no decoder inputs"
     return family, reason
+
+
+_MEDIA_PARAMS = ("pixel", "image", "video", "audio", "input_features", "input_values", "protein", "flattened_patches")
+
+
+def _refine_media_lm(transformers: Any, head_class: str, config_class: str, family: str, reason: str) -> tuple[str, str]:
+    """A media-LM head whose forward takes no media input and whose config has no media sub-config is a text LM.
+
+    transformers files such text-only heads (mistral4's Mistral4ForCausalLM) under image-text-to-text.
+    """
+    import inspect
+
+    try:
+        params = inspect.signature(getattr(transformers, head_class).forward).parameters
+        config_keys = _config_keys(getattr(transformers, config_class))
+    except Exception:  # noqa: BLE001 - an optional package is missing: keep the mapping's word
+        return family, reason
+    if any(media in name for name in params for media in _MEDIA_PARAMS):
+        return family, reason
+    if any(key.endswith("_config") and key != "text_config" for key in config_keys):
+        return family, reason  # media reaches a sub-model through **kwargs (diffusion_gemma)
+    return "decoder-only", f"{reason}; but its forward takes no media input and its config has no media sub-config"
 
 
 def _config_keys(config_class: Any) -> set[str]:

@@ -24,7 +24,9 @@ def lock_text(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     from hfguard.catalogue import build_catalogue
 
-    shared = tmp_path_factory.getbasetemp().parent / "hfguard-real.lock"
+    # xdist workers' temp dirs sit in the run's own dir; without xdist the parent outlives the run (a stale lock)
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "hfguard-real.lock"
     with FileLock(str(shared) + ".guard"):
         if not shared.is_file():
             shared.write_text(build_catalogue().to_json())

@@ -37,6 +37,16 @@ PINNED = {
     "videomae": "video",
     "audioflamingo3": "speech-seq2seq",
     "embedding_gemma2": "vision-text",
+    "mistral4": "decoder-only",  # filed under image-text-to-text, but its head and config are text-only
+    "diffusion_gemma": "multimodal-lm",  # its head takes no pixels itself: they reach the encoder through **kwargs
+    # forwards reading a generically named input: embeddings, or a bare tensor for the class's main input
+    "blip_2_qformer": "encoder-only",
+    "muse_glimmer_assistant": "decoder-only",
+    "nemotron3_5_transcribe_word_timestamp": "speech",
+    "vibevoice_acoustic_tokenizer_encoder": "speech",
+    "vibevoice_acoustic_tokenizer_decoder": "speech",
+    "sam3_tracker_video": "unsupported",
+    "glm_image_vqmodel": "unsupported",
 }
 
 
@@ -89,6 +99,22 @@ def test_every_type_has_one_family_and_kind(real_catalogue: Catalogue) -> None:
     standalone = real_catalogue.standalone()
     assert len(standalone) == len(modeling_auto.MODEL_MAPPING_NAMES)
     assert real_catalogue.get("aimv2_text_model").kind == "sub-config"
+
+
+@pytest.mark.parametrize(
+    ("model_type", "evidence"),
+    [
+        ("blip_2_qformer", "forward takes query_embeds"),
+        ("muse_glimmer_assistant", "forward takes noise_embeds; config has"),
+        ("nemotron3_5_transcribe_word_timestamp", "embeddings of its declared audio input, inputs_embeds"),
+        ("vibevoice_acoustic_tokenizer_encoder", "forward's hidden_states is its class's main input, input_values"),
+        ("sam3_tracker_video", "inference_session, a Sam3TrackerVideoInferenceSession object, not tensors"),
+        ("glm_image_vqmodel", "GlmImageVQVAE has no forward of its own"),
+        ("decision_transformer", "its forward takes states, actions, rewards, returns_to_go, timesteps"),
+    ],
+)
+def test_generic_inputs_are_read_from_class_declarations(real_catalogue: Catalogue, model_type: str, evidence: str) -> None:
+    assert evidence in real_catalogue.get(model_type).reason
 
 
 def test_decision_trap_is_not_a_head_vote(real_catalogue: Catalogue) -> None:

@@ -10,6 +10,7 @@ import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
 from hfguard.testing import inputs as synth  # noqa: E402
+from hfguard.testing.case import _codebook_rows  # noqa: E402
 
 
 def case(model_type, family, task, config_class, model_class, **tiny):
@@ -105,3 +106,76 @@ def test_table_xfail_becomes_a_non_strict_mark(monkeypatch):
     monkeypatch.setitem(overrides.OVERRIDES, "bert", {"xfail": "known: reason"})
     marks = case("bert", "encoder-only", None, "BertConfig", "BertModel").known_issues()
     assert [(m.name, m.kwargs) for m in marks] == [("xfail", {"reason": "known: reason", "strict": False})]
+
+
+def test_grid_images_carry_each_images_merge_size():
+    subject = case("video_llama_3", "multimodal-lm", "image-text-to-text", "VideoLlama3Config", "VideoLlama3ForConditionalGeneration")
+    model = subject.build()
+    inputs = subject.inputs(model)
+    assert inputs["image_merge_sizes"].tolist() == [1] * synth.BATCH
+    subject.assert_media_changes_output(model)
+
+
+def test_hybrid_towers_get_their_high_resolution_images():
+    subject = case("deepseek_vl_hybrid", "multimodal-lm", "image-text-to-text", "DeepseekVLHybridConfig",
+                   "DeepseekVLHybridForConditionalGeneration")
+    model = subject.build()
+    high = model.config.high_res_vision_config
+    shape = (synth.BATCH, high.num_channels, high.image_size, high.image_size)
+    assert tuple(subject.inputs(model)["high_res_pixel_values"].shape) == shape
+    subject.assert_forward_shapes(model)
+
+
+def test_least_media_tokens_hint_starts_from_a_run_of_placeholders():
+    subject = case("qwen2_audio", "multimodal-lm", "audio-text-to-text", "Qwen2AudioConfig", "Qwen2AudioForConditionalGeneration")
+    model = subject.build()
+    audio = subject.inputs(model)["input_ids"].eq(model.config.audio_token_id).sum(-1)
+    assert audio.tolist() == [15] * synth.BATCH  # 60 mel frames: 30 after the conv, 15 after the pooling
+    subject.assert_generates(model)
+
+
+def test_audio_placeholders_follow_the_encoders_own_count_without_a_misread_mask():
+    # Granite Speech's input_features_mask masks its projector's outputs, not the input frames
+    subject = case("granite_speech", "speech-seq2seq", "speech-seq-2-seq", "GraniteSpeechConfig",
+                   "GraniteSpeechForConditionalGeneration")
+    model = subject.build()
+    fed = subject.inputs(model)
+    assert "input_features_mask" not in fed
+    with torch.no_grad():
+        count = model.get_audio_features(fed["input_features"]).pooler_output.shape[1]
+    assert fed["input_ids"].eq(model.config.audio_token_id).sum(-1).tolist() == [count] * synth.BATCH
+
+
+def test_without_masks_drops_only_masks():
+    media = {"input_features": torch.zeros(2, 4), "input_features_mask": torch.ones(2, 4)}
+    assert synth._without_masks(media) == [{"input_features": media["input_features"]}]
+    assert synth._without_masks({"pixel_values": torch.zeros(1)}) == []
+
+
+def test_decoder_folding_codebooks_into_rows_keeps_its_batch_checked():
+    subject = case("dia", "speech-seq2seq", "speech-seq-2-seq", "DiaConfig", "DiaForConditionalGeneration")
+    model = subject.build()
+    subject.assert_forward_shapes(model)
+    subject.assert_missing_decoder_inputs(model)
+    channels = model.config.decoder_config.num_channels
+    assert _codebook_rows(subject.inputs(model)) == synth.BATCH * channels
+    assert _codebook_rows({"decoder_input_ids": torch.zeros(2, 8, dtype=torch.long)}) is None
+
+
+def test_encoder_decoder_vlms_continue_a_decoder_prompt_from_the_generation_start():
+    subject = case("t5gemma2", "multimodal-lm", "image-text-to-text", "T5Gemma2Config", "T5Gemma2ForConditionalGeneration")
+    model = subject.build()
+    inputs = subject.inputs(model)
+    # its generation config names no decoder start token: generate starts the decoder from bos
+    assert model.generation_config.decoder_start_token_id is None
+    assert inputs["decoder_input_ids"][:, 0].eq(model.generation_config.bos_token_id).all()
+    assert inputs["input_ids"].eq(model.config.image_token_id).sum(-1).eq(model.config.encoder.mm_tokens_per_image).all()
+    subject.assert_generates(model)
+
+
+def test_vision_text_encoders_with_image_tokens_read_the_images_at_placeholders():
+    subject = case("t5gemma2_encoder", "vision-text", None, "T5Gemma2EncoderConfig", "T5Gemma2Encoder")
+    model = subject.build()
+    inputs = subject.inputs(model)
+    assert inputs["input_ids"].eq(model.config.image_token_id).sum(-1).eq(model.config.mm_tokens_per_image).all()
+    subject.assert_media_changes_output(model)

@@ -70,3 +70,49 @@ def test_crop_models_read_a_global_view_and_a_crop():
     side = config.vision_config.crop_size
     assert media["image_pixel_values"].shape == (inputs.BATCH, 2, 3, side, side)
     assert "pixel_values" not in media
+
+
+@pytest.mark.parametrize(
+    ("config_class", "model_type", "model_class", "vision"),
+    [
+        ("Gemma4Config", "gemma4", "Gemma4ForConditionalGeneration", {"model_type": "gemma4_vision"}),
+        ("Gemma4UnifiedConfig", "gemma4_unified", "Gemma4UnifiedForConditionalGeneration",
+         {"model_type": "gemma4_unified_vision", "mm_embed_dim": 32, "output_proj_dims": 32}),
+    ],
+)
+def test_positioned_patch_models_get_packed_patches_and_their_positions(config_class, model_type, model_class, vision):
+    config = tiny_config(config_class, model_type, {"vision_config": vision})
+    torch.manual_seed(0)
+    model = getattr(transformers, model_class)(config).eval()
+    media = recipes_multimodal.positioned_image_patches(model)
+    patch = getattr(config.vision_config, "model_patch_size", config.vision_config.patch_size)
+    patches = media["pixel_values"].shape[1]
+    assert media["pixel_values"].shape == (inputs.BATCH, patches, 3 * patch * patch)
+    assert media["image_position_ids"].shape == (inputs.BATCH, patches, 2)
+    full = inputs.media_token_inputs(model)
+    assert full["input_ids"].eq(config.image_token_id).sum() > 0
+    with torch.no_grad():
+        model(**full)
+
+
+def test_merged_token_patches_count_the_grid_in_tokens():
+    grid = {"pixel_values": torch.randn(2 * 8 * 8, 3 * 4 * 4), "image_grid_thw": torch.tensor([[1, 8, 8]] * 2)}
+    merged = recipes_multimodal.merged_token_patches(grid, 4, 2, 3)
+    assert merged["image_grid_thw"].tolist() == [[1, 4, 4]] * 2
+    assert merged["pixel_values"].shape == (2 * 4 * 4, 8, 8, 3)
+    assert grid["image_grid_thw"].tolist() == [[1, 8, 8]] * 2  # the input is left as it was
+
+
+def test_patch_cubes_hold_each_patch_still_over_the_temporal_patch():
+    images = torch.arange(2 * 3 * 8 * 8, dtype=torch.float).view(2, 3, 8, 8)
+    cubes = recipes_multimodal.patch_cubes(images, 4, 2)
+    assert cubes.shape == (2 * 2 * 2, 2, 4, 4, 3)
+    assert torch.equal(cubes[:, 0], cubes[:, 1])
+    # the second cube is the first image's top-right patch, channels last
+    assert torch.equal(cubes[1, 0], images[0, :, :4, 4:8].permute(1, 2, 0))
+
+
+def test_pixel_shuffled_projector_input_follows_the_tiny_vision_tower():
+    config = tiny_config("MuseGlimmerConfig", "muse_glimmer")
+    vision = config.vision_config
+    assert config.out_hidden_size == vision.hidden_size * vision.merge_size**2

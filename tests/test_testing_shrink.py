@@ -10,6 +10,7 @@ import transformers  # noqa: E402
 
 from hfguard.testing import overrides  # noqa: E402
 from hfguard.testing.shrink import (  # noqa: E402
+    FFN as TINY_FFN,
     HEADS,
     LAYERS,
     MAX_PARAMETERS,
@@ -99,3 +100,68 @@ def test_parameter_count_on_meta_device_is_tiny():
     size = count_parameters(transformers.BertModel, config)
     assert 0 < size < MAX_PARAMETERS
     assert size == sum(p.numel() for p in transformers.BertModel(config).parameters())
+
+
+def test_rope_per_layer_type_gets_mrope_sections_inside_each_type():
+    rope = {"full_attention": {"rope_type": "default", "rope_theta": 10_000.0}}
+    config = tiny_config("CohereCompassTextConfig", "x", {"rope_parameters": rope})
+    head_dim = config.hidden_size // config.num_attention_heads
+    assert set(config.rope_parameters) == {"full_attention"}
+    assert sum(config.rope_parameters["full_attention"]["mrope_section"]) == head_dim // 2
+
+
+def test_tuple_layer_index_lists_follow_the_depth():
+    vision = tiny_config("Qwen3VLConfig", "qwen3_vl").vision_config  # default (8, 16, 24) of 27 layers
+    assert isinstance(vision.deepstack_visual_indexes, tuple) and vision.deepstack_visual_indexes
+    assert all(0 <= index < vision.depth for index in vision.deepstack_visual_indexes)
+
+
+def test_stem_channels_follow_the_first_stage_width():
+    config = tiny_config("TextNetConfig", "textnet")  # stage 1 reads hidden_sizes[0] from the stem
+    assert config.stem_out_channels == config.hidden_sizes[0] == WIDTH
+
+
+def test_mrope_sections_fall_back_to_the_models_default_and_keep_equal_parts_equal():
+    text = tiny_config("Ernie4_5_VLMoeConfig", "x").text_config  # no sections in the config; the model's [22, 22, 20]
+    sections = text.rope_parameters["mrope_section"]
+    assert sections[0] == sections[1] and sum(sections) == text.hidden_size // text.num_attention_heads // 2
+
+
+def test_oneformer_mask_dim_follows_the_width_its_query_projection_reads():
+    config = tiny_config("OneFormerConfig", "oneformer")  # the pixel decoder's mask features feed a hidden_dim conv
+    assert config.mask_dim == config.hidden_dim == WIDTH
+
+
+def test_an_overridden_depth_sizes_the_per_layer_lists_and_shrunk_lists_are_cut():
+    # Gemma 3n: per-layer FFN widths (a list) and layer types; the override asks for 4 layers
+    config = tiny_config("Gemma3nTextConfig", "gemma3n_text")
+    assert config.num_hidden_layers == 4
+    assert len(config.layer_types) == len(config.activation_sparsity_pattern) == 4
+    assert set(config.layer_types) == {"sliding_attention", "full_attention"}
+    assert config.intermediate_size == [TINY_FFN] * 4  # the shrunk widths, not the default 16384s
+
+
+def test_per_layer_input_vocabulary_shrinks_with_the_vocabulary():
+    config = tiny_config("Gemma4TextConfig", "gemma4_text")
+    assert config.vocab_size_per_layer_input == config.vocab_size == VOCAB
+
+
+def test_heterogeneous_layers_keep_their_own_shrunk_overrides():
+    # Dots 3 Note: sliding-window layers override heads, ranks and the MLA no-rope width (per_layer_config)
+    config = tiny_config("Dots3NoteTextConfig", "dots3_note_text")
+    assert config.layer_types == ["indexed_attention", "sliding_attention"]  # one layer of each kind
+    sliding = config.per_layer_config[1]
+    assert sliding.num_attention_heads == sliding.num_key_value_heads == HEADS
+    assert sliding.head_dim == sliding.qk_nope_head_dim + sliding.qk_rope_head_dim  # its default is that sum too
+    assert count_parameters(transformers.Dots3NoteForCausalLM, config) < MAX_PARAMETERS
+
+
+def test_heterogeneous_global_layers_lose_their_wide_heads():
+    config = tiny_config("Gemma4TextConfig", "gemma4_text")  # full-attention layers default to 512-wide heads
+    assert [layer.head_dim for layer in config.per_layer_config] == [8] * len(config.layer_types)
+
+
+def test_adapter_input_widths_follow_the_tower_width():
+    config = tiny_config("Dots3NoteConfig", "dots3_note")  # the adapters check their input against the tower width
+    assert config.vision_config.adapter_in_dim == config.vision_config.hidden_size == WIDTH
+    assert config.audio_config.adapter_input_size == config.audio_config.hidden_size == WIDTH

@@ -112,8 +112,12 @@ class ModelCase:
     def inputs(self, model: Any) -> dict[str, Any]:
         """The family's synthetic inputs for ``model`` (deterministic; fresh tensors on every call)."""
         if id(model) not in self._inputs:
+            hints = input_hints(self.model_type)
             with deadline():
-                self._inputs[id(model)] = synth.make_inputs(model, self.family, input_hints(self.model_type), self.task)
+                inputs = synth.make_inputs(model, self.family, hints, self.task)
+            batch = hints.get("batch")  # a model that runs only this many samples at once (a transformers bug)
+            self._inputs[id(model)] = inputs if batch is None else {k: v[:batch] if hasattr(v, "shape") else v
+                                                                    for k, v in inputs.items()}
         return {k: v.clone() if hasattr(v, "clone") else v for k, v in self._inputs[id(model)].items()}
 
     def forward(self, model: Any, inputs: dict[str, Any] | None = None) -> Any:
@@ -135,30 +139,55 @@ class ModelCase:
         assert main is not None, f"{self.model_type}: forward returned no tensor"
         folded = self.family == "text-to-audio" and main.shape[0] % synth.BATCH == 0  # (batch x codebooks) rows
         folded |= "pixel_position_ids" in inputs and main.shape[0] % synth.BATCH == 0  # pooled tokens of all images packed
-        batched = synth.BATCH in tuple(main.shape[:2])  # codecs put chunks before the batch
-        assert batched or folded or _first_input(inputs).shape[0] != synth.BATCH, (
-            f"{self.model_type}: output batch {tuple(main.shape)} does not match input batch {synth.BATCH}"
+        folded |= main.shape[0] == _codebook_rows(inputs)
+        hints = input_hints(self.model_type)
+        batch = hints.get("batch", synth.BATCH)
+        batched = batch in tuple(main.shape[:2])  # codecs put chunks before the batch
+        packed = hints.get("packed_output", False)  # one sequence: each image's tokens in turn
+        main = _one_sequence(main) if packed else main
+        assert not packed or main.shape[0] == 1 and main.shape[1] % synth.BATCH == 0, (
+            f"{self.model_type}: packed output {tuple(main.shape)} is not one sequence of {synth.BATCH} images' tokens"
+        )
+        assert packed or batched or folded or _first_input(inputs).shape[0] != batch, (
+            f"{self.model_type}: output batch {tuple(main.shape)} does not match input batch {batch}"
         )
         config = model.config
-        if self.task in _LM_TASKS and getattr(output, "logits", None) is not None:
+        dims = hints.get("logits_dims")  # the config attributes sizing logits that are not over a vocabulary
+        if dims is not None:
+            expected = (synth.BATCH, *(getattr(config, name) for name in dims))
+            assert tuple(output.logits.shape) == expected, f"logits {tuple(output.logits.shape)} vs {expected} {dims}"
+        elif self.task in _LM_TASKS and getattr(output, "logits", None) is not None:
             vocab = synth.vocab_size(config)
             assert output.logits.shape[-1] == vocab, f"logits {tuple(output.logits.shape)} vs vocab {vocab}"
             ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
             if ids is not None and output.logits.dim() == 3:  # models may expand media placeholders themselves
                 assert output.logits.shape[1] >= ids.shape[1], f"logits {tuple(output.logits.shape)} vs ids {tuple(ids.shape)}"
         elif self.task in _CLASSIFICATION:
-            assert tuple(output.logits.shape) == (synth.BATCH, config.num_labels)
+            queries = hints.get("pooling_queries")  # an attention-pooling head may keep its query axis
+            expected = (synth.BATCH, config.num_labels) if queries is None else (synth.BATCH, queries, config.num_labels)
+            assert tuple(output.logits.shape) == expected, f"logits {tuple(output.logits.shape)} vs {expected}"
         elif self.task == "token-classification":
             assert tuple(output.logits.shape) == (*inputs["input_ids"].shape, config.num_labels)
         elif self.family in ("encoder-only", "decoder-only") and getattr(output, "last_hidden_state", None) is not None:
             hidden = output.last_hidden_state
-            assert tuple(hidden.shape[:2]) == tuple(inputs["input_ids"].shape), f"hidden {tuple(hidden.shape)}"
+            # one state per token, or per embedding of models fed embeddings (a Q-Former's queries)
+            positions = inputs["input_ids"].shape if "input_ids" in inputs else \
+                next(v.shape[:2] for k, v in inputs.items() if k.endswith("embeds"))
+            assert tuple(hidden.shape[:2]) == tuple(positions), f"hidden {tuple(hidden.shape)} vs {tuple(positions)}"
 
     def assert_finite(self, model: Any) -> None:
-        """Every floating output is finite."""
-        output = self.forward(model)
+        """Every floating output is finite, except a documented -inf padding of text-token logits (an
+        ``inputs.neg_inf_padded_to`` hint names the config field they are padded to): exactly -inf beyond the text."""
+        inputs = self.inputs(model)
+        output = self.forward(model, inputs)
+        padded = input_hints(self.model_type).get("neg_inf_padded_to")
+        padded_width = getattr(model.config, padded) if padded else None
         for name, tensor in _tensors(output):
             if tensor.is_floating_point():
+                if padded_width is not None and tensor.shape[-1] == padded_width:
+                    text = inputs["input_ids"].shape[-1]
+                    assert tensor[..., text:].isneginf().all(), f"{self.model_type}: {name} is not -inf beyond the text"
+                    tensor = tensor[..., :text]
                 assert tensor.isfinite().all(), f"{self.model_type}: non-finite values in {name}"
 
     def assert_deterministic(self, model: Any) -> None:
@@ -186,8 +215,13 @@ class ModelCase:
             out = model.generate(**inputs, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, do_sample=False,
                                  pad_token_id=pad)
         sequences = getattr(out, "sequences", out)
-        prompt = inputs["input_ids"]
-        assert tuple(sequences.shape) == (prompt.shape[0], prompt.shape[1] + NEW_TOKENS), tuple(sequences.shape)
+        # block-diffusion models add whole blocks (their decoder input is the canvas, not a prompt)
+        block = input_hints(self.model_type).get("generation_block")  # the config attribute sizing a block
+        size = getattr(model.config, block) if block else 1
+        # encoder-decoders continue the decoder prompt
+        prompt = inputs["input_ids"] if block else inputs.get("decoder_input_ids", inputs["input_ids"])
+        new = -(-NEW_TOKENS // size) * size
+        assert tuple(sequences.shape) == (prompt.shape[0], prompt.shape[1] + new), tuple(sequences.shape)
         assert (sequences[:, : prompt.shape[1]] == prompt).all(), "generate() changed the prompt"
 
     def assert_decoder_starts(self, model: Any) -> None:
@@ -217,7 +251,7 @@ class ModelCase:
             return
         except (TypeError, AttributeError, RuntimeError, IndexError) as error:  # a crash, not a check
             pytest.fail(f"{self.model_type}: cryptic error without decoder inputs: {first_line(error)}")
-        assert _main_tensor(output).shape[0] == synth.BATCH
+        assert _main_tensor(output).shape[0] in (synth.BATCH, _codebook_rows(self.inputs(model)))
 
     def assert_rejects_wrong_channels(self, model: Any) -> None:
         """Images with one channel too many are refused with an error, not silently accepted."""
@@ -227,10 +261,26 @@ class ModelCase:
         pixels = inputs.get("pixel_values")
         if pixels is None or pixels.dim() < 4:
             pytest.skip("flattened patches have no channel axis")
+        if input_hints(self.model_type).get("reads_first_channel"):
+            self._assert_reads_first_channel_only(model, inputs)
+            return
         wrong = dict(inputs, pixel_values=synth.pixel_values(model.config, channels=pixels.shape[-3] + 1)
                      if pixels.dim() == 4 else pixels.new_zeros(*pixels.shape[:-3], pixels.shape[-3] + 1, *pixels.shape[-2:]))
         with pytest.raises((ValueError, RuntimeError)):
             self.forward(model, wrong)
+
+    def _assert_reads_first_channel_only(self, model: Any, inputs: dict[str, Any]) -> None:
+        """Grayscale models (an ``inputs.reads_first_channel`` hint) take any channel count by design and
+        read channel 0 only: other values in the other channels, plus one more channel, give the same outputs."""
+        import torch
+
+        pixels = inputs["pixel_values"]
+        other = torch.cat([pixels[..., :1, :, :], torch.randn_like(pixels, generator=synth.generator(9))], dim=-3)
+        expected = dict(_tensors(self.forward(model, inputs)))
+        actual = dict(_tensors(self.forward(model, dict(inputs, pixel_values=other))))
+        assert actual.keys() == expected.keys()
+        for name, tensor in expected.items():
+            torch.testing.assert_close(actual[name], tensor, msg=lambda m, n=name: f"{n} reads channels beyond the first: {m}")
 
     def assert_batch_independent(self, model: Any) -> None:
         """The first sample's outputs do not depend on the other samples of the batch."""
@@ -238,22 +288,28 @@ class ModelCase:
 
         import pytest
 
+        if input_hints(self.model_type).get("batch", synth.BATCH) < 2:
+            pytest.skip("the model runs one sample at a time (its overrides' batch hint)")
         inputs = self.inputs(model)
         if any(v.shape[0] != synth.BATCH for v in inputs.values() if hasattr(v, "shape")):
             pytest.skip("inputs are not batched along their first axis")
         full = _main_tensor(self.forward(model, inputs))
         single = _main_tensor(self.forward(model, {k: v[:1] for k, v in inputs.items()}))
         axis = 1 if full.shape[0] != synth.BATCH and full.dim() > 1 and full.shape[1] == synth.BATCH else 0  # codec chunks first
+        if input_hints(self.model_type).get("packed_output", False):  # the first image's tokens lead the packed sequence
+            full, single = _one_sequence(full), _one_sequence(single)
+            full = full[:, : single.shape[1]]
         torch.testing.assert_close(single.select(axis, 0), full.select(axis, 0), rtol=1e-4, atol=1e-4)
 
     def assert_media_changes_output(self, model: Any) -> None:
-        """The image (or audio) path is used: other pixels (or sounds) give other outputs."""
+        """The image (or audio, or protein) path is used: other pixels (or sounds, or residues) give other outputs."""
         import torch
 
         inputs = self.inputs(model)
         key = next(k for k in synth.MEDIA_KEYS if k in inputs)
         first = _main_tensor(self.forward(model, inputs))
-        media = torch.randn_like(inputs[key]) * 3
+        # token media (protein residues): the same valid tokens in reverse order, another sequence
+        media = torch.randn_like(inputs[key]) * 3 if inputs[key].is_floating_point() else inputs[key].flip(-1)
         if key == "flattened_patches":  # each patch leads with its (row, column) indices: keep them
             media[..., :2] = inputs[key][..., :2]
         other = dict(inputs, **{key: media})
@@ -278,7 +334,9 @@ def _wake_zero_matrices(model: Any) -> None:
     generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for name, parameter in model.named_parameters():
-            shaped = parameter.dim() >= 2 or name.rsplit(".", 1)[-1].endswith("_gate")
+            leaf = name.rsplit(".", 1)[-1]
+            gate = (leaf.endswith("_gate") or leaf.startswith("gate_")) and not leaf.endswith("bias")  # attn_gate, gate_ffw
+            shaped = parameter.dim() >= 2 or gate
             if shaped and parameter.is_floating_point() and not parameter.any():
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.02)
 
@@ -298,14 +356,26 @@ def _tensors(output: Any, prefix: str = "output") -> list[tuple[str, Any]]:
     return [pair for key, value in items for pair in _tensors(value, f"{prefix}.{key}")]
 
 
+def _one_sequence(packed: Any) -> Any:
+    """A packed output as one sequence ``(1, tokens, width)``; some models return it without that leading axis."""
+    return packed.unsqueeze(0) if packed.dim() == 2 else packed
+
+
 def _main_tensor(output: Any) -> Any:
     for name in ("logits", "last_hidden_state", "logits_per_image", "prediction_outputs", "waveform", "spectrogram",
-                 "audio_values", "audio_embeds"):
+                 "audio_values", "audio_embeds", "speech_embeds"):  # contrastive models: the media's embeddings
         value = output.get(name) if isinstance(output, dict) else None
         if value is not None and hasattr(value, "shape"):
             return value
     pairs = [pair for pair in _tensors(output) if pair[1].dim() > 0] or _tensors(output)  # not a batch-mean loss
     return pairs[0][1] if pairs else None
+
+
+def _codebook_rows(inputs: dict[str, Any]) -> int | None:
+    """batch x codebooks when the decoder inputs carry a codebook axis ``(batch, seq, codebooks)``: such
+    decoders may fold the codebooks into the rows of their logits (Dia), else None."""
+    ids = inputs.get("decoder_input_ids")
+    return ids.shape[0] * ids.shape[-1] if ids is not None and ids.dim() == 3 else None
 
 
 def _first_input(inputs: dict[str, Any]) -> Any:

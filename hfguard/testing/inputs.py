@@ -14,7 +14,9 @@ from hfguard.testing.recipes_multimodal import (
     extra_layouts,
     flattened_patches,
     patch_pixels,
+    positioned_image_patches,
 )
+from hfguard.testing.recipes_pooled import pooled_patches
 
 BATCH = 2
 VOCAB_FALLBACK = 99
@@ -152,8 +154,16 @@ def decoder_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
     """Decoder token ids starting with the decoder start token (one row per codebook for audio decoders)."""
     codebooks = getattr(sub_config(model.config, ("decoder",)), "num_codebooks", 1)
     ids = token_ids(model.config, (BATCH * codebooks, seq), seed=2)
-    ids[:, 0] = decoder_start(model.config)
+    ids[:, 0] = generation_start(model)
     return {"decoder_input_ids": ids}
+
+
+def generation_start(model: Any) -> int:
+    """The token ``generate`` starts the decoder from (it prepends it to decoder prompts that lack it): the
+    generation config's decoder start token, else its bos token (e.g. T5Gemma 2), else ``decoder_start``."""
+    generation = getattr(model, "generation_config", None)
+    starts = (getattr(generation, "decoder_start_token_id", None), getattr(generation, "bos_token_id", None))
+    return next((start for start in starts if isinstance(start, int)), decoder_start(model.config))
 
 
 def feature_size(config: Any) -> int:
@@ -222,14 +232,22 @@ def time_series_inputs(model: Any, seed: int = 5) -> dict[str, Any]:
     return inputs
 
 
-MEDIA_KEYS = ("pixel_values", "image_pixel_values", "flattened_patches", "hidden_states", "pixel_values_videos", "input_features", "input_values")
+MEDIA_KEYS = ("pixel_values", "image_pixel_values", "flattened_patches", "hidden_states", "pixel_values_videos", "input_features", "input_values",
+              "protein_input_ids")
+IMAGE_TOKENS = ("image_token_id", "image_token_index", "video_token_id", "video_token_index")  # config names of placeholders
 
 
 def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Images (or, for audio language models, audio) and the config names of their placeholder token."""
+    """Images (or, for audio language models, audio; for protein-text models, proteins) and the config
+    names of their placeholder token."""
     import torch
 
+    from hfguard.testing.recipes_protein import protein_inputs  # it builds on this module
+
     config, params = model.config, forward_params(model)
+    proteins = protein_inputs(model, BATCH)
+    if proteins is not None:  # the text cross-attends to the protein: no placeholder tokens
+        return proteins, ()
     audio_only = getattr(config, "vision_config", None) is None and not params & {"pixel_values", "grid_thw"}
     if audio_only and params & {"input_features", "input_values"} or getattr(config, "audio_config", None) is not None \
             and getattr(config, "vision_config", None) is None:
@@ -237,33 +255,39 @@ def media_inputs(model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
 
         return fitted_audio_inputs(model, text_inputs(model), passed=_MISMATCH), ("audio_token_id", "audio_token_index")
     pixels = grid_pixels(model) if params & {"grid_thw", "image_grid_thw"} else \
-        patch_pixels(model, BATCH) or flattened_patches(model, BATCH) or {"pixel_values": pixel_values(config)}
+        patch_pixels(model, BATCH) or positioned_image_patches(model) or pooled_patches(model, BATCH) \
+        or flattened_patches(model, BATCH) or {"pixel_values": pixel_values(config)}
     if "image_sizes" in params and getattr(config, "image_grid_pinpoints", None) is None:  # pixtral style
         pixels["image_sizes"] = torch.tensor([list(image_shape(config)[1:])] * BATCH)
     elif "image_sizes" in params and "pixel_values" in pixels:  # anyres tiles
         pixels = anyres_pixels(model, pixels, BATCH)
     if "image_pixel_values" in params and "pixel_values" not in params:  # global view and crops
         pixels = cropped_images(model, pixels["pixel_values"])
-    return pixels, ("image_token_id", "image_token_index", "video_token_id", "video_token_index")
+    if "high_res_pixel_values" in params:  # DeepSeek-VL hybrid: images for its high-resolution (SAM) tower too
+        pixels["high_res_pixel_values"] = pixel_values(config.high_res_vision_config, seed=2)
+    return pixels, IMAGE_TOKENS
 
 
-def media_token_inputs(model: Any, seq: int = SEQ) -> dict[str, Any]:
-    """Text with as many media placeholder tokens as the media encoder yields features, plus the media."""
-    import torch
-
+def media_token_inputs(model: Any, seq: int = SEQ, least_tokens: int = 1) -> dict[str, Any]:
+    """Text with as many media placeholder tokens as the media encoder yields features (at least
+    ``least_tokens``, see ``_features_per_image``), plus the media."""
     config, params = model.config, forward_params(model)
     media, token_names = media_inputs(model)
     owners = (config, vision_config(config))  # some name the image token in the vision config (Phi-4 multimodal)
     token = next((getattr(c, k) for c in owners for k in token_names if isinstance(getattr(c, k, None), int)), None)
     text = text_inputs(model, seq)
+    # encoder-decoder VLMs (Florence-2, T5Gemma 2, UDOP): the decoder reads tokens too (InstructBLIP's forward
+    # takes decoder inputs only for its optional T5 language model)
+    if "decoder_input_ids" in params and getattr(config, "is_encoder_decoder", False):
+        text.update(decoder_inputs(model, seq))
     if token is None:  # media without placeholder tokens: positions marked by a mask, or cross-attention
         text = embeds_position_inputs(model, text)
         return {**text, **cross_attended_images(model, text, media)}
     first_error = None
     # processors differ: optional image sizes, an images-per-sample axis, tiles, patches as images
-    for layout in _layouts(media) + extra_layouts(model, media):
+    for layout in _layouts(media) + extra_layouts(model, media) + _without_masks(media):
         try:
-            count = _features_per_image(model, token, text, layout)
+            count = _features_per_image(model, token, text, layout, least_tokens)
             media = layout
             break
         except Exception as error:  # noqa: BLE001 - try the next layout, report the first failure
@@ -287,18 +311,52 @@ def _layouts(media: dict[str, Any]) -> list[dict[str, Any]]:
     return layouts
 
 
-def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixels: dict[str, Any]) -> int:
-    """Image features per image: from the (t, h, w) grid (when the model agrees), else learnt from the
-    model's mismatch message (e.g. grids with extra row-separator features).
+def _without_masks(media: dict[str, Any]) -> list[dict[str, Any]]:
+    """The media without its optional masks, when it has any: some mask the encoder's output positions,
+    not the input frames (Granite Speech's ``input_features_mask``), and default to all positions."""
+    masks = [key for key in media if key.endswith("_mask")]
+    return [{k: v for k, v in media.items() if k not in masks}] if masks else []
 
-    The message's feature number is rows x columns of the feature tensor, so it is either
-    the token count or the token count times the hidden size; the candidate that runs wins.
+
+def _own_audio_feature_count(model: Any, media: dict[str, Any]) -> int | None:
+    """Features per sample that the model's own ``get_audio_features`` makes of ``media``
+    (batch-first ``(batch, n, width)`` or packed ``(batch x n, width)``), else None."""
+    import torch
+
+    getter = getattr(model, "get_audio_features", None)
+    if getter is None:
+        return None
+    params = inspect.signature(getter).parameters
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    try:
+        with torch.no_grad():
+            output = getter(**{k: v for k, v in media.items() if takes_all or k in params})
+    except Exception:  # noqa: BLE001 - the getter wants other arguments: no count from it
+        return None
+    features = getattr(output, "pooler_output", None) if not isinstance(output, torch.Tensor) else output
+    if not isinstance(features, torch.Tensor):
+        return None
+    if features.dim() == 3 and features.shape[0] == BATCH:
+        return features.shape[1]
+    return features.shape[0] // BATCH if features.dim() == 2 and features.shape[0] % BATCH == 0 else None
+
+
+def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixels: dict[str, Any], least: int = 1) -> int:
+    """Image features per image: from the (t, h, w) grid (when the model agrees), else learnt from the
+    model's mismatch message (e.g. grids with extra row-separator features). The first try has at least
+    ``least`` tokens (a model may expand a lone placeholder itself, a legacy path the processor never takes).
+
+    Audio starts from the count the model's own ``get_audio_features`` gives. The message's feature
+    number is rows x columns of the feature tensor, so it is either the token count or the token count
+    times the hidden size; failing both, the audio count again (once a mask is gone). The candidate that runs wins.
     """
     import torch
 
     grid = pixels.get("image_grid_thw", pixels.get("grid_thw"))
     merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
-    guess = int(grid[0].prod()) // merge**2 if grid is not None else 1
+    # audio: the encoder's own count first, as some models scatter the features unchecked (VibeVoice ASR)
+    own = _own_audio_feature_count(model, pixels) if grid is None else None
+    guess = max(least, int(grid[0].prod()) // merge**2 if grid is not None else own or 1)
     try:
         _run_with_image_tokens(model, image_token, guess, text, pixels)
         return guess
@@ -306,9 +364,10 @@ def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixe
         match = _MISMATCH.search(str(error))
         if match is None:
             raise
-        reported = int(match.group(2))
+        reported, mismatch = int(match.group(2)), error
     hidden = getattr(text_config(model.config), "hidden_size", 1)
     candidates = [n for n in (reported // BATCH, reported // (BATCH * hidden), reported) if n > 0]
+    candidates += [own] if own else []  # when the message counts samples, not features (Granite Speech)
     for count in dict.fromkeys(candidates):
         try:
             with torch.no_grad():
@@ -317,7 +376,7 @@ def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixe
         except Exception as error:  # noqa: BLE001
             if _MISMATCH.search(str(error)) is None:
                 raise
-    return candidates[0]
+    raise mismatch  # no count fits this layout: the caller tries the next one
 
 
 def _with_image_tokens(text: dict[str, Any], image_token: int, count: int) -> dict[str, Any]:
@@ -352,7 +411,10 @@ def grid_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
     flat = torch.randn(patches, channels * temporal * patch * patch, generator=generator(seed))
     pixel_key = "pixel_values" if "pixel_values" in params else "hidden_states"
     grid_key = "image_grid_thw" if "image_grid_thw" in params else "grid_thw"
-    return {pixel_key: flat, grid_key: grid}
+    pixels = {pixel_key: flat, grid_key: grid}
+    if "image_merge_sizes" in params:  # VideoLLaMA 3: each image's own merge size (its processor merges none)
+        pixels["image_merge_sizes"] = torch.full((BATCH,), getattr(vision, "spatial_merge_size", 1))
+    return pixels
 
 
 def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None, task: str | None = None) -> dict[str, Any]:
@@ -373,7 +435,12 @@ def make_inputs(model: Any, family: str, hints: dict[str, Any] | None = None, ta
 
 def _family_inputs(model: Any, family: str, hints: dict[str, Any]) -> dict[str, Any]:
     """The recipe of one family, chosen by the forward signature where families vary."""
+    from hfguard.testing.recipes_stand_in import embedding_inputs  # it builds on this module
+
     seq = hints.get("seq_len", SEQ)
+    embedded = embedding_inputs(model, seq)  # a forward reading embeddings, no named input (Q-Former, drafters)
+    if embedded is not None:
+        return embedded
     params = forward_params(model)
     if family in ("encoder-only", "decoder-only"):
         return text_inputs(model, seq)
@@ -386,6 +453,10 @@ def _family_inputs(model: Any, family: str, hints: dict[str, Any]) -> dict[str, 
     if family == "video":
         return video_inputs(model)
     if family in ("speech", "speech-seq2seq"):  # transducers (RNN-T/TDT) also read decoder tokens
+        if family == "speech-seq2seq" and not params & {"input_features", "input_values"}:
+            from hfguard.testing.recipes_audio import codebook_inputs
+
+            return codebook_inputs(model, seq)  # audio as codec tokens
         if family == "speech-seq2seq" and "input_ids" in params and "decoder_input_ids" not in params:
             return media_token_inputs(model, seq)  # audio language models
         from hfguard.testing.recipes_audio import fitted_audio_inputs
@@ -397,11 +468,21 @@ def _family_inputs(model: Any, family: str, hints: dict[str, Any]) -> dict[str, 
         inputs = text_inputs(model, seq)
         return {**inputs, **decoder_inputs(model, seq)} if "decoder_input_ids" in params else inputs
     if family == "vision-text":
+        if "images_per_sample" in params:  # image-to-image generators: (source, target) image pairs
+            from hfguard.testing.recipes_image_generation import image_to_image_inputs  # it builds on this module
+
+            return image_to_image_inputs(model, seq)
+        if any(isinstance(getattr(model.config, name, None), int) for name in IMAGE_TOKENS):  # encoders of image-text
+            return media_token_inputs(model, seq)  # LMs (T5Gemma 2) read the images at their placeholder tokens
         video = any(isinstance(getattr(c, "num_frames", None), int) for c in (vision_config(model.config), model.config))
         pixels = video_inputs(model) if video else patch_pixels(model, BATCH) or {"pixel_values": pixel_values(model.config)}
         return {**text_inputs(model, seq), **pixels}
     if family == "multimodal-lm":
-        return media_token_inputs(model, seq)
+        from hfguard.testing.recipes_diffusion import canvas_inputs  # these build on this module
+        from hfguard.testing.recipes_robotics import action_inputs
+
+        return action_inputs(model, BATCH, seq) or canvas_inputs(model, BATCH, seq) \
+            or media_token_inputs(model, seq, hints.get("least_media_tokens", 1))
     if family == "time-series":
         return time_series_inputs(model)
     raise ValueError(f"no input recipe for family '{family}'")

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from hfguard.testing import inputs as synth
+from hfguard.catalogue import bare_main_input
+from hfguard.testing.recipes_stand_in import stand_in_waveform
 
 _MULTIPLE = re.compile(r"multiple of([^,]{0,60})", re.I)  # "a multiple of `n_window * 2` (100), but got 16"
 _TOO_SHORT = re.compile(r"Kernel size can't be greater than actual input size|Output size is too small", re.I)
@@ -37,7 +39,7 @@ def fitted_audio_inputs(model: Any, extra: dict[str, Any] | None = None, passed:
 
     extra = extra or {}
     first_error: Exception | None = None
-    pending = list(_candidates(model))
+    pending = list(_candidates(model, extra))
     for _ in range(MAX_TRIES):
         if not pending:
             break
@@ -82,13 +84,18 @@ def _required_multiple(message: str) -> int:
     return max(numbers, default=0)
 
 
-def _candidates(model: Any) -> Iterator[tuple[dict[str, Any], str, int]]:
+def _candidates(model: Any, extra: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, int]]:
     """(inputs, media key, time axis) layouts, the shared recipe's own first."""
     import torch
 
     required = synth.required_params(model)
     if "latents" in required:  # codec decoders read continuous latents (batch, channels, frames)
         yield from _latent_candidates(model)
+        return
+    stand_in = bare_main_input(type(model))  # a bare input for the class's input_values: a waveform, else codec latents
+    if stand_in is not None:
+        yield stand_in_waveform(model, stand_in), stand_in, 2
+        yield from _latent_candidates(model, stand_in)
         return
     base = synth.audio_inputs(model)
     if "audio_mel" in required:  # Gemma 3n: mel frames and a padding mask (True marks padding)
@@ -99,23 +106,31 @@ def _candidates(model: Any) -> Iterator[tuple[dict[str, Any], str, int]]:
         yield from _waveform_and_features(model, base)
         return
     key = "input_values" if "input_values" in base else "input_features"
+    per_token = getattr(model.config, "audio_length_per_tok", None)
+    if key == "input_features" and isinstance(per_token, int) and "input_ids" in extra:
+        # audio embeddings are added to the text embeddings, one per token (Voxtral Realtime)
+        base = _resized(base, key, 1, extra["input_ids"].shape[-1] * per_token, masks=True)
     value = base[key]
     yield base, key, value.dim() - 1 if key == "input_values" else 1
     if key == "input_values" and value.dim() == 2:
         yield {**base, key: value.unsqueeze(1)}, key, 2
     elif key == "input_features" and value.dim() == 3:  # (batch, mel, frames), conv front ends
         yield {**base, key: value.transpose(1, 2).contiguous()}, key, 2
+        yield {**base, key: value.unsqueeze(1)}, key, 2  # (batch, 1, frames, mel): spectrograms as one-channel images (CLAP)
+    if key == "input_values" and "padding_mask" in synth.forward_params(model):  # a mask some read unconditionally
+        wave = value if value.dim() == 3 else value.unsqueeze(1)  # (VibeVoice): every sample is real audio
+        yield {**base, key: wave, "padding_mask": torch.ones(wave.shape[0], wave.shape[-1], dtype=torch.bool)}, key, 2
 
 
-def _latent_candidates(model: Any) -> Iterator[tuple[dict[str, Any], str, int]]:
-    """Latents ``(batch, width, frames)`` for each width the config names."""
+def _latent_candidates(model: Any, key: str = "latents") -> Iterator[tuple[dict[str, Any], str, int]]:
+    """Latents ``(batch, width, frames)`` under ``key`` for each width the config names."""
     import torch
 
     config = model.config
     widths = dict.fromkeys(getattr(config, k) for k in _LATENT_WIDTHS if isinstance(getattr(config, k, None), int))
     for width in widths:
         latents = torch.randn(synth.BATCH, width, synth.SEQ, generator=synth.generator(3))
-        yield {"latents": latents}, "latents", 2
+        yield {key: latents}, key, 2
 
 
 def _waveform_and_features(model: Any, base: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, int]]:
@@ -147,3 +162,25 @@ def _resized(inputs: dict[str, Any], key: str, axis: int, size: int, masks: bool
         if mask in inputs and inputs[mask].shape[-1] == value.shape[axis]:
             out[mask] = torch.ones(*inputs[mask].shape[:-1], size, dtype=inputs[mask].dtype)
     return out
+
+
+def codebook_inputs(model: Any, seq: int = synth.SEQ) -> dict[str, Any]:
+    """Inputs of a speech model whose forward reads audio as codec tokens, not as sound (its codec runs
+    only outside the forward): text and the decoder's audio codes ``(batch, seq, channels)`` from the
+    start token (Dia), or a text stream stacked with the audio codebook streams,
+    ``input_ids (batch, seq, 1 + codebooks)`` (Kyutai speech-to-text)."""
+    import torch
+
+    config = model.config
+    text = synth.text_inputs(model, seq)
+    if "decoder_input_ids" in synth.forward_params(model):
+        decoder = config.decoder_config
+        # not the flat (batch x channels, seq) layout: DiaModel transposes it into a strided tensor that
+        # DiaMultiChannelEmbedding.forward then .view()s, which fails
+        codes = synth.token_ids(decoder, (synth.BATCH, seq, decoder.num_channels), seed=2)
+        codes[:, 0] = decoder.bos_token_id
+        return {**text, "decoder_input_ids": codes}
+    # the last codebook id is the audio pad / start token (the tester draws below it too)
+    codes = torch.randint(0, config.codebook_vocab_size - 1, (synth.BATCH, seq, config.num_codebooks),
+                          generator=synth.generator(4))
+    return {**text, "input_ids": torch.cat([text["input_ids"].unsqueeze(-1), codes], dim=-1)}

@@ -3,13 +3,15 @@
 - anyres (LLaVA-NeXT style) models cut an image into tiles on a grid of pinpoint resolutions given
   in pixels of the vision tower's image size: the tiny config scales the pinpoints with that size,
   and the inputs carry the tiles of every image plus its ``image_sizes``, as the processor would;
-- flattened-patch models (Fuyu, NaFlex/SigLIP 2) take patch sequences, not images;
+- flattened-patch models (Fuyu, NaFlex/SigLIP 2) take patch sequences, not images; Gemma 4 style
+  models take packed patches with their (x, y) ``image_position_ids``;
 - Kosmos style models mark the image positions of the text with ``image_embeds_position_mask``;
 - IDEFICS style models cross-attend to images under an ``image_attention_mask``;
 - processors differ in layout: tiles with a (batch, tiles) ``pixel_attention_mask`` (Granite Docling),
   grid patches as small images for convolutional patch embeddings (Kimi K2.5), tiles with aspect
   ratio ids (Mllama), patch strips with their target sizes (MiniCPM-V), a global view plus crops
-  (Phi-4 multimodal), Pix2Struct style flattened patches led by their row and column (Kosmos-2.5).
+  (Phi-4 multimodal), Pix2Struct style flattened patches led by their row and column (Kosmos-2.5),
+  grid patches grouped per merged token (Inkling 2), still patch cubes, one token each (Inkling).
 
 The input recipes of ``hfguard.testing.inputs`` call these where the forward signature asks for them.
 """
@@ -22,8 +24,10 @@ from typing import Any
 def consistent_media(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
     """Keep a shrunk composite config's media sizes consistent with its shrunk vision tower (edits ``kwargs``):
     anyres pinpoints scale with the tower's image size; a tower that concatenates its last state with
-    the states of ``intermediate_layers_indices`` (Mllama) outputs that many times its width."""
+    the states of ``intermediate_layers_indices`` (Mllama) outputs that many times its width; a projector
+    input sized the tower's width times its merged patches (Muse Glimmer's pixel shuffle) follows both."""
     pinpoints, vision = values.get("image_grid_pinpoints"), kwargs.get("vision_config")
+    _follow_merged_width(kwargs, values)
     layers = getattr(vision, "intermediate_layers_indices", None)
     if isinstance(getattr(vision, "vision_output_dim", None), int) and isinstance(layers, list):
         vision.vision_output_dim = vision.hidden_size * (len(layers) + 1)
@@ -32,6 +36,18 @@ def consistent_media(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
         return
     if isinstance(old, int) and isinstance(new, int) and old != new:
         kwargs["image_grid_pinpoints"] = [[side * new // old for side in point] for point in pinpoints]
+
+
+def _follow_merged_width(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
+    """``out_hidden_size`` stays the vision tower's width x merge_size**2 when the default config has it so."""
+    old, new = values.get("vision_config"), kwargs.get("vision_config")
+
+    def merged(vision: Any) -> int | None:
+        width, merge = getattr(vision, "hidden_size", None), getattr(vision, "merge_size", None)
+        return width * merge**2 if isinstance(width, int) and isinstance(merge, int) else None
+
+    if isinstance(values.get("out_hidden_size"), int) and values["out_hidden_size"] == merged(old) and merged(new):
+        kwargs["out_hidden_size"] = merged(new)
 
 
 def anyres_pixels(model: Any, pixels: dict[str, Any], batch: int) -> dict[str, Any]:
@@ -66,6 +82,17 @@ def flattened_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] |
     positions = torch.stack([rows.flatten(), columns.flatten()], dim=-1).float().expand(batch, -1, -1)
     values = torch.randn(batch, side * side, width, generator=torch.Generator().manual_seed(seed))
     return {"flattened_patches": torch.cat([positions, values], dim=-1)}
+
+
+def positioned_image_patches(model: Any) -> dict[str, Any] | None:
+    """Gemma 4 style: packed patches with their (x, y) ``image_position_ids``; ``None`` for models without them."""
+    from hfguard.testing.inputs import forward_params
+    from hfguard.testing.recipes_vision import positioned_patches
+
+    if "image_position_ids" not in forward_params(model):
+        return None
+    patches = positioned_patches(model)
+    return {"pixel_values": patches["pixel_values"], "image_position_ids": patches["pixel_position_ids"]}
 
 
 def embeds_position_inputs(model: Any, text: dict[str, Any]) -> dict[str, Any]:
@@ -117,10 +144,12 @@ def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
     - tiling processors: one tile per sample (batch, tiles, C, H, W) marked real by a (batch, tiles)
       ``pixel_attention_mask`` (for models with that mask);
     - grid models with a convolutional patch embedding: the flattened patches as small images (patches, C, p, p);
+    - grid models that embed merged tokens (Inkling 2): one (p x merge, p x merge, C) image per token;
     - tiled cross-attention models (Mllama): one image per sample cut into ``max_num_tiles`` tiles
       (batch, images, tiles, C, H, W), its aspect ratio id (1: a single tile) and the mask of its real tiles;
     - packed-patch models (MiniCPM-V): the patches of all images in one row (1, C, p, patches x p) with
-      their (rows, columns) ``target_sizes``.
+      their (rows, columns) ``target_sizes``;
+    - patch-cube models (Inkling): every patch, one token each, as a (temporal patch, p, p, C) cube.
     """
     import torch
 
@@ -136,11 +165,28 @@ def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
     flat = media.get(key) if key is not None and media.keys() & {"grid_thw", "image_grid_thw"} else None
     if isinstance(patch, int) and flat is not None and flat.dim() == 2 and flat.shape[1] == channels * patch * patch:
         layouts.append({**media, key: flat.view(-1, channels, patch, patch)})
+        merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
+        if isinstance(merge, int) and merge > 1:
+            layouts.append(merged_token_patches(media, patch, merge, channels))
     if "aspect_ratio_ids" in forward_params(model) and pixels is not None and pixels.dim() == 4:
         layouts.append({**media, **tiled_images(model, pixels)})
     if "target_sizes" in forward_params(model) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
         layouts.append({**media, **packed_patches(pixels, patch)})
+    frames = getattr(vision_config(model.config), "temporal_patch_size", None)
+    if isinstance(frames, int) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
+        layouts.append({**media, "pixel_values": patch_cubes(pixels, patch, frames)})
     return layouts
+
+
+def merged_token_patches(media: dict[str, Any], patch: int, merge: int, channels: int) -> dict[str, Any]:
+    """Qwen-VL style grid patches ``media`` regrouped as one (patch x merge, patch x merge, channels) image per
+    merged token, the (t, h, w) grid counted in tokens (Inkling 2's processor)."""
+    key = "image_grid_thw" if "image_grid_thw" in media else "grid_thw"
+    pixel_key = "pixel_values" if "pixel_values" in media else "hidden_states"
+    grid = media[key].clone()
+    grid[:, 1:] //= merge
+    side = patch * merge
+    return {**media, key: grid, pixel_key: media[pixel_key].reshape(-1, side, side, channels)}
 
 
 def packed_patches(pixels: Any, patch: int) -> dict[str, Any]:
@@ -148,11 +194,25 @@ def packed_patches(pixels: Any, patch: int) -> dict[str, Any]:
     side by side in one (1, C, patch, patches x patch) strip, and each image's (rows, columns)."""
     import torch
 
-    batch, channels, height, width = pixels.shape
-    rows, columns = height // patch, width // patch
-    grid = pixels[..., : rows * patch, : columns * patch].reshape(batch, channels, rows, patch, columns, patch)
+    grid = patch_grid(pixels, patch)
+    batch, channels, rows, _, columns, _ = grid.shape
     strip = grid.permute(1, 3, 0, 2, 4, 5).reshape(1, channels, patch, -1)
     return {"pixel_values": strip, "target_sizes": torch.tensor([[rows, columns]] * batch)}
+
+
+def patch_grid(pixels: Any, patch: int) -> Any:
+    """``pixels`` (batch, C, H, W) cut into ``patch`` x ``patch`` patches: (batch, C, rows, patch, columns, patch)."""
+    batch, channels, height, width = pixels.shape
+    rows, columns = height // patch, width // patch
+    return pixels[..., : rows * patch, : columns * patch].reshape(batch, channels, rows, patch, columns, patch)
+
+
+def patch_cubes(pixels: Any, patch: int, frames: int) -> Any:
+    """Inkling style: every patch of ``pixels`` (batch, C, H, W), image after image in row-major order, as a
+    still (frames, patch, patch, C) cube, as its processor repeats an image over the temporal patch."""
+    grid = patch_grid(pixels, patch)
+    patches = grid.permute(0, 2, 4, 3, 5, 1).reshape(-1, patch, patch, grid.shape[1])
+    return patches.unsqueeze(1).repeat(1, frames, 1, 1, 1)
 
 
 def cropped_images(model: Any, pixels: Any) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Images are (batch, channels, height, width) pixels at the config's image size, unless the model
 reads another layout: flattened patches with a (t, h, w) grid (Qwen-VL style; an ``inputs.patch_layout``
 hint names other per-patch layouts), packed patches with their (x, y) positions (Gemma 4 style),
-native-resolution patches with their spatial shapes and a patch mask (NaFlex style), or the
+native-resolution patches with their spatial shapes and a patch mask (NaFlex style), the patches of
+all images packed in one strip with their (rows, columns) target sizes (MiniCPM-V style), or the
 colour-cluster token ids of pixel-token models. An ``inputs.image_size`` hint in the overrides table
 gives models whose config names no image size (e.g. OCR recognisers reading wide text lines) their input size.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from hfguard.testing import inputs as synth
+from hfguard.testing.recipes_multimodal import merged_token_patches, packed_patches
 
 
 def vision_inputs(model: Any, hints: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +26,8 @@ def vision_inputs(model: Any, hints: dict[str, Any]) -> dict[str, Any]:
         return positioned_patches(model)
     if "spatial_shapes" in params and "pixel_attention_mask" in params:
         return naflex_pixels(model)
+    if "target_sizes" in params:  # MiniCPM-V towers: the patches of all images packed in one strip
+        return packed_patches(images(model, hints.get("image_size")), synth.vision_config(model.config).patch_size)
     if "pixel_values" not in params and "input_ids" in params:  # pixels as colour-cluster tokens
         return synth.text_inputs(model, synth.SEQ)
     size = hints.get("image_size")
@@ -68,12 +72,15 @@ def naflex_pixels(model: Any, seed: int = 1) -> dict[str, Any]:
 def positioned_patches(model: Any, seed: int = 1) -> dict[str, Any]:
     """Packed patches (batch, patches, channels x patch x patch) of a square grid and their (x, y) positions.
 
-    The grid side is a multiple of the config's pooling kernel, so the pooled tokens tile it.
+    The grid side is a multiple of the config's pooling kernel, so the pooled tokens tile it. Encoder-free
+    embedders (Gemma 4 unified) pool in pixel space: a patch is one ``model_patch_size`` square, not pooled again.
     """
     import torch
 
     vision = synth.vision_config(model.config)
-    channels, patch, kernel = getattr(vision, "num_channels", 3), vision.patch_size, getattr(vision, "pooling_kernel_size", 1)
+    merged = getattr(vision, "model_patch_size", None)
+    channels = getattr(vision, "num_channels", 3)
+    patch, kernel = (merged, 1) if isinstance(merged, int) else (vision.patch_size, getattr(vision, "pooling_kernel_size", 1))
     side = 2 * kernel
     ys, xs = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
     positions = torch.stack([xs.flatten(), ys.flatten()], dim=-1)
@@ -95,10 +102,7 @@ def grid_patches(model: Any, layout: str | None) -> dict[str, Any]:
     if layout == "chw":
         grid["pixel_values"] = grid["pixel_values"].view(-1, channels, patch, patch)
     elif layout == "merged_hwc":
-        merge = vision.spatial_merge_size
-        key = "image_grid_thw" if "image_grid_thw" in grid else "grid_thw"
-        grid[key][:, 1:] //= merge
-        grid["pixel_values"] = grid["pixel_values"].reshape(-1, patch * merge, patch * merge, channels)
+        grid = merged_token_patches(grid, patch, vision.spatial_merge_size, channels)
     if "merge_sizes" in synth.forward_params(model):  # each image's spatial merge (downsampling) ratio
         grid["merge_sizes"] = torch.full((synth.BATCH,), getattr(vision, "spatial_merge_size", 1))
     return grid

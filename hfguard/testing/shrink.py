@@ -36,7 +36,9 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "vision_output_dim", "image_text_hidden_size", "audio_hidden_size", "backbone_hidden_size",
         "projection_hidden_dim", "projection_hidden_size", "text_encoder_width", "mamba_d_ssm", "attention_hidden_size", "upsample_groups", "entity_emb_size", "encoder_hidden_size",
         "linear_key_head_dim", "linear_value_head_dim", "cross_hidden_size", "adapter_out_dim", "output_dim",
-        "mit_hidden_size",
+        "mit_hidden_size", "stem_out_channels", "adapter_in_dim", "adapter_input_size", "downsample_hidden_size",
+        "base_channels", "latent_channels", "image_token_embed_dim",
+        "mask_dim",
     ),
     ("ffn", FFN): (
         "intermediate_size", "ffn_dim", "d_ff", "n_inner", "encoder_ffn_dim", "decoder_ffn_dim", "mlp_dim",
@@ -84,7 +86,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
     ("top-k", 2): ("num_experts_per_tok", "moe_k", "moe_topk", "top_k"),
     ("vocab", VOCAB): (
         "vocab_size", "unpadded_vocab_size", "text_vocab_size", "src_vocab_size", "tgt_vocab_size", "decoder_vocab_size", "entity_vocab_size",
-        "encoder_hash_byte_group_vocab",
+        "encoder_hash_byte_group_vocab", "vocab_size_per_layer_input",
     ),
     ("positions", 128): (
         "max_position_embeddings", "n_positions", "max_target_positions", "max_2d_position_embeddings",
@@ -106,6 +108,8 @@ TINY: dict[str, tuple[str, int]] = {name: role for role, names in _ROLES.items()
 # Counts that lists of the same config are sized by: never shrunk, even through an attribute_map alias.
 _KEEP = ("num_stages", "num_channels", "num_labels")
 
+# ``rope_parameters.get("mrope_section", [22, 22, 20])``: the sections a model falls back to
+_MROPE_DEFAULT = re.compile(r"mrope_section[\"']?\s*,\s*\[([\d,\s]+)\]")
 _TOKEN_ID = re.compile(r"(token_id|token_index|token_ids|_start_id|_end_id|_patch_id|_newline_id)$")
 _INDEX_LISTS = ("moe_layers", "full_attn_idxs", "cross_attention_layers", "deepstack_visual_indexes",
                 "intermediate_layers_indices", "global_attention_blocks", "window_block_indices",
@@ -151,22 +155,20 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     canonical = {alias: name for alias, name in getattr(cls, "attribute_map", {}).items()}
     values = {name: _get(cfg, name) for name in names}
     values.update(_replaced_sub_configs(values, overrides))
-    kwargs: dict[str, Any] = {}
-    for name, value in values.items():
-        alias = next((a for a, c in canonical.items() if c == name), "")  # the alias names the meaning
-        role = TINY.get(alias) or TINY.get(name)
-        if role is not None and name not in _KEEP:
-            new = _tiny_value(role, value)
-            if new is not None and new != value and (value is not None or name in TINY):
-                kwargs[name] = new
+    kwargs = _shrunk_sizes(values, canonical)
     _follow_widths(values, kwargs)
     _keep_out_index_layers(values, kwargs)
-    old_layers, new_layers = _layer_counts(values, kwargs)
-    kwargs.update(_per_layer_lists(values, old_layers, new_layers))
     own = {k: v for k, v in overrides.items() if not isinstance(v, dict) or not isinstance(values.get(k), PreTrainedConfig)}
-    kwargs.update({canonical.get(k, k): v for k, v in own.items()})
+    own_values = {canonical.get(k, k): v for k, v in own.items()}
+    old_layers, new_layers = _layer_counts(values, {**kwargs, **own_values})  # an overridden depth sizes the per-layer lists
+    shrunk_lists = {k: v for k, v in kwargs.items() if isinstance(values.get(k), list)}  # e.g. per-layer widths
+    kwargs.update(_per_layer_lists({**values, **shrunk_lists}, old_layers, new_layers))
+    kwargs.update(own_values)
     merged = {**values, **kwargs}
-    _consistent(merged, kwargs, _uses_mrope(cls))
+    _consistent(merged, kwargs, _mrope_sections(cls))
+    layers = _layer_overrides(cfg, old_layers)
+    if layers is not None and "per_layer_config" not in own:
+        kwargs["per_layer_config"] = _shrunk_layer_overrides(layers, values, {**merged, **kwargs}, canonical, old_layers, new_layers)
     vocab = merged.get("vocab_size") if isinstance(merged.get("vocab_size"), int) else vocab
     for name, value in values.items():
         if isinstance(value, PreTrainedConfig):
@@ -186,6 +188,19 @@ def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], voca
     if deeper is not None and deeper[0] not in own:
         config = _build(cls, {**kwargs, deeper[0]: deeper[1]}, set(own), model_type)
     return config
+
+
+def _shrunk_sizes(values: dict[str, Any], canonical: dict[str, str]) -> dict[str, Any]:
+    """The tiny value of every size attribute among ``values`` that changes (``canonical``: attribute_map)."""
+    kwargs: dict[str, Any] = {}
+    for name, value in values.items():
+        alias = next((a for a, c in canonical.items() if c == name), "")  # the alias names the meaning
+        role = TINY.get(alias) or TINY.get(name)
+        if role is not None and name not in _KEEP:
+            new = _tiny_value(role, value)
+            if new is not None and new != value and (value is not None or name in TINY):
+                kwargs[name] = new
+    return kwargs
 
 
 def _replaced_sub_configs(values: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -308,11 +323,14 @@ def _per_layer_lists(values: dict[str, Any], old: int | None, new: int | None) -
         return {}
     cut: dict[str, Any] = {}
     for name, value in values.items():
-        if not isinstance(value, (list, tuple) if name in _OUT_INDICES else list) or name in _OUT_INDICES and "depths" in values:  # stage indices stay
+        indices = name in _INDEX_LISTS or name in _OUT_INDICES
+        if not isinstance(value, (list, tuple) if indices else list) or name in _OUT_INDICES and "depths" in values:  # stage indices stay
             continue
-        if name in _INDEX_LISTS or name in _OUT_INDICES:
+        if indices:
             if all(isinstance(v, int) for v in value):
                 cut[name] = sorted({min(new - 1 if name not in _OUT_INDICES else new, max(0, v * new // old)) for v in value})
+                if isinstance(value, tuple) and name in _INDEX_LISTS:  # e.g. deepstack_visual_indexes = (8, 16, 24)
+                    cut[name] = tuple(cut[name])
                 if name in _OUT_INDICES and len(cut[name]) < len(set(value)) <= new:  # distinct layers stay distinct
                     cut[name] = list(range(new - len(set(value)) + 1, new + 1))
         elif len(value) == old:
@@ -325,14 +343,46 @@ def _per_layer_lists(values: dict[str, Any], old: int | None, new: int | None) -
     return cut
 
 
-def _uses_mrope(cls: type) -> bool:
-    """True when the modeling code next to the config class splits rotary dims into mrope sections."""
+def _layer_overrides(cfg: Any, depth: int | None) -> list[dict[str, Any]] | None:
+    """Per layer, the values a heterogeneous config's layer overrides (``per_layer_config``; ``{}``: the global
+    values); ``None`` for a homogeneous config."""
+    if not getattr(cfg, "is_heterogeneous", False):
+        return None
+    overrides = {int(i): dict(layer) for i, layer in (cfg.to_dict().get("per_layer_config") or {}).items()}
+    depth = depth or max(overrides, default=-1) + 1
+    return [overrides.get(i, {}) for i in range(depth)]
+
+
+def _shrunk_layer_overrides(layers: list[dict[str, Any]], values: dict[str, Any], merged: dict[str, Any],
+                            canonical: dict[str, str], old: int | None, new: int | None) -> dict[int, dict[str, Any]]:
+    """Per-layer overrides shrunk like the global ``values`` (shrunk: ``merged``), each layer kept consistent, cut to
+    the tiny depth like the other per-layer lists; only values that still differ from the global ones remain."""
+    shrunk = []
+    for layer in layers:
+        kwargs = _shrunk_sizes(layer, canonical)
+        _consistent({**merged, **layer, **kwargs}, kwargs, None)
+        effective, before = {**merged, **layer, **kwargs}, {**values, **layer}
+        parts = ("head_dim", "qk_nope_head_dim", "qk_rope_head_dim")
+        if all(isinstance(before.get(k), int) for k in parts) and before["head_dim"] == before[parts[1]] + before[parts[2]]:
+            kwargs["head_dim"] = effective[parts[1]] + effective[parts[2]]  # MLA heads: the no-rope and rope parts
+        shrunk.append({k: v for k, v in {**layer, **kwargs}.items() if v != merged.get(k)})
+    cut = _per_layer_lists({"per_layer_config": shrunk}, old, new).get("per_layer_config", shrunk)
+    return {i: layer for i, layer in enumerate(cut) if layer}
+
+
+def _mrope_sections(cls: type) -> list[int] | None:
+    """The mrope sections the modeling code next to the config class falls back to (``[2, 3, 3]`` when it
+    names none); ``None`` when it does not split rotary dims into mrope sections."""
     module = sys.modules.get(cls.__module__)
     source = Path(module.__file__).with_name(Path(module.__file__).name.replace("configuration_", "modeling_")) if module else None
-    return bool(source and source.is_file() and "mrope_section" in source.read_text(encoding="utf-8"))
+    text = source.read_text(encoding="utf-8") if source and source.is_file() else ""
+    if "mrope_section" not in text:
+        return None
+    default = _MROPE_DEFAULT.search(text)
+    return [int(n) for n in default.group(1).split(",")] if default else [2, 3, 3]
 
 
-def _consistent(merged: dict[str, Any], kwargs: dict[str, Any], uses_mrope: bool) -> None:
+def _consistent(merged: dict[str, Any], kwargs: dict[str, Any], mrope: list[int] | None) -> None:
     """Keep values that depend on each other consistent after shrinking (edits ``kwargs``)."""
     if isinstance(merged.get("initializer_range"), float) and merged["initializer_range"] < 1e-4:
         kwargs["initializer_range"] = 0.02  # near-zero default weights would make outputs ignore the inputs
@@ -350,21 +400,39 @@ def _consistent(merged: dict[str, Any], kwargs: dict[str, Any], uses_mrope: bool
         kwargs["num_heads"] = merged["expand"] * merged["hidden_size"] // merged["head_dim"]  # SSM heads
     rope = merged.get("rope_parameters")
     text = isinstance(merged.get("num_attention_heads"), int) and "vocab_size" in merged
-    if isinstance(rope, dict) and (isinstance(rope.get("mrope_section"), list) or uses_mrope and text):
+    if isinstance(rope, dict) and rope and all(params is None or isinstance(params, dict) for params in rope.values()):
+        # rope parameters per layer type (None: that type has no rope): each fitted alone
+        fitted = {kind: _fitted_rope(params, merged, mrope, text) if params else params for kind, params in rope.items()}
+        if any(fitted[kind] is not params for kind, params in rope.items()):
+            kwargs["rope_parameters"] = fitted
+    elif isinstance(rope, dict) and (fitted := _fitted_rope(rope, merged, mrope, text)) is not rope:
+        kwargs["rope_parameters"] = fitted
+
+
+def _fitted_rope(rope: dict[str, Any], merged: dict[str, Any], mrope: list[int] | None, text: bool) -> dict[str, Any]:
+    """One rope parameter dict fitted to the shrunk sizes (``rope`` itself when nothing needs fitting): mrope
+    sections that split the tiny rotary half, a short original context."""
+    fitted = rope
+    if isinstance(rope.get("mrope_section"), list) or mrope is not None and text:
         heads = merged.get("num_attention_heads") or HEADS
         head_dim = merged.get("head_dim") or merged["hidden_size"] // heads
         factor = rope.get("partial_rotary_factor", merged.get("partial_rotary_factor")) or 1.0
-        sections = rope.get("mrope_section") or [2, 3, 3]
-        kwargs["rope_parameters"] = {**rope, "mrope_section": _split(int(head_dim * factor) // 2, sections)}
-    if "rope_parameters" in merged and isinstance(rope, dict) and isinstance(rope.get("original_max_position_embeddings"), int):
-        kwargs["rope_parameters"] = {**kwargs.get("rope_parameters", rope), "original_max_position_embeddings": 64}
+        sections = rope.get("mrope_section") or mrope  # the model's fallback keeps its proportions (and equal parts)
+        fitted = {**rope, "mrope_section": _split(int(head_dim * factor) // 2, sections)}
+    if isinstance(rope.get("original_max_position_embeddings"), int):
+        fitted = {**fitted, "original_max_position_embeddings": 64}
+    return fitted
 
 
 def _split(total: int, parts: list[int]) -> list[int]:
     """``total`` split in ``len(parts)`` positive parts, proportional to ``parts``."""
     weight = sum(parts) or 1
     out = [max(1, p * total // weight) for p in parts]
-    out[0] += total - sum(out)
+    extra = total - sum(out)
+    # a positive remainder goes to a part no other part equals, so equal parts stay equal
+    # (Ernie 4.5 VL stacks its equal height and width sections)
+    index = next((i for i, p in enumerate(parts) if parts.count(p) == 1), 0) if extra > 0 else 0
+    out[index] += extra
     return out
 
 
@@ -415,8 +483,8 @@ def _build(cls: type, kwargs: dict[str, Any], keep: set[str], model_type: str) -
 def _get(cfg: Any, name: str) -> Any:
     try:
         return getattr(cfg, name)
-    except Exception:  # noqa: BLE001 - some configs refuse global access to per-layer values
-        return None
+    except Exception:  # noqa: BLE001 - heterogeneous configs refuse global access to per-layer values: read the stored one
+        return vars(cfg).get(name)
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,39 @@
+"""Molmo 2 style images: patch sequences whose image tokens each pool a block of patches.
+
+The processor cuts each image into crops of flattened patches (crops, patches, p x p x C) and tells the
+model which patches every image token pools (``image_token_pooling``: one row of flat patch indices per
+token, over the patches of all crops in turn), how many tokens each image has (``image_grids``: rows x
+columns of the low-resolution grid plus rows x columns of the high-resolution one) and how many crops it
+has (``image_num_crops``). Here every image is one crop pooled in 2 x 2 patch blocks, its tokens all
+on the low-resolution grid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+POOL = 2  # patches per side of the block one image token pools
+
+
+def pooled_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | None:
+    """One single-crop image per sample as flattened patches, with the 2 x 2 patch blocks its tokens pool;
+    ``None`` for models without ``image_token_pooling``."""
+    import torch
+
+    from hfguard.testing.inputs import forward_params, image_shape, vision_config
+
+    if "image_token_pooling" not in forward_params(model):
+        return None
+    patch = vision_config(model.config).patch_size
+    channels, height, width = image_shape(model.config)
+    rows, columns = height // patch, width // patch
+    grid = torch.arange(rows * columns).view(rows // POOL, POOL, columns // POOL, POOL)
+    blocks = grid.permute(0, 2, 1, 3).reshape(-1, POOL * POOL)  # one row of patch indices per token
+    pooling = torch.cat([blocks + sample * rows * columns for sample in range(batch)])
+    generator = torch.Generator().manual_seed(seed)
+    return {
+        "pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator),
+        "image_token_pooling": pooling,
+        "image_grids": torch.tensor([[rows // POOL, columns // POOL, 0, 0]] * batch),
+        "image_num_crops": torch.ones(batch, dtype=torch.long),
+    }

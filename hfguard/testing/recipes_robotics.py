@@ -1,0 +1,39 @@
+"""Vision-language-action models (PI0 style robot policies): their real inputs.
+
+Such a policy predicts a chunk of robot actions by flow matching: its forward takes the robot ``state``
+(batch, max_state_dim), the noisy action chunk ``noise`` (batch, chunk_size, max_action_dim) and the
+denoising ``timestep`` (batch,); it samples the last two at random when they are missing, so they are given
+here, as its own ``sample_actions`` does. The prompt goes through a PaliGemma style vision-language model
+whose image placeholder tokens take the camera images' features: one camera per sample
+(batch, cameras, C, H, W) marked present by ``pixel_attention_mask`` (batch, cameras).
+
+The outputs' ``logits`` are the predicted action velocities (batch, chunk_size, max_action_dim), not a
+vocabulary distribution: the ``logits_dims`` hint of ``hfguard.testing.overrides`` says so for the shape check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def action_inputs(model: Any, batch: int, seq: int, seed: int = 8) -> dict[str, Any] | None:
+    """A prompt led by one camera image's placeholder tokens, that image, the robot state, the noisy action
+    chunk and its timestep; ``None`` for models without a robot state."""
+    import torch
+
+    from hfguard.testing.inputs import _with_image_tokens, forward_params, generator, pixel_values, token_ids
+
+    if "state" not in forward_params(model):
+        return None
+    config = model.config
+    vlm = config.vlm_config
+    gen = generator(seed)
+    text = {"input_ids": token_ids(vlm, (batch, seq)), "attention_mask": torch.ones(batch, seq, dtype=torch.long)}
+    return {
+        **_with_image_tokens(text, vlm.image_token_id, vlm.text_config.num_image_tokens),
+        "pixel_values": pixel_values(vlm, batch).unsqueeze(1),
+        "pixel_attention_mask": torch.ones(batch, 1, dtype=torch.bool),
+        "state": torch.randn(batch, config.max_state_dim, generator=gen),
+        "noise": torch.randn(batch, config.chunk_size, config.max_action_dim, generator=gen),
+        "timestep": torch.rand(batch, generator=gen),
+    }
