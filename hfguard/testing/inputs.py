@@ -353,10 +353,9 @@ def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixe
     import torch
 
     grid = pixels.get("image_grid_thw", pixels.get("grid_thw"))
-    merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
     # audio: the encoder's own count first, as some models scatter the features unchecked (VibeVoice ASR)
     own = _own_audio_feature_count(model, pixels) if grid is None else None
-    guess = max(least, int(grid[0].prod()) // merge**2 if grid is not None else own or 1)
+    guess = max(least, grid_tokens(model.config, grid[0]) if grid is not None else own or 1)
     try:
         _run_with_image_tokens(model, image_token, guess, text, pixels)
         return guess
@@ -377,6 +376,12 @@ def _features_per_image(model: Any, image_token: int, text: dict[str, Any], pixe
             if _MISMATCH.search(str(error)) is None:
                 raise
     raise mismatch  # no count fits this layout: the caller tries the next one
+
+
+def grid_tokens(config: Any, grid_row: Any) -> int:
+    """Image tokens of one (t, h, w) patch grid: its patches, merged ``spatial_merge_size`` squared to a token."""
+    merge = getattr(vision_config(config), "spatial_merge_size", 1)
+    return int(grid_row.prod()) // merge**2
 
 
 def _with_image_tokens(text: dict[str, Any], image_token: int, count: int) -> dict[str, Any]:

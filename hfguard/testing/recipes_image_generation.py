@@ -23,8 +23,7 @@ def image_to_image_inputs(model: Any, seq: int = synth.SEQ) -> dict[str, Any]:
     config = model.config
     source = synth.grid_pixels(model)  # one image per sample: flattened patches and its (t, h, w) grid
     grid = source["image_grid_thw"]
-    merge = getattr(synth.vision_config(config), "spatial_merge_size", 1)
-    count = int(grid[0].prod()) // merge**2
+    count = synth.grid_tokens(config, grid[0])
     text = synth.text_inputs(model, seq)
     image = torch.tensor([config.image_start_token_id] + [config.image_token_id] * count + [config.image_end_token_id])
     ids = torch.cat([image.expand(synth.BATCH, -1), text["input_ids"]], dim=1)

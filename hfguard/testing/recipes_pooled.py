@@ -20,7 +20,7 @@ def pooled_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | No
     ``None`` for models without ``image_token_pooling``."""
     import torch
 
-    from hfguard.testing.inputs import forward_params, image_shape, vision_config
+    from hfguard.testing.inputs import forward_params, generator, image_shape, vision_config
 
     if "image_token_pooling" not in forward_params(model):
         return None
@@ -30,9 +30,8 @@ def pooled_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | No
     grid = torch.arange(rows * columns).view(rows // POOL, POOL, columns // POOL, POOL)
     blocks = grid.permute(0, 2, 1, 3).reshape(-1, POOL * POOL)  # one row of patch indices per token
     pooling = torch.cat([blocks + sample * rows * columns for sample in range(batch)])
-    generator = torch.Generator().manual_seed(seed)
     return {
-        "pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator),
+        "pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator(seed)),
         "image_token_pooling": pooling,
         "image_grids": torch.tensor([[rows // POOL, columns // POOL, 0, 0]] * batch),
         "image_num_crops": torch.ones(batch, dtype=torch.long),
