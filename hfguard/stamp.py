@@ -31,6 +31,7 @@ _STAMP = re.compile(
 )
 _CONTENT = re.compile(r"(# hfguard: .* content=)[0-9a-f]{16}$", re.M)
 BLANK = "0" * 16
+EXTRA_SUFFIX = "_extra"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,12 @@ def is_hand_edited(text: str, stamp: Stamp) -> bool:
 def test_file_name(model_type: str) -> str:
     """``test_hf_<identifier>.py`` for a model type (``gpt-sw3`` -> ``test_hf_gpt_sw3.py``)."""
     return f"test_hf_{python_identifier(model_type)}.py"
+
+
+def extra_test_file_name(model_type: str) -> str:
+    """``test_hf_<identifier>_extra.py``: where a team's own tests of a model type live, beside the generated
+    file; hfguard never writes there, and coverage counts its results for the model type."""
+    return f"test_hf_{python_identifier(model_type)}{EXTRA_SUFFIX}.py"
 
 
 def python_identifier(name: str) -> str:

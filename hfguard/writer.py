@@ -1,9 +1,13 @@
-"""Write generated files safely: verify in memory first, then atomic writes, backups of hand edits."""
+"""Write generated files safely: verify in memory first, then atomic writes; nothing a user wrote is lost.
+
+A file hfguard did not write (no header) is never replaced without ``force``, and then only after a
+backup; a generated file edited since hfguard wrote it (its content hash no longer matches) is
+backed up before it is replaced or removed, whether git holds the edit or not.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +16,15 @@ from hfguard.errors import HfguardError, Problem
 from hfguard.stamp import is_hand_edited, read_stamp
 from hfguard.verify import compile_finding
 
+BACKUP_SUFFIX = ".hfguard-backup"
+
 
 @dataclass(frozen=True)
 class WriteResult:
     """What happened to one file."""
 
     path: Path
-    action: str  # "created", "updated" or "unchanged"
+    action: str  # "created", "updated", "unchanged", "removed" or "refused"
     backup: Path | None = None
 
 
@@ -48,11 +54,11 @@ def check_compiles(text: str, path: Path) -> None:
         )
 
 
-def write_generated(files: dict[Path, str]) -> list[WriteResult]:
+def write_generated(files: dict[Path, str], force: bool = False) -> list[WriteResult]:
     """Verify every file in memory, then write the ones whose text changed.
 
-    Nothing is written unless every file compiles. A generated file that was edited by hand and
-    whose edit git does not hold (untracked, or changed and unstaged) is backed up first.
+    Nothing is written unless every file compiles. A file without an hfguard header is ``refused``
+    (left as it is) unless ``force``; replacing it, or a generated file edited by hand, keeps a backup.
     """
     for path, text in files.items():
         check_compiles(text, path)
@@ -62,38 +68,31 @@ def write_generated(files: dict[Path, str]) -> list[WriteResult]:
         if old == text:
             results.append(WriteResult(path, "unchanged"))
             continue
-        backup = _backup_unheld_edit(path, old) if old is not None else None
+        if old is not None and read_stamp(old) is None and not force:
+            results.append(WriteResult(path, "refused"))
+            continue
+        backup = keep_user_lines(path, old) if old is not None else None
         write_atomic(path, text)
         results.append(WriteResult(path, "created" if old is None else "updated", backup))
     return results
 
 
-def _backup_unheld_edit(path: Path, old: str) -> Path | None:
+def remove_generated(path: Path) -> WriteResult:
+    """Delete a generated file whose entry is gone, backing it up first if it was edited by hand."""
+    backup = keep_user_lines(path, path.read_text(encoding="utf-8"))
+    path.unlink()
+    return WriteResult(path, "removed", backup)
+
+
+def keep_user_lines(path: Path, old: str) -> Path | None:
+    """Back up ``old`` (the text at ``path``) unless it is exactly what hfguard last wrote; the backup's path."""
     stamp = read_stamp(old)
     if stamp is not None and not is_hand_edited(old, stamp):
         return None
-    if _git_holds(path):
-        return None
-    backup = path.with_name(path.name + ".hfguard-backup")
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
     number = 1
     while backup.exists():
         number += 1
-        backup = path.with_name(f"{path.name}.hfguard-backup{number}")
+        backup = path.with_name(f"{path.name}{BACKUP_SUFFIX}{number}")
     write_atomic(backup, old)
     return backup
-
-
-def _git_holds(path: Path) -> bool:
-    """True when git has this exact file content staged or committed (so an overwrite loses nothing)."""
-    try:
-        tracked = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", path.name],
-            cwd=path.parent,
-            capture_output=True,
-        )
-        if tracked.returncode != 0:
-            return False
-        unstaged = subprocess.run(["git", "diff", "--quiet", "--", path.name], cwd=path.parent, capture_output=True)
-        return unstaged.returncode == 0
-    except OSError:
-        return False

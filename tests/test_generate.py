@@ -116,31 +116,64 @@ def test_user_template_overrides_builtin(project_dir: Path) -> None:
     assert 'MODEL_TYPE = "vit"' in (project_dir / "tests/models/test_hf_vit.py").read_text()
 
 
-def test_unheld_hand_edit_is_backed_up(project_dir: Path) -> None:
+@pytest.mark.parametrize("held_by_git", ["untracked", "staged", "committed"])
+def test_any_hand_edit_is_backed_up_before_it_is_replaced(project_dir: Path, held_by_git: str) -> None:
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
     subprocess.run(["git", "init", "-q"], cwd=project_dir, check=True)
     assert run_hfguard("generate", cwd=project_dir).returncode == 0
     target = project_dir / "tests/models/test_hf_bert.py"
     edited = target.read_text() + "\n# my precious hand edit\n"
     target.write_text(edited)
-    os.remove(project_dir / "tests/models/test_hf_gpt2.py")
+    if held_by_git != "untracked":
+        subprocess.run([*git, "add", "-A"], cwd=project_dir, check=True)
+    if held_by_git == "committed":
+        subprocess.run([*git, "commit", "-qm", "x"], cwd=project_dir, check=True)
     result = run_hfguard("generate", cwd=project_dir)
     assert result.returncode == 0
     backup = target.with_name("test_hf_bert.py.hfguard-backup")
     assert backup.read_text() == edited
-    assert "hand edit is kept in tests/models/test_hf_bert.py.hfguard-backup" in result.stdout
+    assert "updated tests/models/test_hf_bert.py (your version is kept in tests/models/test_hf_bert.py.hfguard-backup)" in result.stdout
     assert "my precious" not in target.read_text()
 
 
-def test_committed_hand_edit_is_overwritten_without_backup(project_dir: Path) -> None:
-    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
-    subprocess.run(["git", "init", "-q"], cwd=project_dir, check=True)
-    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+def test_own_file_is_never_overwritten_without_force(project_dir: Path) -> None:
+    own = "def test_mine():\n    assert 1 + 1 == 2\n"
     target = project_dir / "tests/models/test_hf_bert.py"
-    target.write_text(target.read_text() + "# edit\n")
-    subprocess.run([*git, "add", "-A"], cwd=project_dir, check=True)
-    subprocess.run([*git, "commit", "-qm", "x"], cwd=project_dir, check=True)
+    target.parent.mkdir(parents=True)
+    target.write_text(own)
+    result = run_hfguard("generate", cwd=project_dir)
+    assert result.returncode == 1
+    assert target.read_text() == own
+    assert ("tests/models/test_hf_bert.py: left as it is: it has no hfguard header, so it is your own file. Move your tests to "
+            "tests/models/test_hf_bert_extra.py ('hfguard adopt' does it)") in result.stdout
+    assert "'hfguard generate --force bert' (a backup is kept)" in result.stdout
+    assert (project_dir / "tests/models/test_hf_gpt2.py").is_file()  # the others are written
+    forced = run_hfguard("generate", "--force", "bert", cwd=project_dir)
+    assert forced.returncode == 0
+    assert target.with_name("test_hf_bert.py.hfguard-backup").read_text() == own
+    assert read_stamp(target.read_text()) is not None
+
+
+def test_removed_entry_removes_its_generated_file_and_the_hook_says_so(project_dir: Path) -> None:
     assert run_hfguard("generate", cwd=project_dir).returncode == 0
-    assert not target.with_name("test_hf_bert.py.hfguard-backup").exists()
+    gpt2, t5 = project_dir / "tests/models/test_hf_gpt2.py", project_dir / "tests/models/test_hf_t5.py"
+    t5.write_text(t5.read_text() + "# edited\n")
+    own = project_dir / "tests/models/test_hf_bert_extra.py"
+    own.write_text("def test_mine():\n    pass\n")
+    (project_dir / "hfguard.toml").write_text('tests_dir = "tests/models"\n\n[models.bert]\n\n[models.vit]\n')
+    check = run_hfguard("generate", "--check", cwd=project_dir)
+    assert check.returncode == 1 and "would remove tests/models/test_hf_gpt2.py (its registry entry is gone)" in check.stdout
+    assert gpt2.is_file()
+    named = run_hfguard("generate", "bert", cwd=project_dir)
+    assert named.returncode == 0 and gpt2.is_file()  # naming entries touches only them
+    hook = run_hfguard("generate", "--exit-code", cwd=project_dir)
+    assert hook.returncode == 1
+    assert "removed tests/models/test_hf_gpt2.py (its registry entry is gone)\n" in hook.stdout
+    assert "removed tests/models/test_hf_t5.py (its registry entry is gone) (your version is kept in " in hook.stdout
+    assert "stage them ('git add') and commit again" in hook.stdout
+    assert not gpt2.exists() and not t5.exists() and own.is_file()
+    assert t5.with_name("test_hf_t5.py.hfguard-backup").read_text().endswith("# edited\n")
+    assert run_hfguard("generate", "--exit-code", cwd=project_dir).returncode == 0
 
 
 def test_unknown_entry_and_missing_head_are_clear(project_dir: Path) -> None:

@@ -294,7 +294,9 @@ def test_hand_edit_is_reported_with_the_fixing_command(project: Path, monkeypatc
     assert main([]) == 1
     out = capsys.readouterr().out
     assert out == (
-        "tests/models/test_hf_bert.py:1:1: HFG110 generated file was edited by hand; run 'hfguard generate bert'\n"
+        "tests/models/test_hf_bert.py:1:1: HFG110 generated file was edited by hand; put your own tests in "
+        "tests/models/test_hf_bert_extra.py (or change the template through 'templates_dir'), then run "
+        "'hfguard generate bert' (it backs up your edit)\n"
     )
 
 
@@ -318,7 +320,7 @@ def test_without_a_lock_only_the_inputs_check_is_skipped(project: Path, monkeypa
     captured = capsys.readouterr()
     assert captured.out.startswith("tests/models/test_hf_gpt2.py:1:1: HFG110 ")
     assert captured.err == (
-        "hfguard verify: note: no hfguard.lock: skipped the stale-inputs check (run 'hfguard lock')\n"
+        "hfguard verify: note: no hfguard.lock: skipped the registry and stale-inputs checks (run 'hfguard lock')\n"
     )
 
 
@@ -354,10 +356,30 @@ def test_copied_generated_file_and_unstamped_entry_file(project: Path, monkeypat
     bert.write_text("def test_mine():\n    pass\n")
     report = _run(project, monkeypatch)
     assert _codes(report) == [
-        ("tests/models/test_hf_bert.py", 1, "HFG110", "error"),
+        ("tests/models/test_hf_bert.py", 1, "HFG112", "error"),
         ("tests/models/test_hf_bert_copy.py", 1, "HFG120", "error"),
     ]
     assert "the entry generates tests/models/test_hf_bert.py; delete this copy" in report.findings[1].message
+    assert "move it to tests/models/test_hf_bert_extra.py ('hfguard adopt' does it)" in report.findings[0].message
+
+
+def test_own_file_at_a_generated_path_gets_the_same_verdict_alone_or_with_others(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bert = project / "tests/models/test_hf_bert.py"
+    bert.write_text("def test_mine():\n    pass\n")
+    monkeypatch.chdir(project)
+    alone = verify([Path("tests/models/test_hf_bert.py")], load_config(Path("hfguard.toml")))
+    together = verify([Path("tests/models/test_hf_bert.py"), Path("tests/models/test_hf_gpt2.py")], load_config(Path("hfguard.toml")))
+    assert [(f.path, f.code) for f in alone.findings] == [(f.path, f.code) for f in together.findings] == [
+        ("tests/models/test_hf_bert.py", "HFG112")]
+
+
+def test_a_typo_in_the_registry_stops_verify_at_its_line(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "hfguard.toml").write_text(registry("bert", "lama"))
+    monkeypatch.chdir(project)
+    assert main(["tests/models/test_hf_gpt2.py"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "hfguard.toml:" in captured.err and "unknown model type 'lama' (did you mean 'llama'" in captured.err
 
 
 def test_hand_written_tests_beside_generated_ones_are_only_compiled(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,23 +5,31 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections import Counter
 from pathlib import Path
 
 from hfguard.errors import HfguardError, Problem, run_reporting_errors
 from hfguard.plan import PlannedFile, entries_for, plan_file
 from hfguard.project import Project, load_project
+from hfguard.stamp import extra_test_file_name, read_stamp, test_file_name
+from hfguard.verify import STAMP_HEAD_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Options of ``hfguard generate``."""
     parser = argparse.ArgumentParser(
         prog="hfguard generate",
-        description="Render <tests_dir>/test_hf_<type>.py for registry entries from the family templates.",
+        description=(
+            "Render <tests_dir>/test_hf_<type>.py for registry entries from the family templates, and remove generated "
+            "files whose entry is gone (when no MODEL_TYPE is named). Files without an hfguard header are never "
+            "replaced without --force; hand edits are backed up. Your own tests go in test_hf_<type>_extra.py."
+        ),
     )
     parser.add_argument("model_types", nargs="*", metavar="MODEL_TYPE", help="entries to render (default: all)")
     parser.add_argument("--all", action="store_true", help="every standalone model type of the catalogue")
     parser.add_argument("--check", action="store_true", help="write nothing; print a diff and exit 1 if anything would change")
-    parser.add_argument("--exit-code", action="store_true", help="exit 1 when files were written (for hooks)")
+    parser.add_argument("--exit-code", action="store_true", help="exit 1 when files were written or removed (for hooks)")
+    parser.add_argument("--force", action="store_true", help="also replace files without an hfguard header (each is backed up first)")
     parser.add_argument("--changed", action="store_true", help="only entries changed since --base (see 'hfguard changed')")
     parser.add_argument("--base", help="base git revision for --changed")
     parser.add_argument("--head", help="head git revision for --changed (default: HEAD)")
@@ -56,7 +64,6 @@ def select(project: Project, model_types: list[str], all_types: bool) -> list[Pl
 
 def _run(args: argparse.Namespace) -> int:
     from hfguard.render import Renderer
-    from hfguard.writer import check_compiles, write_generated
 
     project = load_project(args.config)
     names = list(args.model_types)
@@ -68,33 +75,73 @@ def _run(args: argparse.Namespace) -> int:
         if not names:
             print("no registry entry changed; nothing to generate")
             return 0
-    planned = select(project, names, args.all)
+    planned = {item.path: item for item in select(project, names, args.all)}
     renderer = Renderer(project.config)
-    files = {item.path: renderer.render(item) for item in planned}
+    files = {path: renderer.render(item) for path, item in planned.items()}
+    # a generated file whose entry is gone goes too, unless only some entries were asked for
+    orphans = [] if args.model_types else orphan_files(project, args.all)
     root = project.config.root
     if args.check:
-        changed = 0
-        for path, text in sorted(files.items()):
-            check_compiles(text, path)
-            old = path.read_text(encoding="utf-8") if path.is_file() else ""
-            if old != text:
-                changed += 1
-                shown = _relative(path, root)
-                sys.stdout.writelines(
-                    difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{shown}", f"b/{shown}")
-                )
-        if changed:
-            print(f"{changed} of {len(files)} generated files are out of date; run 'hfguard generate' to rewrite them")
-            return 1
-        print(f"{len(files)} generated files are up to date")
-        return 0
-    results = write_generated(files)
-    written = [result for result in results if result.action != "unchanged"]
-    for result in written:
-        note = f" (your hand edit is kept in {_relative(result.backup, root)})" if result.backup else ""
-        print(f"{result.action} {_relative(result.path, root)}{note}")
-    print(f"{len(written)} written, {len(results) - len(written)} unchanged")
-    return 1 if written and args.exit_code else 0
+        return _check(files, orphans, root)
+    from hfguard.writer import remove_generated, write_generated
+
+    results = write_generated(files, force=args.force) + [remove_generated(path) for path in orphans]
+    for result in results:
+        shown = _relative(result.path, root)
+        if result.action == "refused":
+            model_type = planned[result.path].model_type
+            extra = _relative(result.path.with_name(extra_test_file_name(model_type)), root)
+            print(f"{shown}: left as it is: it has no hfguard header, so it is your own file. Move your tests to {extra} "
+                  f"('hfguard adopt' does it) so that hfguard can generate {shown}, or replace it with "
+                  f"'hfguard generate --force {model_type}' (a backup is kept)")
+        elif result.action != "unchanged":
+            note = f" (your version is kept in {_relative(result.backup, root)})" if result.backup else ""
+            why = " (its registry entry is gone)" if result.action == "removed" else ""
+            print(f"{result.action} {shown}{why}{note}")
+    counts = Counter(result.action for result in results)
+    changed = counts["created"] + counts["updated"] + counts["removed"]
+    summary = f"{counts['created'] + counts['updated']} written, {counts['unchanged']} unchanged"
+    summary += "".join(f", {counts[action]} {action}" for action in ("removed", "refused") if counts[action])
+    print(summary)
+    if changed and args.exit_code:
+        print("hfguard: generated files changed; stage them ('git add') and commit again")
+    return 1 if counts["refused"] or changed and args.exit_code else 0
+
+
+def orphan_files(project: Project, all_types: bool) -> list[Path]:
+    """Generated files in the tests dir that no entry generates: their registry entry is gone."""
+    tests_dir = project.config.tests_dir
+    expected = {tests_dir / test_file_name(entry.model_type) for entry in entries_for(project.config, project.catalogue, all_types)}
+    found = []
+    for path in sorted(tests_dir.glob("test_hf_*.py")) if tests_dir.is_dir() else []:
+        if path not in expected and path.is_file():
+            with path.open("rb") as handle:
+                head = handle.read(STAMP_HEAD_BYTES).decode("utf-8", "replace")
+            if read_stamp(head) is not None:
+                found.append(path)
+    return found
+
+
+def _check(files: dict[Path, str], orphans: list[Path], root: Path) -> int:
+    """Print the diff of what ``generate`` would change; 1 when anything would."""
+    from hfguard.writer import check_compiles
+
+    changed = 0
+    for path, text in sorted(files.items()):
+        check_compiles(text, path)
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if old != text:
+            changed += 1
+            shown = _relative(path, root)
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{shown}", f"b/{shown}"))
+    for path in orphans:
+        print(f"would remove {_relative(path, root)} (its registry entry is gone)")
+    if changed or orphans:
+        print(f"{changed} of {len(files)} generated files are out of date{f', {len(orphans)} to remove' if orphans else ''}; "
+              "run 'hfguard generate' to rewrite them")
+        return 1
+    print(f"{len(files)} generated files are up to date")
+    return 0
 
 
 def _relative(path: Path, root: Path) -> str:
