@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "comment": ("comment", "post the coverage delta as one sticky pull-request comment"),
     "sweep": ("sweep", "generate and run tests for every standalone model type (sharded)"),
     "init": ("init", "write a starter hfguard.toml, pre-commit config and workflows"),
+    "adopt": ("adopt", "move hand-written test_hf_<type>.py files to test_hf_<type>_extra.py, losing nothing"),
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),
 }
 

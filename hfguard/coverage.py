@@ -26,7 +26,7 @@ from hfguard import __version__
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
-from hfguard.stamp import python_identifier, test_file_name
+from hfguard.stamp import EXTRA_SUFFIX, python_identifier, test_file_name
 from hfguard.verify import compile_finding
 
 SCHEMA_VERSION = 1
@@ -51,6 +51,7 @@ class ModelCoverage:
     verified: bool
     detail: str = ""
     tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped
+    errors: dict[str, str] = field(default_factory=dict)  # failed test id -> the first line of its failure
 
     @property
     def level(self) -> str:
@@ -64,9 +65,14 @@ class ModelCoverage:
             return "failing"
         return "passing" if "passed" in outcomes else "skipped"
 
+    def first_error(self) -> str:
+        """``test id: first line`` of the first failed test (by id), or ''."""
+        failed = sorted(test for test, outcome in self.tests.items() if outcome == "failed")
+        return f"{failed[0]}: {self.errors.get(failed[0]) or 'failed'}" if failed else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
-                "detail": self.detail, "tests": dict(sorted(self.tests.items()))}
+                "detail": self.detail, "tests": dict(sorted(self.tests.items())), "errors": dict(sorted(self.errors.items()))}
 
 
 @dataclass
@@ -113,7 +119,8 @@ class Report:
             raise HfguardError(Problem(f"coverage report schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION}", source))
         try:
             models = {
-                name: ModelCoverage(m["family"], m["file"], m["verified"], m.get("detail", ""), dict(m.get("tests", {})))
+                name: ModelCoverage(m["family"], m["file"], m["verified"], m.get("detail", ""), dict(m.get("tests", {})),
+                                    dict(m.get("errors", {})))
                 for name, m in data["models"].items()
             }
             return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models)
@@ -191,7 +198,9 @@ def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iter
         text = read(path)
         problem = "no test file" if text is None else check_source(text, path)
         shown = path.relative_to(config.root).as_posix()
-        models[name] = ModelCoverage(family, shown, problem is None, problem or "", results.get(name, {}) if problem is None else {})
+        cases = results.get(name, {}) if problem is None else {}
+        models[name] = ModelCoverage(family, shown, problem is None, problem or "", {test: case.outcome for test, case in cases.items()},
+                                     {test: case.message for test, case in cases.items() if case.outcome == "failed"})
     return Report(config.target, catalogue.transformers_version, bool(junit), models)
 
 
@@ -203,13 +212,22 @@ def read_worktree(path: Path) -> str | None:
         return None
 
 
-def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Outcomes of the test cases of generated files: model type -> {test id: outcome}.
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one test case, and for a failure the first line of its message."""
 
-    A test case belongs to the model type whose ``test_hf_<ident>`` module appears in its
-    ``classname`` (or, for collection errors, its ``name``); others are ignored.
+    outcome: str
+    message: str = ""
+
+
+def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict[str, CaseResult]]:
+    """Results of the test cases of per-model files: model type -> {test id: result}.
+
+    A test case belongs to the model type whose ``test_hf_<ident>`` module appears in its ``classname``
+    (or, for collection errors, its ``name``); cases of the team's own ``test_hf_<ident>_extra`` module
+    count for the model type too, with ids under ``extra::``. Others are ignored.
     """
-    results: dict[str, dict[str, str]] = {}
+    results: dict[str, dict[str, CaseResult]] = {}
     seen: dict[tuple[str, str], Path] = {}
     for path in paths:
         try:
@@ -220,18 +238,23 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
             raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
         for case in root.iter("testcase"):
             located = _locate(case)
-            if located is None or located[0] not in idents:
+            if located is None:
                 continue
-            model_type, test_id = idents[located[0]], located[1]
-            outcome = _outcome(case)
-            earlier = results.setdefault(model_type, {}).setdefault(test_id, outcome)
-            if earlier != outcome:
-                raise HfguardError(Problem(f"test '{test_id}' of '{model_type}' is {earlier} in {seen[(model_type, test_id)]} but {outcome} here", path))
+            ident, test_id = located
+            if ident not in idents and ident.endswith(EXTRA_SUFFIX) and ident.removesuffix(EXTRA_SUFFIX) in idents:
+                ident, test_id = ident.removesuffix(EXTRA_SUFFIX), f"extra::{test_id}"
+            if ident not in idents:
+                continue
+            model_type, result = idents[ident], _case_result(case)
+            earlier = results.setdefault(model_type, {}).setdefault(test_id, result)
+            if earlier.outcome != result.outcome:
+                raise HfguardError(Problem(f"test '{test_id}' of '{model_type}' is {earlier.outcome} in {seen[(model_type, test_id)]} but {result.outcome} here", path))
             seen[(model_type, test_id)] = path
     return results
 
 
 _MODULE = re.compile(r"^test_hf_(\w+)$")
+MESSAGE_WIDTH = 200  # characters kept of a failure's first line
 
 
 def _locate(case: ET.Element) -> tuple[str, str] | None:
@@ -247,10 +270,17 @@ def _locate(case: ET.Element) -> tuple[str, str] | None:
     return None
 
 
-def _outcome(case: ET.Element) -> str:
-    if case.find("failure") is not None or case.find("error") is not None:
-        return "failed"
-    return "skipped" if case.find("skipped") is not None else "passed"
+def _case_result(case: ET.Element) -> CaseResult:
+    problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+    if problem is not None:
+        return CaseResult("failed", first_line(problem.get("message") or problem.text or problem.tag))
+    return CaseResult("skipped" if case.find("skipped") is not None else "passed")
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of a failure message, at most ``MESSAGE_WIDTH`` characters."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= MESSAGE_WIDTH else line[: MESSAGE_WIDTH - 1] + "…"
 
 
 def merge_reports(reports: list[tuple[str, Report]]) -> Report:
@@ -263,7 +293,8 @@ def merge_reports(reports: list[tuple[str, Report]]) -> Report:
         raise HfguardError("nothing to merge")
     first_name, first = reports[0]
     merged = Report(first.denominator, first.transformers_version, first.has_results,
-                    {name: ModelCoverage(m.family, m.file, m.verified, m.detail, dict(m.tests)) for name, m in first.models.items()})
+                    {name: ModelCoverage(m.family, m.file, m.verified, m.detail, dict(m.tests), dict(m.errors))
+                     for name, m in first.models.items()})
     for source, report in reports[1:]:
         for attribute in ("denominator", "transformers_version"):
             if getattr(report, attribute) != getattr(first, attribute):
@@ -278,28 +309,32 @@ def merge_reports(reports: list[tuple[str, Report]]) -> Report:
             for test_id, outcome in item.tests.items():
                 if into.tests.setdefault(test_id, outcome) != outcome:
                     raise HfguardError(f"{first_name} and {source} disagree on test '{test_id}' of '{name}': {into.tests[test_id]} vs {outcome}")
+            into.errors.update(item.errors)
         merged.has_results = merged.has_results or report.has_results
     return merged
 
 
 CATEGORIES = {
     "newly_covered": "Newly covered",
-    "lost": "Lost (no longer covered)",
+    "lost": "Lost (still registered, no longer covered)",
+    "removed": "Removed from the registry",
     "newly_failing": "Newly failing",
     "fixed": "Fixed (failing before, passing now)",
 }
+DROPS = ("lost", "newly_failing")  # the categories --fail-on-drop counts; a removal is intended
 
 
 def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]:
-    """How ``head`` differs from ``base``; a model type absent from a side counts as ``missing`` there."""
+    """How ``head`` differs from ``base``; a model type absent from a side counts as ``missing`` there,
+    and one that only ``base`` counts was removed from the registry (not lost)."""
     def level(report: Report, name: str) -> str:
         return report.models[name].level if name in report.models else "missing"
 
-    names = sorted(set(base.models) | set(head.models))
-    pairs = {name: (level(base, name), level(head, name)) for name in names}
+    pairs = {name: (level(base, name), item.level) for name, item in sorted(head.models.items())}
     categories = {
         "newly_covered": [n for n, (b, h) in pairs.items() if b == "missing" and h != "missing"],
         "lost": [n for n, (b, h) in pairs.items() if b != "missing" and h == "missing"],
+        "removed": sorted(set(base.models) - set(head.models)),
         "newly_failing": [n for n, (b, h) in pairs.items() if h == "failing" and b != "failing"],
         "fixed": [n for n, (b, h) in pairs.items() if b == "failing" and h == "passing"],
     }
@@ -308,20 +343,33 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
         for family in [*head_families, *(f for f in base_families if f not in head_families)]
     }
+    common = set(base.models) & set(head.models)
     return {
         "base_label": base_label,
         "base_has_results": base.has_results,
         "overall": {"base": summarize(base.models.values()), "head": summarize(head.models.values())},
+        "common": {side: summarize(m for name, m in report.models.items() if name in common) for side, report in (("base", base), ("head", head))},
         "families": families,
         **categories,
     }
 
 
+def drop_reasons(delta: dict[str, Any]) -> list[str]:
+    """Why ``delta`` is a coverage drop (empty: it is not): registered model types lost or newly failing, or
+    a lower percentage on a comparable measure. Model types removed from the registry never count."""
+    reasons = [f"{CATEGORIES[key].split(' (')[0].lower()}: {', '.join(delta[key])}" for key in DROPS if delta[key]]
+    compared = delta.get("common", delta["overall"])  # percentages over the model types both sides count
+    base, head = compared["base"], compared["head"]
+    if head["generated_pct"] < base["generated_pct"]:
+        reasons.append(f"generated {base['generated_pct']}% -> {head['generated_pct']}% of the model types both count")
+    if delta["base_has_results"] and head["passing_pct"] < base["passing_pct"]:
+        reasons.append(f"passing {base['passing_pct']}% -> {head['passing_pct']}% of the model types both count")
+    return reasons
+
+
 def is_drop(delta: dict[str, Any]) -> bool:
-    """A coverage drop: something lost or newly failing, or a lower percentage on a comparable measure."""
-    base, head = delta["overall"]["base"], delta["overall"]["head"]
-    lower = head["generated_pct"] < base["generated_pct"] or delta["base_has_results"] and head["passing_pct"] < base["passing_pct"]
-    return bool(delta["lost"] or delta["newly_failing"] or lower)
+    """A coverage drop (see ``drop_reasons``)."""
+    return bool(drop_reasons(delta))
 
 
 def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
@@ -334,44 +382,71 @@ def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
     return compared, f"{head[f'{compared}_pct'] - base[f'{compared}_pct']:+.1f}"
 
 
-def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None) -> str:
-    """The report (and delta) as Markdown; ``max_items`` caps each list of model types."""
+def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None,
+                    run_url: str | None = None) -> str:
+    """The report (and delta) as Markdown; ``max_items`` caps each list of model types; ``run_url`` links the job log.
+
+    Nothing is compared that the base cannot say: without test results in the base, only the generated
+    measure gets changes, and sections with nothing in them are left out.
+    """
     overall = summarize(report.models.values())
     n, label = overall["total"], report.denominator_label
     lines = ["### hfguard coverage", ""]
     if report.has_results:
         lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
+    else:
+        lines.append("passing: not run (no test results)  ")
     lines.append(f"generated: {overall['covered']} of {n} {label} ({overall['generated_pct']}%){_change(delta, 'generated')}")
     lines += ["", "| family | model types | generated | passing | failing | skipped | missing | passing % |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    families = group_by_family(report.models)
-    for family, items in families.items():
-        lines.append(_row(family, summarize(items.values()), delta["families"].get(family) if delta else None))
-    lines.append(_row("**all**", overall, delta["overall"] if delta else None))
+    compared = delta is not None and delta["base_has_results"]
+    for family, items in group_by_family(report.models).items():
+        change = delta["families"].get(family) if delta else None
+        lines.append(_row(family, summarize(items.values()), change, report.has_results, compared))
+    lines.append(_row("**all**", overall, delta["overall"] if delta else None, report.has_results, compared))
+    failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
+    if failing:
+        lines += ["", f"#### Failing ({len(failing)})", ""]
+        lines += [f"- {_code(name)}: {_inline(item.first_error())}" for name, item in _capped(failing, max_items)]
+        if max_items is not None and len(failing) > max_items:
+            lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
-        lines += ["", f"#### Changes against {delta['base_label']}", ""]
-        for key, title in CATEGORIES.items():
-            names = delta[key]
-            lines.append(f"- {title} ({len(names)}){': ' + _names(names, max_items) if names else ''}")
-        if not delta["base_has_results"]:
-            lines += ["", "_The base has no test results (computed from git objects): its levels are only missing or generated, "
-                      "so every failing model type counts as newly failing._"]
+        lines += _changes(delta, max_items)
     if max_items != 0:
-        shown = sorted(report.models)[: max_items if max_items is not None else None]
-        lines += ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
-                  "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
-        for name in shown:
-            item = report.models[name]
-            tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-            failed = [test for test, outcome in sorted(item.tests.items()) if outcome == "failed"]
-            note = item.detail or (f"failed: {', '.join(failed[:3])}{' …' if len(failed) > 3 else ''}" if failed else "")
-            lines.append(f"| `{name}` | {item.family} | {item.level} | {tally} | {_cell(note)} |")
-        if len(shown) < len(report.models):
-            lines.append(f"| … {len(report.models) - len(shown)} more | | | | |")
-        lines += ["", "</details>"]
+        lines += _model_table(report, max_items)
+    if run_url:
+        lines += ["", f"[Job log]({run_url})"]
     lines += ["", f"_generated: model types with a test file that compiles; passing: model types with at least one passed "
               f"test and no failed one (skips allowed); both out of {n} {label}. Percentage changes are in points._"]
     return "\n".join(lines) + "\n"
+
+
+def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
+    """The 'Changes against' section: one line per non-empty category, or one line saying nothing changed."""
+    keys = [key for key in CATEGORIES if delta[key] and (delta["base_has_results"] or key not in ("newly_failing", "fixed"))]
+    lines = ["", f"#### Changes against {delta['base_label']}", ""]
+    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys] or \
+        ["No model type changed level."]
+    if not delta["base_has_results"]:
+        lines += ["", "_The base has no test results (it was read from git objects), so only the generated files are "
+                  "compared: failing model types are listed above, not as newly failing or fixed._"]
+    return lines
+
+
+def _model_table(report: Report, max_items: int | None) -> list[str]:
+    """Every model type with its level, test tally and first problem, folded in a details block."""
+    lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
+             "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
+    for name, item in _capped(dict(sorted(report.models.items())), max_items):
+        tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
+        lines.append(f"| {_code(name)} | {_inline(item.family)} | {item.level} | {tally} | {_cell(item.detail or item.first_error())} |")
+    if max_items is not None and len(report.models) > max_items:
+        lines.append(f"| … {len(report.models) - max_items} more | | | | |")
+    return [*lines, "", "</details>"]
+
+
+def _capped(items: dict[str, ModelCoverage], max_items: int | None) -> list[tuple[str, ModelCoverage]]:
+    return list(items.items())[: max_items if max_items is not None else None]
 
 
 def _change(delta: dict[str, Any] | None, measure: str) -> str:
@@ -382,22 +457,40 @@ def _change(delta: dict[str, Any] | None, measure: str) -> str:
     return f" ({head[count] - base[count]:+d}, {head[f'{measure}_pct'] - base[f'{measure}_pct']:+.1f} pts)"
 
 
-def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None) -> str:
+def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None, has_results: bool, compared: bool) -> str:
+    """A family row: counts, the generated change against any base, the passing change only against a base with results."""
+    generated = str(counts["covered"])
+    if change is not None and counts["covered"] != change["base"]["covered"]:
+        generated += f" ({counts['covered'] - change['base']['covered']:+d})"
+    if not has_results:
+        return "| " + " | ".join([_inline(family), str(counts["total"]), generated, "–", "–", "–", str(counts["missing"]), "not run"]) + " |"
     pct = f"{counts['passing_pct']}%"
-    if change is not None:
+    if change is not None and compared:
         pct += f" ({counts['passing_pct'] - change['base']['passing_pct']:+.1f})"
-    cells = [family, counts["total"], counts["covered"], counts["passing"], counts["failing"], counts["skipped"], counts["missing"], pct]
+    cells = [_inline(family), counts["total"], generated, counts["passing"], counts["failing"], counts["skipped"], counts["missing"], pct]
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
 def _names(names: list[str], max_items: int | None) -> str:
     shown = names if max_items is None else names[:max_items]
     rest = len(names) - len(shown)
-    return ", ".join(f"`{name}`" for name in shown) + (f" … and {rest} more" if rest else "")
+    return ", ".join(_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span that no backtick inside it can end early."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{_inline(text)}{pad}{fence}"
+
+
+def _inline(text: str) -> str:
+    """One line of table-safe text."""
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")[:120]
+    return _inline(text)[:160]
 
 
 def render_badge(report: Report) -> str:

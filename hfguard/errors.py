@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +19,19 @@ class Problem:
     col: int | None = None
 
     def __str__(self) -> str:
-        where = [str(self.path)] if self.path is not None else []
+        where = [shown_path(self.path)] if self.path is not None else []
         if self.path is not None and self.line is not None:
             where.append(str(self.line))
             if self.col is not None:
                 where.append(str(self.col))
         prefix = ":".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the user should see it: relative to the working directory when below it, else as given."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return str(path) if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 class HfguardError(Exception):

@@ -93,6 +93,15 @@ class Connection:
         return with_retries(lambda: action(repository), self.attempts, self.backoff, f"{self.repository}{about}")
 
 
+def run_url(env: Mapping[str, str]) -> str | None:
+    """The URL of the GitHub Actions run this is part of (its log), from ``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY``
+    and ``GITHUB_RUN_ID``; None outside a run."""
+    parts = [env.get(name, "").strip() for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    if not all(parts) or not parts[2].isdigit() or not parts[0].startswith(("https://", "http://")):
+        return None
+    return f"{parts[0].rstrip('/')}/{parts[1]}/actions/runs/{parts[2]}"
+
+
 def pr_number(pr: int | None, env: Mapping[str, str]) -> int:
     """``pr``, or the pull request of the triggering event (``GITHUB_EVENT_PATH``)."""
     number = pr if pr is not None else pr_from_event(env.get("GITHUB_EVENT_PATH"))

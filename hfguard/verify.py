@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from hfguard import __version__
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, ModelEntry
-from hfguard.errors import HfguardError, Problem
+from hfguard.errors import HfguardError, Problem, shown_path
 from hfguard.plan import entries_for, plan_file
 from hfguard.stamp import Stamp, extra_test_file_name, is_hand_edited, read_stamp, test_file_name
 
@@ -275,7 +275,7 @@ def verify(
     """Verify ``paths`` (None: the whole configured tests dir) against ``config`` (None: compile only)."""
     if paths is None and config is None:
         raise HfguardError("no paths given and no registry found")
-    names = [_shown(path) for path in python_files([config.tests_dir] if paths is None and config is not None else paths or [])]
+    names = [shown_path(path) for path in python_files([config.tests_dir] if paths is None and config is not None else paths or [])]
     cache = CompileCache.for_root(config.root if config else _repo_root()) if use_cache else None
     checked = check_files(names, frozenset(cache.clean) if cache is not None else frozenset(), jobs)
     findings = [result.finding for result in checked if result.finding is not None]
@@ -309,7 +309,7 @@ def generated_findings(config: Config, stamps: dict[str, Stamp | None], *, whole
     else:
         entries = dict(config.models)
         if not config.lock_path.is_file():
-            notes.append(f"no {_shown(config.lock_path)}: skipped the registry and stale-inputs checks (run 'hfguard lock')")
+            notes.append(f"no {shown_path(config.lock_path)}: skipped the registry and stale-inputs checks (run 'hfguard lock')")
     expected = {os.path.abspath(_expected_path(config, entry)): entry for entry in entries.values()}
     findings = []
     for name, stamp in stamps.items():
@@ -323,13 +323,13 @@ def generated_findings(config: Config, stamps: dict[str, Stamp | None], *, whole
         except UnicodeDecodeError:
             continue  # already reported by the compile check
         if is_hand_edited(text, stamp):
-            extra = _shown(Path(name).with_name(extra_test_file_name(stamp.model_type)))
+            extra = shown_path(Path(name).with_name(extra_test_file_name(stamp.model_type)))
             findings.append(_stale(name, stamp.model_type, f"generated file was edited by hand; put your own tests in {extra} "
                                    "(or change the template through 'templates_dir'), then", "HFG110", " (it backs up your edit)"))
         elif entry is None or entry.model_type != stamp.model_type:
             owner = entries.get(stamp.model_type)
             advice = (
-                f"the entry generates {_shown(_expected_path(config, owner))}; delete this copy"
+                f"the entry generates {shown_path(_expected_path(config, owner))}; delete this copy"
                 if owner is not None
                 else f"'hfguard generate' removes it, or add [models.{stamp.model_type}] to {config.path.name}"
             )
@@ -341,9 +341,9 @@ def generated_findings(config: Config, stamps: dict[str, Stamp | None], *, whole
         for path, entry in expected.items():
             if not os.path.isfile(path):
                 fix = f"hfguard generate {entry.model_type}"
-                message = f"entry '{entry.model_type}' has no test file {_shown(Path(path))}; run '{fix}'"
+                message = f"entry '{entry.model_type}' has no test file {shown_path(Path(path))}; run '{fix}'"
                 findings.append(
-                    Finding(_shown(config.path), entry.line or 1, 1, "HFG121", message, severity=config.orphans, fix=fix)
+                    Finding(shown_path(config.path), entry.line or 1, 1, "HFG121", message, severity=config.orphans, fix=fix)
                 )
     return [finding for finding in findings if finding.severity != "off"]
 
@@ -356,7 +356,7 @@ def _stale(name: str, model_type: str, what: str, code: str, after: str = "") ->
 
 def _own_file_in_the_way(name: str, model_type: str) -> Finding:
     """A file hfguard did not write, at the path where the registry generates one."""
-    extra = _shown(Path(name).with_name(extra_test_file_name(model_type)))
+    extra = shown_path(Path(name).with_name(extra_test_file_name(model_type)))
     return Finding(name, 1, 1, "HFG112", f"your own file (no hfguard header) is where the entry '{model_type}' generates its "
                    f"tests; move it to {extra} ('hfguard adopt' does it), then run 'hfguard generate {model_type}'")
 
@@ -417,12 +417,6 @@ def _gh_property(text: str) -> str:
 
 def _expected_path(config: Config, entry: ModelEntry) -> Path:
     return config.tests_dir / test_file_name(entry.model_type)
-
-
-def _shown(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when below it."""
-    relative = os.path.relpath(os.path.abspath(path))
-    return str(path) if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 def _repo_root() -> Path:

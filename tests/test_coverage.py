@@ -189,3 +189,64 @@ def test_bad_inputs_are_clear_errors(project: Path, tmp_path: Path) -> None:
     (tmp_path / "old.json").write_text('{"schema_version": 99}')
     with pytest.raises(HfguardError, match="schema_version 99, expected 1"):
         coverage.load_report(tmp_path / "old.json")
+
+
+def test_removed_entries_are_not_losses_and_do_not_trip_fail_on_drop(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    make_project(repo.path, {"bert": PASS, "gpt2": PASS, "t5": PASS}, ("bert", "gpt2", "t5"))
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "pr")
+    make_project(repo.path, {"llama": PASS}, ("bert", "t5", "llama"))  # gpt2 removed on purpose, llama added
+    repo.remove("tests/models/test_hf_gpt2.py")
+    repo.commit("pr")
+    monkeypatch.chdir(repo.path)
+    assert coverage_main(["--base", "main", "--json", "r.json", "--fail-on-drop"]) == 0
+    out = capsys.readouterr().out
+    delta = json.loads((repo.path / "r.json").read_text())["delta"]
+    assert (delta["removed"], delta["lost"], delta["newly_covered"]) == (["gpt2"], [], ["llama"])
+    assert "- Removed from the registry (1): `gpt2`" in out and "Lost" not in out
+    repo.remove("tests/models/test_hf_t5.py")  # a registered entry loses its file: that is a drop
+    assert coverage_main(["--base", "main", "--fail-on-drop"]) == 1
+    assert "hfguard: coverage dropped against the base: lost: t5" in capsys.readouterr().out
+
+
+def test_comment_against_a_base_without_results_compares_only_what_it_can(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A git base has no test results: no passing deltas per family, failing types with their error line, empty sections out."""
+    repo = GitRepo(tmp_path / "repo")
+    make_project(repo.path, {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2"))
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "pr")
+    make_project(repo.path, {"gpt2": FAIL, "llama": PASS}, ("bert", "gpt2", "llama"))
+    repo.commit("pr")
+    run_pytest(repo.path, repo.path / "r.xml", "bert", "gpt2", "llama")
+    monkeypatch.chdir(repo.path)
+    env = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/zoo", "GITHUB_RUN_ID": "77"}
+    monkeypatch.setattr(os, "environ", {**os.environ, **env})
+    assert coverage_main(["--base", "main", "--junit", "r.xml"]) == 0
+    out = capsys.readouterr().out
+    assert "(+100.0)" not in out and "(+66.7)" not in out  # no passing change against a base without passing figures
+    assert "| decoder-only | 2 | 2 (+1) | 1 | 1 | 0 | 0 | 50.0% |" in out
+    assert "#### Failing (1)\n\n- `gpt2`: test_forward: assert (1 + 1) == 3" in out
+    assert "- Newly covered (1): `llama`" in out
+    for empty in ("Lost", "Removed", "Fixed", "Newly failing ("):
+        assert empty not in out
+    assert "[Job log](https://github.example/acme/zoo/actions/runs/77)" in out
+
+
+def test_without_results_the_passing_columns_say_not_run(project: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(project)
+    assert coverage_main([]) == 0
+    out = capsys.readouterr().out
+    assert "passing: not run (no test results)" in out
+    assert "| **all** | 8 | 6 | – | – | – | 2 | not run |" in out and "0.0%" not in out
+
+
+def test_own_extra_tests_count_for_their_model_type(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"bert": PASS}, ("bert",))
+    (root / "tests/models/test_hf_bert_extra.py").write_text("def test_team_check():\n    assert 'a' * 2 == 'aa'\n\ndef test_broken():\n    assert 0\n")
+    junit = tmp_path / "r.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "tests/models"],
+                   cwd=root, capture_output=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    bert = coverage.current_report(root / "hfguard.toml", [junit]).models["bert"]
+    assert bert.tests == {"test_forward": "passed", "test_config": "passed", "extra::test_team_check": "passed", "extra::test_broken": "failed"}
+    assert bert.level == "failing" and bert.first_error() == "extra::test_broken: assert 0"

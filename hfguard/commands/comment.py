@@ -110,10 +110,11 @@ def _compose(args: argparse.Namespace, scope: str) -> tuple[str, str, dict[str, 
 
     report = coverage.load_report(args.report) if args.report else coverage.current_report(args.config, args.junit)
     delta = coverage.delta_against(report, args.base, args.base_report, args.config)
-    body = github.fit_body(lambda max_items: coverage.render_markdown(report, delta, max_items), scope)
+    url = github.run_url(os.environ)
+    body = github.fit_body(lambda max_items: coverage.render_markdown(report, delta, max_items, url), scope)
     measure, pct = report.headline()
     figures = {"coverage": f"{pct}", "coverage-measure": measure}
     if delta is not None:
         figures["coverage-delta-measure"], figures["coverage-delta"] = coverage.delta_points(delta, measure)
         figures["changes"] = "\n".join(f"{key}: {' '.join(delta[key])}" for key in coverage.CATEGORIES)
-    return body, coverage.render_markdown(report, delta), figures
+    return body, coverage.render_markdown(report, delta, run_url=url), figures

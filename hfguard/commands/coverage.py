@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from hfguard.errors import HfguardError, run_reporting_errors
@@ -54,7 +55,9 @@ def main(argv: list[str]) -> int:
             raise HfguardError("--fail-on-drop needs --base or --base-report")
         report = coverage.current_report(args.config, args.junit)
         delta = coverage.delta_against(report, args.base, args.base_report, args.config)
-        markdown = coverage.render_markdown(report, delta)
+        from hfguard.github import run_url
+
+        markdown = coverage.render_markdown(report, delta, run_url=run_url(os.environ))
         if args.json:
             coverage.write_report(report, args.json, delta)
         if args.markdown:
@@ -67,8 +70,9 @@ def main(argv: list[str]) -> int:
         if args.fail_under is not None and pct < args.fail_under:
             print(f"hfguard: {measure} coverage {pct}% is below --fail-under {args.fail_under:g}%")
             failed = True
-        if args.fail_on_drop and coverage.is_drop(delta):
-            print("hfguard: coverage dropped against the base (see 'Changes against' above)")
+        reasons = coverage.drop_reasons(delta) if args.fail_on_drop and delta is not None else []
+        if reasons:
+            print(f"hfguard: coverage dropped against the base: {'; '.join(reasons)}")
             failed = True
         return 1 if failed else 0
 

@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hfguard.errors import HfguardError, Problem, run_reporting_errors
+from hfguard.errors import HfguardError, Problem, run_reporting_errors, shown_path
 from hfguard.plan import PlannedFile, entries_for, plan_file
 from hfguard.project import Project, load_project
 from hfguard.stamp import extra_test_file_name, read_stamp, test_file_name
@@ -80,22 +80,21 @@ def _run(args: argparse.Namespace) -> int:
     files = {path: renderer.render(item) for path, item in planned.items()}
     # a generated file whose entry is gone goes too, unless only some entries were asked for
     orphans = [] if args.model_types else orphan_files(project, args.all)
-    root = project.config.root
     if args.check:
-        return _check(files, orphans, root)
+        return _check(files, orphans)
     from hfguard.writer import remove_generated, write_generated
 
     results = write_generated(files, force=args.force) + [remove_generated(path) for path in orphans]
     for result in results:
-        shown = _relative(result.path, root)
+        shown = shown_path(result.path)
         if result.action == "refused":
             model_type = planned[result.path].model_type
-            extra = _relative(result.path.with_name(extra_test_file_name(model_type)), root)
+            extra = shown_path(result.path.with_name(extra_test_file_name(model_type)))
             print(f"{shown}: left as it is: it has no hfguard header, so it is your own file. Move your tests to {extra} "
                   f"('hfguard adopt' does it) so that hfguard can generate {shown}, or replace it with "
                   f"'hfguard generate --force {model_type}' (a backup is kept)")
         elif result.action != "unchanged":
-            note = f" (your version is kept in {_relative(result.backup, root)})" if result.backup else ""
+            note = f" (your version is kept in {shown_path(result.backup)})" if result.backup else ""
             why = " (its registry entry is gone)" if result.action == "removed" else ""
             print(f"{result.action} {shown}{why}{note}")
     counts = Counter(result.action for result in results)
@@ -122,7 +121,7 @@ def orphan_files(project: Project, all_types: bool) -> list[Path]:
     return found
 
 
-def _check(files: dict[Path, str], orphans: list[Path], root: Path) -> int:
+def _check(files: dict[Path, str], orphans: list[Path]) -> int:
     """Print the diff of what ``generate`` would change; 1 when anything would."""
     from hfguard.writer import check_compiles
 
@@ -132,20 +131,13 @@ def _check(files: dict[Path, str], orphans: list[Path], root: Path) -> int:
         old = path.read_text(encoding="utf-8") if path.is_file() else ""
         if old != text:
             changed += 1
-            shown = _relative(path, root)
+            shown = shown_path(path)
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{shown}", f"b/{shown}"))
     for path in orphans:
-        print(f"would remove {_relative(path, root)} (its registry entry is gone)")
+        print(f"would remove {shown_path(path)} (its registry entry is gone)")
     if changed or orphans:
         print(f"{changed} of {len(files)} generated files are out of date{f', {len(orphans)} to remove' if orphans else ''}; "
               "run 'hfguard generate' to rewrite them")
         return 1
     print(f"{len(files)} generated files are up to date")
     return 0
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
