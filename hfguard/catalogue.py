@@ -8,6 +8,7 @@ theirs from their config and forward signature. ``hfguard lock`` snapshots the r
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 
 from hfguard.errors import HfguardError, Problem
 
-LOCK_SCHEMA = 1
+LOCK_SCHEMA = 2
+READABLE_SCHEMAS = (1, 2)  # a schema-1 lock lacks the config keys and inputs; the checks that need them wait for 'hfguard lock'
 
 # Families in the order hfguard shows them. ``unsupported`` always carries a reason.
 FAMILIES = (
@@ -107,6 +109,47 @@ HINT_ORDER = (
 )
 _TASK_FAMILY = dict(TASK_FAMILIES)
 
+# What a family's input recipes feed: a forward fits the family when it takes a name of every group.
+_TEXT = frozenset({"input_ids", "inputs_embeds"})
+_IMAGE = frozenset({"pixel_values", "flattened_patches", "image_pixel_values", "pixel_values_images", "grid_thw"})
+_VIDEO = frozenset({"pixel_values_videos", "pixel_values"})
+_AUDIO = frozenset({"input_values", "input_features", "audio_values", "audio_codes", "audio_mel"})
+FAMILY_INPUTS: dict[str, tuple[frozenset[str], ...]] = {
+    "encoder-only": (_TEXT,),
+    "decoder-only": (_TEXT,),
+    "text-to-audio": (_TEXT,),
+    "encoder-decoder": (_TEXT, frozenset({"decoder_input_ids", "decoder_inputs_embeds"})),
+    "vision": (_IMAGE,),
+    "vision-dense": (_IMAGE,),
+    "video": (_VIDEO,),
+    "speech": (_AUDIO,),
+    "speech-seq2seq": (_AUDIO | _TEXT,),
+    "vision-text": (_TEXT, _IMAGE | _VIDEO),
+    "multimodal-lm": (_TEXT, _IMAGE | _VIDEO | _AUDIO | {"protein_input_ids"}),
+    "time-series": (frozenset({"past_values"}),),
+}
+FAMILY_INPUT_NAMES = frozenset().union(*(group for groups in FAMILY_INPUTS.values() for group in groups))
+
+
+def family_misfit(info: ModelInfo, family: str) -> str | None:
+    """Why ``info``'s model cannot be tested as ``family`` (its forward lacks the family's inputs), or None.
+
+    A model type's own family always fits; unknown inputs (an old lock) are given the benefit of the doubt.
+    """
+    if family == info.family or info.inputs is None or family not in FAMILY_INPUTS:
+        return None
+    inputs = set(info.inputs)
+
+    def missing(name: str) -> list[frozenset[str]]:
+        return [group for group in FAMILY_INPUTS[name] if not group & inputs]
+
+    if not missing(family):
+        return None
+    takes = ", ".join(info.inputs) or "none of the inputs hfguard's families feed"
+    fitting = [name for name in FAMILY_INPUTS if name == info.family or not missing(name)]
+    return (f"its forward ({info.model_class()}) takes {takes}, but '{family}' feeds one of "
+            f"{', '.join(sorted(missing(family)[0]))}; families that fit: {', '.join(fitting)}")
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -120,6 +163,11 @@ class ModelInfo:
     heads: dict[str, str] = field(default_factory=dict)
     task: str | None = None
     reason: str = ""
+    # the config's settings beyond ``Catalogue.common_config_keys``, space-separated to keep the lock small
+    # (None: its default config cannot be built)
+    config_keys: str | None = None
+    sub_configs: dict[str, str | None] = field(default_factory=dict)  # setting -> model type of its sub-config
+    inputs: list[str] | None = None  # the family inputs (``FAMILY_INPUT_NAMES``) the tested class's forward takes
 
     @property
     def standalone(self) -> bool:
@@ -149,6 +197,7 @@ class Catalogue:
 
     transformers_version: str
     models: dict[str, ModelInfo]
+    common_config_keys: list[str] = field(default_factory=list)  # settings every config has (PretrainedConfig's)
 
     def __contains__(self, model_type: str) -> bool:
         return model_type in self.models
@@ -174,6 +223,7 @@ class Catalogue:
             "schema": LOCK_SCHEMA,
             "generator": "hfguard lock",
             "transformers_version": self.transformers_version,
+            "common_config_keys": self.common_config_keys,
             "models": {name: self.models[name].as_dict() for name in sorted(self.models)},
         }
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
@@ -183,10 +233,11 @@ class Catalogue:
         """Read ``hfguard.lock`` text; a clear error when it is damaged."""
         try:
             data = json.loads(text)
-            if data.get("schema") != LOCK_SCHEMA:
+            if data.get("schema") not in READABLE_SCHEMAS:
                 raise ValueError(f"schema {data.get('schema')!r}, expected {LOCK_SCHEMA}")
             models = {name: ModelInfo(**info) for name, info in data["models"].items()}
-            return cls(transformers_version=data["transformers_version"], models=models)
+            return cls(transformers_version=data["transformers_version"], models=models,
+                       common_config_keys=list(data.get("common_config_keys", [])))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise HfguardError(
                 Problem(f"unreadable lock file ({error}); run 'hfguard lock' to rewrite it", path)
@@ -243,9 +294,11 @@ def build_catalogue() -> Catalogue:
     try:
         sub_config_of = _sub_config_owners(configuration_auto.CONFIG_MAPPING)
         models = _classify_all(transformers, configuration_auto.CONFIG_MAPPING_NAMES, base, mappings, sub_config_of)
+        common = sorted(_settings(transformers.PretrainedConfig) or ())
+        models = {name: _with_facts(transformers, info, set(common)) for name, info in models.items()}
     finally:
         transformers.logging.set_verbosity(quiet)
-    return Catalogue(transformers_version=transformers.__version__, models=models)
+    return Catalogue(transformers_version=transformers.__version__, models=models, common_config_keys=common)
 
 
 def _classify_all(
@@ -437,11 +490,52 @@ def _refine_media_lm(transformers: Any, head_class: str, config_class: str, fami
 
 def _config_keys(config_class: Any) -> set[str]:
     """Attribute names of a config class's default instance (empty when it cannot be built)."""
+    config = _default_config(config_class)
+    return set() if config is None else set(vars(config)) | set(getattr(config_class, "attribute_map", {}) or {})
+
+
+@functools.cache
+def _default_config(config_class: Any) -> Any:
     try:
-        config = config_class()
-    except Exception:  # noqa: BLE001 - some configs cannot be built with defaults: no config hints
-        return set()
-    return set(vars(config)) | set(getattr(config_class, "attribute_map", {}) or {})
+        return config_class()
+    except Exception:  # noqa: BLE001 - some configs cannot be built with defaults: no config facts
+        return None
+
+
+def _settings(config_class: Any) -> set[str] | None:
+    """What a registry's ``tiny`` may set on a config class: its default instance's attributes, their
+    ``attribute_map`` aliases, its settable properties (``num_labels``) and its constructor's parameters
+    (None: the default cannot be built)."""
+    import inspect
+
+    if _default_config(config_class) is None:
+        return None
+    init = {name for name, p in inspect.signature(config_class.__init__).parameters.items()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and name != "self"}
+    settable = {name for name, member in inspect.getmembers(config_class) if isinstance(member, property) and member.fset}
+    return _config_keys(config_class) | init | settable
+
+
+def _with_facts(transformers: Any, info: ModelInfo, common: set[str]) -> ModelInfo:
+    """``info`` with what the registry checks need: its config's settings and sub-configs, and its forward's inputs."""
+    import dataclasses
+    import inspect
+
+    config_class = getattr(transformers, info.config_class, None)
+    settings = _settings(config_class) if config_class is not None else None
+    default = _default_config(config_class) if config_class is not None else None
+    values = vars(default) if default is not None else {}
+    sub_configs = {name: getattr(value, "model_type", None) or None for name, value in sorted(values.items())
+                   if hasattr(value, "to_dict") and not isinstance(value, dict)}
+    inputs = None
+    if info.generatable:
+        try:
+            params = inspect.signature(getattr(transformers, info.model_class()).forward).parameters
+            inputs = sorted(set(params) & FAMILY_INPUT_NAMES)
+        except Exception:  # noqa: BLE001 - an optional package is missing: its inputs stay unknown
+            inputs = None
+    return dataclasses.replace(info, config_keys=None if settings is None else " ".join(sorted(settings - common)),
+                               sub_configs=sub_configs, inputs=inputs)
 
 
 def _sub_config_owners(config_mapping: Any) -> dict[str, list[str]]:

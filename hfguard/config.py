@@ -54,6 +54,7 @@ class ModelEntry:
     tiny: dict[str, Any] = field(default_factory=dict)
     skip: str | None = None
     xfail: str | None = None
+    key_lines: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)  # key -> its line
 
     def as_dict(self) -> dict[str, Any]:
         """The entry's settings as plain data (no line number), for hashing and diffs."""
@@ -165,7 +166,9 @@ def parse_config(text: str, path: Path) -> Config:
                 )
                 continue
             seen[normal] = name
-            entries[name] = ModelEntry(model_type=name, line=line, **{k: v for k, v in table.items() if k in ENTRY_KEYS})
+            key_lines = {key: locator.line(("models", name), key) for key in table}
+            entries[name] = ModelEntry(model_type=name, line=line, key_lines=key_lines,
+                                       **{k: v for k, v in table.items() if k in ENTRY_KEYS})
         for name, entry in entries.items():
             for reason_key in ("skip", "xfail"):
                 reason = getattr(entry, reason_key)
