@@ -198,6 +198,7 @@ class Catalogue:
     transformers_version: str
     models: dict[str, ModelInfo]
     common_config_keys: list[str] = field(default_factory=list)  # settings every config has (PretrainedConfig's)
+    schema: int = LOCK_SCHEMA  # of the lock it was read from
 
     def __contains__(self, model_type: str) -> bool:
         return model_type in self.models
@@ -237,7 +238,7 @@ class Catalogue:
                 raise ValueError(f"schema {data.get('schema')!r}, expected {LOCK_SCHEMA}")
             models = {name: ModelInfo(**info) for name, info in data["models"].items()}
             return cls(transformers_version=data["transformers_version"], models=models,
-                       common_config_keys=list(data.get("common_config_keys", [])))
+                       common_config_keys=list(data.get("common_config_keys", [])), schema=data["schema"])
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise HfguardError(
                 Problem(f"unreadable lock file ({error}); run 'hfguard lock' to rewrite it", path)

@@ -7,6 +7,7 @@ and ``hfguard verify`` never load torch, transformers, git or github.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from hfguard import __version__
@@ -55,4 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hfguard: unknown command '{name}'{suggestion}\n{USAGE}", file=sys.stderr)
         return 2
     module = importlib.import_module(f"hfguard.commands.{SUBCOMMANDS[name][0]}")
-    return module.main(rest)
+    try:
+        return module.main(rest)
+    except BrokenPipeError:  # the reader went away (``hfguard ... | head``): stop quietly, as if killed by SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the closed pipe
+        return 128 + 13

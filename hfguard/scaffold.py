@@ -29,16 +29,19 @@ orphans = "error"
 task = "causal-lm"
 """
 
-PRE_COMMIT = f"""\
-# hfguard's hooks (see https://pre-commit.com). 'pre-commit run --hook-stage manual hf-test-coverage' prints coverage.
-repos:
-  - repo: {HOOKS_REPO}
-    rev: v{__version__}
-    hooks:
-      - id: hf-test-verify
-      - id: hf-test-generate
-      - id: hf-test-coverage
-"""
+HOOK_IDS = ("hf-test-generate", "hf-test-verify", "hf-test-coverage")  # generate first: verify then sees the result
+
+
+def hooks_entry(indent: str = "  ") -> str:
+    """hfguard's entry of a pre-commit config's ``repos:`` list, its ``-`` at ``indent``."""
+    lines = [f"- repo: {HOOKS_REPO}", f"  rev: v{__version__}", "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
+PRE_COMMIT = (
+    "# hfguard's hooks (see https://pre-commit.com). 'pre-commit run --hook-stage manual hf-test-coverage' prints coverage.\n"
+    "repos:\n" + hooks_entry()
+)
 
 PULL_REQUEST_WORKFLOW = f"""\
 # hfguard on pull requests: verify, check for stale files, run the generated tests, post the coverage.

@@ -174,3 +174,19 @@ def test_models_from_lock_does_not_import_transformers(project_dir: Path) -> Non
     assert report["count"] == len(report["models"]) > 0
     assert {m["family"] for m in report["models"]} == {"speech"}
     assert "hubert" in {m["model_type"] for m in report["models"]}
+
+
+def test_a_lock_of_an_older_schema_still_reads_and_check_says_why_it_changes(project_dir: Path, lock_text: str) -> None:
+    data = json.loads(lock_text)
+    data["schema"] = 1
+    del data["common_config_keys"]
+    for info in data["models"].values():
+        for key in ("config_keys", "sub_configs", "inputs"):
+            info.pop(key)
+    lock = project_dir / "hfguard.lock"
+    lock.write_text(json.dumps(data))
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0  # old locks keep working
+    check = run_hfguard("lock", "--check", cwd=project_dir)
+    assert check.returncode == 1
+    assert "hfguard.lock: written by an older hfguard (lock schema 1); 'hfguard lock' adds" in check.stdout
+    assert "classes or tasks changed" not in check.stdout  # nothing of transformers changed

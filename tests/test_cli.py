@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,11 @@ def test_every_subcommand_has_help_and_loads_nothing_heavy(name: str, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert f"hfguard {name}" in result.stdout
     assert loaded == [], f"'hfguard {name} --help' imported {loaded}"
+
+
+def test_a_closed_pipe_ends_quietly(project_dir: Path) -> None:
+    """``hfguard generate --check | head`` must not end in a BrokenPipeError traceback."""
+    shell = f"{sys.executable} -m hfguard generate --check | head -n 1"
+    result = subprocess.run(["bash", "-c", shell], cwd=project_dir, capture_output=True, text=True)
+    assert result.stdout.startswith("--- a/tests/models/test_hf_bert.py")
+    assert result.stderr == ""

@@ -95,12 +95,12 @@ def consumer(tmp_path: Path) -> GitRepo:
     return repo
 
 
-def try_repo(hook_repo: Path, home: Path, consumer: GitRepo, hook_id: str) -> subprocess.CompletedProcess[str]:
-    """``pre-commit try-repo <hfguard copy> <hook_id> --all-files`` in the consumer repository."""
+def try_repo(hook_repo: Path, home: Path, consumer: GitRepo, hook_id: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo <hfguard copy> <hook_id> --all-files [options]`` in the consumer repository."""
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     env.pop("HFGUARD_CACHE_DIR", None)
     return subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(hook_repo), hook_id, "--all-files", "--color", "never"],
+        [*PRE_COMMIT, "try-repo", str(hook_repo), hook_id, "--all-files", "--color", "never", *options],
         cwd=consumer.path,
         env=env,
         capture_output=True,
@@ -142,9 +142,19 @@ def test_generate_hook_rewrites_a_stale_file_once(hook_repo: Path, pre_commit_ho
     first = try_repo(hook_repo, pre_commit_home, consumer, "hf-test-generate")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "tests/models/test_hf_bert.py" in first.stdout
+    assert "stage them ('git add') and commit again" in first.stdout
     assert "# a hand edit" not in stale.read_text()
+    assert stale.with_name("test_hf_bert.py.hfguard-backup").read_text().endswith("# a hand edit\n")  # staged, still kept
     consumer.git("add", "-A")
     second = try_repo(hook_repo, pre_commit_home, consumer, "hf-test-generate")
     assert second.returncode == 0, second.stdout + second.stderr
     verify = subprocess.run([sys.executable, "-m", "hfguard", "verify"], cwd=consumer.path, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pre-commit")
+def test_manual_coverage_hook_shows_its_report(hook_repo: Path, pre_commit_home: Path, consumer: GitRepo) -> None:
+    shown = try_repo(hook_repo, pre_commit_home, consumer, "hf-test-coverage", "--hook-stage", "manual")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "### hfguard coverage" in shown.stdout and "generated: 2 of 2 registry entries (100.0%)" in shown.stdout

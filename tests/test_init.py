@@ -36,7 +36,8 @@ def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
     assert f"exists, skipped: {Path('.') / 'hfguard.toml'}" in kept.stdout
     assert (tmp_path / "hfguard.toml").read_text() == "[models.t5]\n"
     again = run_hfguard("init", cwd=tmp_path)
-    assert again.stdout.count("exists, skipped") == 5 and "created" not in again.stdout
+    assert again.stdout.count("exists, skipped") == 4 and "created" not in again.stdout
+    assert "exists, has hfguard's hooks: .pre-commit-config.yaml" in again.stdout
     forced = run_hfguard("init", "--force", cwd=tmp_path)
     assert forced.stdout.count("overwritten: ") == 5
     assert (tmp_path / "hfguard.toml").read_text() == scaffold.REGISTRY
@@ -57,7 +58,7 @@ def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
     run_hfguard("init", cwd=tmp_path)
     published = {hook["id"] for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
     (repo,) = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
-    assert [hook["id"] for hook in repo["hooks"]] == ["hf-test-verify", "hf-test-generate", "hf-test-coverage"]
+    assert [hook["id"] for hook in repo["hooks"]] == ["hf-test-generate", "hf-test-verify", "hf-test-coverage"]
     assert {hook["id"] for hook in repo["hooks"]} <= published
 
 
@@ -81,3 +82,59 @@ def test_shipped_examples_are_what_init_writes() -> None:
     for path in sorted((PROJECT_ROOT / "examples/workflows").glob("*.yml")):
         assert path.read_text() == rendered[f".github/workflows/{path.name}"], f"regenerate {path} with 'hfguard init'"
     assert len(list((PROJECT_ROOT / "examples/workflows").glob("*.yml"))) == 3
+
+
+def test_an_existing_tool_hfguard_table_stays_the_registry(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "zoo"\n\n[tool.hfguard]\ntests_dir = "tests/hf"\n\n[tool.hfguard.models.t5]\n')
+    result = run_hfguard("init", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "kept: [tool.hfguard] in pyproject.toml is your registry; no hfguard.toml written" in result.stdout
+    assert not (tmp_path / "hfguard.toml").exists()
+    assert sorted(load_config(tmp_path / "pyproject.toml").models) == ["t5"]
+
+
+EXISTING = """\
+# our team's hooks -- keep this comment
+default_language_version:
+  python: python3.11
+repos:
+  # formatting first
+  - repo: https://github.com/psf/black
+    rev: 24.1.0
+    hooks:
+      - id: black  # fast
+
+ci:
+  autofix_prs: false  # reviewed by hand
+"""
+
+
+def test_hooks_are_merged_into_an_existing_pre_commit_config_keeping_every_line(tmp_path: Path) -> None:
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(EXISTING)
+    result = run_hfguard("init", cwd=tmp_path)
+    assert "merged hfguard's hooks into: .pre-commit-config.yaml (your other lines are unchanged)" in result.stdout
+    text = config.read_text()
+    assert text.replace(scaffold.hooks_entry("  "), "", 1) == EXISTING  # only our entry was added
+    data = yaml.safe_load(text)
+    assert [repo["repo"] for repo in data["repos"]] == ["https://github.com/psf/black", scaffold.HOOKS_REPO]
+    assert data["ci"] == {"autofix_prs": False}
+    again = run_hfguard("init", cwd=tmp_path)
+    assert "exists, has hfguard's hooks" in again.stdout and config.read_text() == text
+
+
+def test_a_config_hfguard_cannot_merge_safely_gets_the_snippet(tmp_path: Path) -> None:
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text("repos: [{repo: local, hooks: [{id: x, name: x, entry: x, language: system}]}]\n")
+    result = run_hfguard("init", cwd=tmp_path)
+    assert "has no block 'repos:' list hfguard can add to; add this entry under 'repos:' yourself:" in result.stdout
+    assert scaffold.hooks_entry() in result.stdout
+    assert config.read_text().startswith("repos: [{repo: local")
+
+
+def test_init_points_hand_written_per_model_tests_to_adopt(tmp_path: Path) -> None:
+    (tmp_path / "tests/models").mkdir(parents=True)
+    (tmp_path / "tests/models/test_hf_bert.py").write_text("def test_mine():\n    pass\n")
+    result = run_hfguard("init", cwd=tmp_path)
+    assert ("found hand-written per-model tests: tests/models/test_hf_bert.py; 'hfguard generate' will not overwrite them. "
+            "Run 'hfguard adopt'") in result.stdout

@@ -1,12 +1,23 @@
-"""``hfguard init``: write a starter registry, the pre-commit hooks and the hfguard workflows into a repository."""
+"""``hfguard init``: write a starter registry, the pre-commit hooks and the hfguard workflows into a repository.
+
+It never takes a user's file away: an existing ``[tool.hfguard]`` in ``pyproject.toml`` stays the registry
+(no ``hfguard.toml`` beside it, which would silently take precedence), hfguard's hooks are merged into an
+existing pre-commit config (comments kept) or the exact snippet is printed, and hand-written per-model tests
+are pointed to ``hfguard adopt``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from hfguard import scaffold
-from hfguard.errors import run_reporting_errors
+from hfguard.errors import run_reporting_errors, shown_path
+
+REGISTRY, PRE_COMMIT_CONFIG = "hfguard.toml", ".pre-commit-config.yaml"
+_REPOS = re.compile(r"^repos:[ \t]*(#.*)?$")
+_TOP_LEVEL = re.compile(r"^[^\s#]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hfguard init",
         description=(
             "Write hfguard.toml, .pre-commit-config.yaml and the workflows hfguard.yml (pull requests), "
-            "hfguard-publish.yml (comments for forks) and hfguard-nightly.yml. Existing files are kept unless --force."
+            "hfguard-publish.yml (comments for forks) and hfguard-nightly.yml. Existing files are kept unless --force; "
+            "an existing [tool.hfguard] in pyproject.toml stays the registry; hfguard's hooks are merged into an "
+            "existing pre-commit config."
         ),
     )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("."), help="repository root (default: .)")
@@ -27,25 +40,111 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write (or list) the scaffold files; report each as created, overwritten or kept."""
+    """Write (or list) the scaffold files; report each as created, overwritten, merged or kept."""
     args = build_parser().parse_args(argv)
     return run_reporting_errors(lambda: _run(args))
+
+
+def merge_hooks(text: str) -> str | None:
+    """``text`` of a pre-commit config with hfguard's entry appended to its block ``repos:`` list, every other
+    line kept as it is; None when that cannot be done safely (no block list, or the result would not parse)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if _REPOS.match(line.rstrip("\r\n"))), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _TOP_LEVEL.match(lines[i])), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():  # blank lines before the next key stay after our entry
+        end -= 1
+    item = next((re.match(r"^(\s*)- ", line) for line in lines[start + 1 : end] if re.match(r"^\s*- ", line)), None)
+    indent = item.group(1) if item else "  "
+    if lines and not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    merged = "".join(lines[:end]) + scaffold.hooks_entry(indent) + "".join(lines[end:])
+    return merged if _appends_our_repo(text, merged) else None
+
+
+def _appends_our_repo(before: str, after: str) -> bool:
+    """Whether ``after`` parses to ``before``'s repos plus hfguard's (checked with PyYAML when it is installed)."""
+    try:
+        import yaml
+    except ImportError:
+        return True
+    try:
+        old, new = yaml.safe_load(before) or {}, yaml.safe_load(after)
+    except yaml.YAMLError:
+        return False
+    ours = yaml.safe_load(scaffold.hooks_entry(""))[0]
+    return isinstance(new, dict) and new.get("repos") == [*(old.get("repos") or []), ours] and \
+        {k: v for k, v in new.items() if k != "repos"} == {k: v for k, v in old.items() if k != "repos"}
 
 
 def _run(args: argparse.Namespace) -> int:
     from hfguard.writer import write_atomic
 
+    root = args.directory
     for relative, text in scaffold.render(args.action).items():
-        path = args.directory / relative
+        path = root / relative
+        shown = shown_path(path)
         exists = path.exists()
+        if relative == REGISTRY and not exists and _pyproject_registry(root):
+            print(f"kept: [tool.hfguard] in {shown_path(root / 'pyproject.toml')} is your registry; no {REGISTRY} written")
+            continue
+        if relative == PRE_COMMIT_CONFIG and exists and not args.force:
+            _add_hooks(path, args.dry_run)
+            continue
         if exists and not args.force:
-            print(f"exists, skipped: {path}")
+            print(f"exists, skipped: {shown}")
             continue
         if args.dry_run:
-            print(f"would {'overwrite' if exists else 'create'}: {path}")
+            print(f"would {'overwrite' if exists else 'create'}: {shown}")
             continue
         write_atomic(path, text)
-        print(f"{'overwritten' if exists else 'created'}: {path}")
+        print(f"{'overwritten' if exists else 'created'}: {shown}")
+    _point_to_adopt(root)
     if not args.dry_run:
-        print("next: edit hfguard.toml, then run 'hfguard lock' and 'hfguard generate', and 'pre-commit install'")
+        print("next: edit the registry, then run 'hfguard lock' and 'hfguard generate', and 'pre-commit install'")
     return 0
+
+
+def _pyproject_registry(root: Path) -> bool:
+    pyproject = root / "pyproject.toml"
+    return pyproject.is_file() and re.search(r"^\[tool\.hfguard[.\]]", pyproject.read_text(encoding="utf-8"), re.M) is not None
+
+
+def _add_hooks(path: Path, dry_run: bool) -> None:
+    """Merge hfguard's hooks into an existing pre-commit config, or print the snippet to add by hand."""
+    from hfguard.writer import write_atomic
+
+    text = path.read_text(encoding="utf-8")
+    if scaffold.HOOKS_REPO in text:
+        print(f"exists, has hfguard's hooks: {shown_path(path)}")
+        return
+    merged = merge_hooks(text)
+    if merged is None:
+        print(f"exists, not changed: {shown_path(path)} has no block 'repos:' list hfguard can add to; "
+              f"add this entry under 'repos:' yourself:\n{scaffold.hooks_entry()}", end="")
+    elif dry_run:
+        print(f"would add hfguard's hooks to: {shown_path(path)}")
+    else:
+        write_atomic(path, merged)
+        print(f"merged hfguard's hooks into: {shown_path(path)} (your other lines are unchanged)")
+
+
+def _point_to_adopt(root: Path) -> None:
+    """Say so when the tests dir already holds hand-written per-model tests (``hfguard adopt`` moves them safely)."""
+    from hfguard.adopt import MOVE, survey
+    from hfguard.config import find_config, load_config
+    from hfguard.errors import HfguardError
+
+    try:
+        found = find_config(root)
+    except HfguardError:
+        return
+    if found.parent != root.resolve():
+        return  # a registry above the repository is not this repository's
+    config = load_config(found)
+    hand_written = [item for item in survey(config.tests_dir, config.models) if item.kind == MOVE]
+    if hand_written:
+        names = ", ".join(shown_path(item.path) for item in hand_written)
+        print(f"found hand-written per-model tests: {names}; 'hfguard generate' will not overwrite them. Run "
+              "'hfguard adopt' to move them to test_hf_<type>_extra.py (nothing is lost), then 'hfguard generate'.")

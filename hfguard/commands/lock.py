@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from hfguard.catalogue import Catalogue, build_catalogue
+from hfguard.catalogue import LOCK_SCHEMA, Catalogue, build_catalogue
 from hfguard.config import find_config, load_config
-from hfguard.errors import run_reporting_errors
+from hfguard.errors import run_reporting_errors, shown_path
 from hfguard.writer import write_atomic
 
 
@@ -35,7 +36,11 @@ def lock_differences(old: Catalogue | None, new: Catalogue) -> dict[str, Any]:
     """What changes from the locked catalogue (None: no lock yet) to the installed one."""
     before = old.models if old else {}
     common = sorted(set(before) & set(new.models))
+    if old is not None and old.schema < LOCK_SCHEMA:  # what the old schema did not carry is no change of transformers
+        lean = {name: dataclasses.replace(new.models[name], config_keys=None, sub_configs={}, inputs=None) for name in common}
+        new = dataclasses.replace(new, models={**new.models, **lean})
     return {
+        "schema": {"lock": old.schema if old else None, "installed": LOCK_SCHEMA},
         "transformers": {"lock": old.transformers_version if old else None, "installed": new.transformers_version},
         "new": {name: new.models[name].family for name in sorted(set(new.models) - set(before))},
         "removed": sorted(set(before) - set(new.models)),
@@ -54,6 +59,9 @@ def describe(diff: dict[str, Any]) -> list[str]:
     """One human-readable line per difference."""
     versions = diff["transformers"]
     lines = []
+    if diff["schema"]["lock"] not in (None, diff["schema"]["installed"]):
+        lines.append(f"written by an older hfguard (lock schema {diff['schema']['lock']}); 'hfguard lock' adds the config "
+                     "settings and forward inputs the registry checks use")
     if versions["lock"] != versions["installed"]:
         lines.append(f"transformers {versions['lock'] or '(no lock)'} -> {versions['installed']}")
     lines += [f"new model type {name} ({family})" for name, family in diff["new"].items()]
@@ -68,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
     lock_path: Path = config.lock_path
     old_text = lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None
     if args.check and old_text is None and not args.json:
-        print(f"{lock_path}: missing; run 'hfguard lock'")
+        print(f"{shown_path(lock_path)}: missing; run 'hfguard lock'")
         return 1
     catalogue = build_catalogue()
     text = catalogue.to_json()
@@ -80,15 +88,15 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps({"lock": str(lock_path), "up_to_date": current, **diff}, indent=1, sort_keys=True))
             return 0 if current else 1
         for line in describe(diff):
-            print(f"{lock_path}: {line}")
+            print(f"{shown_path(lock_path)}: {line}")
         if not current:
-            print(f"{lock_path}: out of date with the installed transformers; run 'hfguard lock'")
+            print(f"{shown_path(lock_path)}: out of date with the installed transformers; run 'hfguard lock'")
             return 1
-        print(f"{lock_path}: up to date (transformers {catalogue.transformers_version})")
+        print(f"{shown_path(lock_path)}: up to date (transformers {catalogue.transformers_version})")
         return 0
     if old_text == text:
-        print(f"{lock_path}: already up to date")
+        print(f"{shown_path(lock_path)}: already up to date")
         return 0
     write_atomic(lock_path, text)
-    print(f"wrote {lock_path}: {len(catalogue.models)} model types, transformers {catalogue.transformers_version}")
+    print(f"wrote {shown_path(lock_path)}: {len(catalogue.models)} model types, transformers {catalogue.transformers_version}")
     return 0
