@@ -163,14 +163,23 @@ def test_cli_outputs_are_well_formed(project: Path, tmp_path: Path, monkeypatch,
     assert "below --fail-under 30%" in capsys.readouterr().out
 
 
-def test_delta_against_git_base_and_fail_on_drop(tmp_path: Path, monkeypatch, capsys) -> None:
-    repo = GitRepo(tmp_path / "repo")
-    make_project(repo.path, {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2"))
+def pull_request(root: Path, base: dict[str, str], head: dict[str, str], head_entries: tuple[str, ...],
+                 removed: tuple[str, ...] = ()) -> GitRepo:
+    """A repository whose ``main`` registers and generates ``base``, checked out on branch ``pr``: ``head`` written,
+    the registry set to ``head_entries``, the files of ``removed`` deleted."""
+    repo = GitRepo(root)
+    make_project(repo.path, base, tuple(base))
     repo.commit("base")
     repo.git("checkout", "-q", "-b", "pr")
-    make_project(repo.path, {"llama": PASS}, ("bert", "gpt2", "llama"))
-    repo.remove("tests/models/test_hf_gpt2.py")
+    make_project(repo.path, head, head_entries)
+    for name in removed:
+        repo.remove(f"tests/models/test_hf_{name}.py")
     repo.commit("pr")
+    return repo
+
+
+def test_delta_against_git_base_and_fail_on_drop(tmp_path: Path, monkeypatch, capsys) -> None:
+    repo = pull_request(tmp_path / "repo", {"bert": PASS, "gpt2": PASS}, {"llama": PASS}, ("bert", "gpt2", "llama"), removed=("gpt2",))
     monkeypatch.chdir(repo.path)
     code = coverage_main(["--base", "main", "--json", "r.json", "--fail-on-drop"])
     out = capsys.readouterr().out
@@ -192,13 +201,9 @@ def test_bad_inputs_are_clear_errors(project: Path, tmp_path: Path) -> None:
 
 
 def test_removed_entries_are_not_losses_and_do_not_trip_fail_on_drop(tmp_path: Path, monkeypatch, capsys) -> None:
-    repo = GitRepo(tmp_path / "repo")
-    make_project(repo.path, {"bert": PASS, "gpt2": PASS, "t5": PASS}, ("bert", "gpt2", "t5"))
-    repo.commit("base")
-    repo.git("checkout", "-q", "-b", "pr")
-    make_project(repo.path, {"llama": PASS}, ("bert", "t5", "llama"))  # gpt2 removed on purpose, llama added
-    repo.remove("tests/models/test_hf_gpt2.py")
-    repo.commit("pr")
+    # gpt2 removed on purpose, llama added
+    repo = pull_request(tmp_path / "repo", {"bert": PASS, "gpt2": PASS, "t5": PASS}, {"llama": PASS}, ("bert", "t5", "llama"),
+                        removed=("gpt2",))
     monkeypatch.chdir(repo.path)
     assert coverage_main(["--base", "main", "--json", "r.json", "--fail-on-drop"]) == 0
     out = capsys.readouterr().out
@@ -212,12 +217,7 @@ def test_removed_entries_are_not_losses_and_do_not_trip_fail_on_drop(tmp_path: P
 
 def test_comment_against_a_base_without_results_compares_only_what_it_can(tmp_path: Path, monkeypatch, capsys) -> None:
     """A git base has no test results: no passing deltas per family, failing types with their error line, empty sections out."""
-    repo = GitRepo(tmp_path / "repo")
-    make_project(repo.path, {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2"))
-    repo.commit("base")
-    repo.git("checkout", "-q", "-b", "pr")
-    make_project(repo.path, {"gpt2": FAIL, "llama": PASS}, ("bert", "gpt2", "llama"))
-    repo.commit("pr")
+    repo = pull_request(tmp_path / "repo", {"bert": PASS, "gpt2": PASS}, {"gpt2": FAIL, "llama": PASS}, ("bert", "gpt2", "llama"))
     run_pytest(repo.path, repo.path / "r.xml", "bert", "gpt2", "llama")
     monkeypatch.chdir(repo.path)
     env = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/zoo", "GITHUB_RUN_ID": "77"}
