@@ -18,7 +18,7 @@ from pathlib import Path
 from hfguard.errors import HfguardError
 from hfguard.github import Forbidden
 
-RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report")
+RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report", "save-history")
 PUBLISH_MODES = ("auto", "compute", "publish")
 REPORT_DIR = Path("hfguard-report")
 JUNIT = REPORT_DIR / "junit.xml"
@@ -46,6 +46,7 @@ class Inputs:
     transformers: str
     shard_reports: Path
     previous_dir: Path
+    data_branch: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -79,6 +80,7 @@ class Inputs:
             publish_mode=mode, comment_dir=Path(value("comment-dir", "hfguard-comment")),
             shard=value("shard", "1/1"), jobs=value("jobs", "auto"), transformers=value("transformers", "pinned"),
             shard_reports=Path(value("shard-reports", "hfguard-shards")), previous_dir=Path(value("previous-dir", "hfguard-previous")),
+            data_branch=value("data-branch"),
         )
 
 
@@ -232,10 +234,10 @@ def main(env: Mapping[str, str] = os.environ) -> int:
         payload = event(env)
         if publish_mode(inputs, env) == "publish":
             publish(inputs, run, payload)
-        elif inputs.run in ("sweep", "report"):
-            from nightly import report, sweep_shard
+        elif inputs.run in ("sweep", "report", "save-history"):
+            import nightly
 
-            (sweep_shard if inputs.run == "sweep" else report)(inputs, run)
+            {"sweep": nightly.sweep_shard, "report": nightly.report, "save-history": nightly.save_history}[inputs.run](inputs, run)
         else:
             run_checks(inputs, run, payload)
     except HfguardError as error:

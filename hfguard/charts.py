@@ -53,5 +53,5 @@ def render_bar(part: int, whole: int, width: int = 120) -> str:
     """A one-line SVG bar: ``part`` of ``whole`` filled, the rest grey."""
     share = part / whole if whole else 0.0
     filled = round(width * share, 1)
-    return (f'<svg class="bar" viewBox="0 0 {width} 10" width="{width}" height="10" role="img" aria-label="{part} of {whole}">'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" viewBox="0 0 {width} 10" width="{width}" height="10" role="img" aria-label="{part} of {whole}">'
             f'<rect width="{width}" height="10" fill="#e3e3e3"/><rect width="{filled}" height="10" fill="#2a7d2e"/></svg>')

@@ -2,7 +2,7 @@
 
 Categories, each a list of model types sorted by name:
 
-- ``newly_failing``: failing or error in B, not in A (present in both);
+- ``newly_failing``: failing or error in B, not in A (present in both, with a result in both);
 - ``fixed``: failing or error in A, passing in B;
 - ``other_changes``: any other change of status (passing -> skipped, failing -> error, ...);
 - ``new`` / ``removed``: only in B / only in A;
@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hfguard.results import BROKEN, Night, TypeResult
+from hfguard.results import Night, TypeResult
 
 SCHEMA_VERSION = 1
 CATEGORIES = {
@@ -43,7 +43,10 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
         entry = _entry(name, old, new)
         if old.family != new.family:
             entries["family_changed"].append(entry)
-        if new.broken and not old.broken:
+        if "no-result" in (old.status, new.status):  # one side did not run it (a missing shard): no verdict
+            if old.status != new.status:
+                entries["other_changes"].append(entry)
+        elif new.broken and not old.broken:
             entries["newly_failing"].append(entry)
         elif old.broken and new.status == "passing":
             entries["fixed"].append(entry)

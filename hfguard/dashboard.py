@@ -125,7 +125,7 @@ def _page(dashboard: Dashboard, counted: Night, changes: dict[str, Any] | None, 
         '<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>',
         f'<p class="headline"><strong>{passing}</strong> of <strong>{total}</strong> model types passing'
         f'{f" ({100 * passing / total:.1f}%)" if total else ""}</p>',
-        '<div class="grid">', _family_table(overview), _check_table(overview), "</div>",
+        '<div class="grid">', f'<div class="scroll">{_family_table(overview)}</div>', f'<div class="scroll">{_check_table(overview)}</div>', "</div>",
     ]
     if dashboard.history:
         parts += ['<figure class="trend">', render_trend(dashboard.history),
@@ -197,7 +197,7 @@ def _upgrade_section(upgrade: dict[str, Any] | None) -> str:
         parts.append(f"<p>From <strong>{_e(a['label'])}</strong> (transformers {_e(a['transformers_version'])}: {a['passing']} of "
                      f"{a['model_types']} passing) to <strong>{_e(b['label'])}</strong> (transformers {_e(b['transformers_version'])}: "
                      f"{b['passing']} of {b['model_types']} passing).</p>")
-        parts.append('<table class="diff" id="upgrade-table"><thead><tr><th scope="col">change</th><th scope="col">model type</th>'
+        parts.append('<div class="scroll"><table class="diff" id="upgrade-table"><thead><tr><th scope="col">change</th><th scope="col">model type</th>'
                      '<th scope="col">family</th><th scope="col">A</th><th scope="col">B</th><th scope="col">why</th></tr></thead><tbody>')
         count = 0
         for key, title in CATEGORIES.items():
@@ -211,7 +211,7 @@ def _upgrade_section(upgrade: dict[str, Any] | None) -> str:
                              f'<td>{_e(entry["status"]["a"] or "—")}</td><td>{_e(entry["status"]["b"] or "—")}</td><td class="why">{_e(why)}</td></tr>')
         if not count:
             parts.append('<tr><td colspan="6">No model type changed.</td></tr>')
-        parts.append("</tbody></table>")
+        parts.append("</tbody></table></div>")
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -40,7 +40,7 @@ def make_record(night: Night, previous: list[dict[str, Any]], *, date: str, sha:
     for result in results:
         for check_id, check in result.checks.items():
             row = checks.setdefault(check_id, [0, 0])
-            row[0] += check.status not in ("not-applicable", "skipped")
+            row[0] += check.status != "not-applicable"
             row[1] += check.status == "passed"
     return {
         "schema": SCHEMA, "night": max((int(p.get("night", 0)) for p in previous), default=0) + 1 if previous else 1,
@@ -81,9 +81,13 @@ def read_history(path: Path, branch: str | None = None, events: tuple[str, ...] 
     return records, dropped
 
 
-def write_history(path: Path, records: list[dict[str, Any]]) -> None:
+def append_record(path: Path, record: dict[str, Any]) -> None:
+    """Add ``record`` as the last line of the history at ``path`` (created when missing); earlier lines stay as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(record, sort_keys=True) + "\n" for record in records), encoding="utf-8")
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def failing_since(records: list[dict[str, Any]], model_type: str) -> dict[str, Any] | None:

@@ -162,3 +162,11 @@ def _rooted(result: TypeResult, root: Path | None) -> TypeResult:
     if result.file and root is not None:
         return replace(result, file=str((root / result.file).resolve()))
     return result
+
+
+def to_json(night: Night) -> dict[str, Any]:
+    """A night as sweep results (schema 2) that ``load_night`` reads back (generated-test paths left out)."""
+    return {"schema_version": 2, "transformers_version": night.transformers_version, "wall_seconds": night.wall_seconds,
+            "models": [{"model_type": r.model_type, "family": r.family, "status": r.status, "seconds": r.seconds, "message": r.message,
+                        "checks": {c: {"status": v.status, "message": v.message, "seconds": v.seconds} for c, v in r.checks.items()}}
+                       for r in night.models.values()]}

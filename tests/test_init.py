@@ -10,8 +10,10 @@ from hfguard import scaffold
 from hfguard.catalogue import FAMILIES
 from hfguard.config import load_config
 from tests.conftest import PROJECT_ROOT, run_hfguard
-from tests.gitrepo import catalogue
+from tests.gitrepo import GitRepo, catalogue
 
+SHA = "0123456789abcdef0123456789abcdef01234567"
+ACTION = ("--action", f"acme/hfguard@{SHA}")
 FILES = [".github/workflows/hfguard-nightly.yml", ".github/workflows/hfguard-publish.yml", ".github/workflows/hfguard.yml",
          ".pre-commit-config.yaml", "hfguard.toml"]
 
@@ -21,7 +23,7 @@ def written(root: Path) -> list[str]:
 
 
 def test_init_writes_every_file_and_reports_it(tmp_path: Path) -> None:
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert written(tmp_path) == FILES
     assert [line.split(": ")[0] for line in result.stdout.splitlines()[:5]] == ["created"] * 5
@@ -32,29 +34,29 @@ def test_init_writes_every_file_and_reports_it(tmp_path: Path) -> None:
 
 def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
     (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
-    kept = run_hfguard("init", cwd=tmp_path)
+    kept = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert f"exists, skipped: {Path('.') / 'hfguard.toml'}" in kept.stdout
     assert (tmp_path / "hfguard.toml").read_text() == "[models.t5]\n"
-    again = run_hfguard("init", cwd=tmp_path)
+    again = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert again.stdout.count("exists, skipped") == 5 and "created" not in again.stdout
-    forced = run_hfguard("init", "--force", cwd=tmp_path)
+    forced = run_hfguard("init", "--force", *ACTION, cwd=tmp_path)
     assert forced.stdout.count("overwritten: ") == 5
     assert (tmp_path / "hfguard.toml").read_text() == scaffold.REGISTRY
 
 
 def test_dry_run_lists_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
-    result = run_hfguard("init", "--dry-run", str(tmp_path / "repo"), cwd=tmp_path)
+    result = run_hfguard("init", "--dry-run", *ACTION, str(tmp_path / "repo"), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.count("would create: ") == 5
     assert not (tmp_path / "repo").exists()
-    forced = run_hfguard("init", "--dry-run", "--force", cwd=tmp_path)
+    forced = run_hfguard("init", "--dry-run", "--force", *ACTION, cwd=tmp_path)
     assert "would overwrite: hfguard.toml" in forced.stdout and forced.stdout.count("would create: ") == 4
     assert written(tmp_path) == ["hfguard.toml"]
 
 
 def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
-    run_hfguard("init", cwd=tmp_path)
+    run_hfguard("init", *ACTION, cwd=tmp_path)
     published = {hook["id"] for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
     (repo,) = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
     assert [hook["id"] for hook in repo["hooks"]] == ["hf-test-verify", "hf-test-generate", "hf-test-coverage"]
@@ -62,8 +64,8 @@ def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
 
 
 def test_workflows_use_the_chosen_action_and_the_actions_inputs(tmp_path: Path) -> None:
-    sha = "0123456789abcdef0123456789abcdef01234567"
-    run_hfguard("init", "--action", f"acme/hfguard@{sha}", cwd=tmp_path)
+    sha = SHA
+    run_hfguard("init", *ACTION, "--action-tag", "v9.9.9", cwd=tmp_path)
     declared = set(yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())["inputs"])
     uses = 0
     for path in (tmp_path / ".github/workflows").glob("*.yml"):
@@ -72,12 +74,38 @@ def test_workflows_use_the_chosen_action_and_the_actions_inputs(tmp_path: Path) 
                 if step.get("uses", "").startswith("acme/hfguard@"):
                     uses += 1
                     assert step["uses"] == f"acme/hfguard@{sha}"
+                    assert f"acme/hfguard@{sha} # v9.9.9" in path.read_text()
                     assert set(step.get("with", {})) <= declared, path
-    assert uses == 4  # pull request, publish, nightly sweep and report
+    assert uses == 5  # pull request, publish, nightly sweep, report and save-history
 
 
 def test_shipped_examples_are_what_init_writes() -> None:
-    rendered = scaffold.render()
+    rendered = scaffold.render(scaffold.EXAMPLE)
     for path in sorted((PROJECT_ROOT / "examples/workflows").glob("*.yml")):
         assert path.read_text() == rendered[f".github/workflows/{path.name}"], f"regenerate {path} with 'hfguard init'"
     assert len(list((PROJECT_ROOT / "examples/workflows").glob("*.yml"))) == 3
+
+
+def test_init_without_a_known_origin_asks_for_the_action(tmp_path: Path) -> None:
+    """No placeholder owner: an hfguard not installed from GitHub cannot guess where its action lives."""
+    result = run_hfguard("init", cwd=tmp_path)
+    assert result.returncode == 2 and written(tmp_path) == []
+    assert result.stderr.count("\n") == 1 and "pass --action OWNER/REPO@SHA" in result.stderr
+    for bad in ("acme/hfguard@v0.1.0", "acme/hfguard", f"acme@{SHA}", f"acme/hfguard@{SHA[:12]}"):
+        refused = run_hfguard("init", "--action", bad, cwd=tmp_path)
+        assert refused.returncode == 2 and "full 40-character commit SHA" in refused.stderr, bad
+
+
+def test_the_reference_comes_from_where_hfguard_was_installed(tmp_path: Path) -> None:
+    pip = {"url": "https://github.com/acme/hfguard.git", "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "v0.2.0"}}
+    assert scaffold.reference_from_direct_url(pip) == scaffold.ActionReference("acme/hfguard", SHA, "v0.2.0")
+    assert scaffold.reference_from_direct_url({"url": "file:///src/hfguard", "dir_info": {"editable": True}}) is None
+    checkout = GitRepo(tmp_path / "hfguard")
+    checkout.write("README.md", "hfguard\n")
+    head = checkout.commit("release")
+    assert scaffold.reference_from_checkout(checkout.path) is None  # no GitHub origin
+    checkout.git("remote", "add", "origin", "git@github.com:acme/hfguard.git")
+    checkout.git("tag", "v0.3.0")
+    assert scaffold.reference_from_checkout(checkout.path) == scaffold.ActionReference("acme/hfguard", head, "v0.3.0")
+    pre_commit = scaffold.render(scaffold.ActionReference("acme/hfguard", head, "v0.3.0"))[".pre-commit-config.yaml"]
+    assert f"repo: https://github.com/acme/hfguard\n    rev: {head}  # frozen: v0.3.0" in pre_commit

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tonight's sweep results.json (or its folder) or coverage report; repeat for shards")
     parser.add_argument("--previous", type=Path, metavar="PATH", help="the previous night's results, for 'what changed'")
     parser.add_argument("--history", type=Path, metavar="FILE", help="history.jsonl of earlier nights (trend, failing since)")
+    parser.add_argument("--branch", help="trust only history records of this branch and of scheduled or manual runs")
     parser.add_argument("--record", action="store_true", help="append tonight to --history before building")
     upgrade = parser.add_mutually_exclusive_group()
     upgrade.add_argument("--upgrade", type=Path, metavar="PATH", help="results under another transformers version (the upgrade view)")
@@ -47,12 +48,14 @@ def _run(args: argparse.Namespace) -> int:
 
     nights = [load_night(path) for path in args.results]
     night = nights[0] if len(nights) == 1 else merge_nights(nights)
-    records = history.read_history(args.history)[0] if args.history else []
+    events = history.TRUSTED_EVENTS if args.branch else None
+    records = history.read_history(args.history, args.branch, events)[0] if args.history else []
     if args.record:
         if args.history is None:
             raise HfguardError("--record needs --history FILE")
-        records.append(history.make_record(night, records, date=time.strftime("%Y-%m-%d")))
-        history.write_history(args.history, records)
+        records.append(history.make_record(night, records, date=time.strftime("%Y-%m-%d"), branch=args.branch or "",
+                                           event="workflow_dispatch" if args.branch else ""))
+        history.append_record(args.history, records[-1])
     upgrade = None
     if args.upgrade:
         other = load_night(args.upgrade)
