@@ -3,7 +3,8 @@
 The example (``examples/pr-demo``) is made into a real git repository in a temp dir: ``main``
 registers bert, gpt2, t5 and vit with generated tests; the PR branch adds wav2vec2 (speech),
 clip (vision-text) and llama (decoder-only) and carries a hand-edited, broken gpt2 test. Every
-step runs the real command a user or CI would run and shows its output.
+step runs the real command a user or CI would run and shows its output; it ends with the dashboard
+of the pull request's coverage against main's (``hfguard report``), whose path it prints last.
 """
 
 from __future__ import annotations
@@ -157,6 +158,12 @@ def main() -> int:
             print(f"  {method:6} {path} -> {code}")
         summary["PR comment"] = f"1 comment, {len(github.writes())} write(s) over 2 runs"
 
+    banner("8. The coverage dashboard: one static folder, opens from file:// or GitHub Pages")
+    dashboard = workdir / "dashboard"
+    run(*hfguard("report", "--results", str(workdir / "head.json"), "--previous", str(workdir / "base.json"),
+                 "--title", f"hfguard: {REPO}", "--out", str(dashboard)), cwd=repo)
+    summary["dashboard"] = str(dashboard / "index.html")
+
     banner("Summary")
     added = ", ".join(changes["entries"]["added"])
     rows = [
@@ -169,6 +176,7 @@ def main() -> int:
     width = max(len(key) for key, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
+    print(f"\nThe dashboard: {dashboard / 'index.html'}")
     return 0 if status == 0 else 1
 
 

@@ -70,7 +70,7 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
 def _entry(name: str, old: TypeResult | None, new: TypeResult | None) -> dict[str, Any]:
     """One model type's line: status, family and first error on each side, and the checks that changed."""
     changed = []
-    if old is not None and new is not None:
+    if old is not None and new is not None and old.checks and new.checks:  # per check only where both sides have checks
         for check in sorted(set(old.checks) | set(new.checks)):
             before, after = old.checks.get(check), new.checks.get(check)
             if (before and before.status) != (after and after.status):

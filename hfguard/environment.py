@@ -37,6 +37,7 @@ class Spec:
     torch: str
     hfguard: str
     constraints: str = ""
+    torch_index: str = ""  # where torch comes from (e.g. PyTorch's CPU index); empty: pip's configuration
 
     def requirement(self) -> str:
         return "transformers" if self.transformers == "latest" else f"transformers=={self.transformers}"
@@ -61,13 +62,16 @@ def check_version(text: str) -> str:
     return text
 
 
-def default_spec(transformers: str, constraints: Path | None = None) -> Spec:
-    """The spec for ``transformers`` with this environment's torch and hfguard."""
-    try:
-        torch = f"torch=={metadata.version('torch')}"
-    except metadata.PackageNotFoundError:
-        raise HfguardError("torch is not installed here; install hfguard[hf] first (the new environment uses the same torch)") from None
-    return Spec(check_version(transformers), torch, hfguard_source(), str(constraints.resolve()) if constraints else "")
+def default_spec(transformers: str, constraints: Path | None = None, torch: str | None = None, torch_index: str = "") -> Spec:
+    """The spec for ``transformers`` with ``torch`` (default: this environment's torch version) and this hfguard."""
+    if torch is None:
+        try:
+            torch = f"torch=={metadata.version('torch')}"
+        except metadata.PackageNotFoundError:
+            raise HfguardError("torch is not installed here: pass --torch torch==VERSION (and --torch-index URL for a CPU build)") from None
+    if not re.fullmatch(r"torch==[\w.+]+", torch):
+        raise HfguardError(f"--torch must pin one version (torch==X.Y.Z), not '{torch}': an open range pulls other builds")
+    return Spec(check_version(transformers), torch, hfguard_source(), str(constraints.resolve()) if constraints else "", torch_index)
 
 
 def hfguard_source() -> str:
@@ -98,7 +102,7 @@ def ensure(spec: Spec, path: Path, installer: str = "pip", log: Callable[[str], 
     environment = Environment(path, "")
     constraints = _constraints_without_transformers(spec, path)
     install = _installer(environment, installer, constraints)
-    _run([*install, spec.torch], "torch")
+    _run([*install, *(["--index-url", spec.torch_index] if spec.torch_index else []), spec.torch], "torch")
     hfguard = f"hfguard[hf,hf-optional]=={__version__}" if spec.hfguard.startswith("hfguard==") else f"{spec.hfguard}[hf,hf-optional]"
     _run([*install, hfguard, spec.requirement(), "pytest", "pytest-xdist"], f"hfguard and {spec.requirement()}")
     version = subprocess.run([str(environment.python), "-c", "import transformers; print(transformers.__version__)"],

@@ -76,3 +76,18 @@ def run_listing_heavy_imports(argv: list[str], cwd: Path) -> tuple[subprocess.Co
     body, _, loaded = result.stdout.rpartition("\nLOADED ")
     result.stdout = body
     return result, ast.literal_eval(loaded.strip())
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the session, driven by Playwright (mark its tests ``xdist_group("browser")``)."""
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from bench_dashboard import CHROMIUM, FLAGS  # one place names the browser and its flags
+
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

@@ -1,6 +1,6 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, the page from ``file://``.
 
-One browser for the module (``xdist_group`` keeps the tests on one worker). The screenshot of the full
+One browser for the session (``conftest.chromium``; ``xdist_group`` keeps its tests on one worker). The screenshot of the full
 page is kept at ``$HFGUARD_ARTIFACTS`` (default: ``<pytest's base temp>/artifacts``) and its path printed.
 """
 
@@ -10,16 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.nights import HOSTILE_MESSAGE, HOSTILE_NAME, scenario
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
@@ -37,14 +32,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture
@@ -76,7 +65,7 @@ def test_loads_from_file_url_without_console_errors_one_row_per_model_type(page,
     assert HOSTILE_MESSAGE.split(" & ")[0] in page.locator("#model-table").inner_text()
     whisper = page.locator("#m-whisper")
     assert "night 2 (2026-03-02)" in whisper.inner_text()  # night 3 had no result for it (missing shard), night 5 is tonight
-    assert page.locator("#m-gpt2 td.check.failed").count() == 1
+    assert page.locator("#m-gpt2 td.c.failed").count() == 1
     artifacts = Path(os.environ.get("HFGUARD_ARTIFACTS", site.parent.parent.parent / "artifacts"))
     artifacts.mkdir(parents=True, exist_ok=True)
     shot = artifacts / "dashboard.png"
@@ -139,7 +128,7 @@ def test_readable_on_a_phone(browser, site: Path) -> None:
     page = context.new_page()
     page.goto(site.as_uri())
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the page itself never scrolls sideways
-    assert page.locator("#model-table td.check").first.is_hidden()  # check columns fold away; status and error stay
+    assert page.locator("#model-table td.c").first.is_hidden()  # check columns fold away; status and error stay
     assert page.locator("#m-gpt2 td.msg").is_visible()
     font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#model-table td.msg')).fontSize)")
     assert font >= 12

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--env-dir", type=Path, help="that environment's folder (default: .hfguard-envs/transformers-VERSION)")
     upgrade.add_argument("--installer", choices=("pip", "uv"), default="pip", help="what builds it (default: pip)")
     upgrade.add_argument("--constraints", type=Path, help="pip constraints for it (its transformers and torch pins are ignored)")
+    upgrade.add_argument("--torch", metavar="torch==VERSION", help="the torch it gets (default: the version installed here)")
+    upgrade.add_argument("--torch-index", metavar="URL", default="", help="index torch comes from (e.g. PyTorch's CPU wheels)")
     return parser
 
 
@@ -50,14 +52,14 @@ def _run_elsewhere(args: argparse.Namespace, argv: list[str]) -> int:
     """The same sweep, run by the hfguard of an environment with ``--transformers``."""
     from hfguard import environment
 
-    spec = environment.default_spec(args.transformers, args.constraints)
+    spec = environment.default_spec(args.transformers, args.constraints, args.torch, args.torch_index)
     env = environment.ensure(spec, args.env_dir or environment.default_path(args.transformers), args.installer)
     return environment.run_hfguard(env, ["sweep", *_without_environment_options(argv)])
 
 
 def _without_environment_options(argv: list[str]) -> list[str]:
     """``argv`` minus the options that choose the environment (the inner sweep runs where it is)."""
-    options = ("--transformers", "--env-dir", "--installer", "--constraints")
+    options = ("--transformers", "--env-dir", "--installer", "--constraints", "--torch", "--torch-index")
     kept, skip = [], False
     for arg in argv:
         if skip:

@@ -14,13 +14,18 @@
   };
   const count = document.getElementById("count");
   const empty = document.getElementById("empty");
-  // Parse each row's data once: name, family, status and {check: status}.
+  // The check columns, by their position in a row; a cell's status is its second class ("c failed").
+  const columns = [];
+  Array.from(table.tHead.rows[0].cells).forEach(function (cell, index) {
+    if (cell.dataset.check) columns.push([cell.dataset.check, index]);
+  });
+  // Read each row once: name, family, status and {check: status}.
   const data = rows.map(function (row) {
     const checks = {};
-    (row.dataset.checks || "").split(" ").forEach(function (pair) {
-      const at = pair.indexOf("=");
-      if (at > 0) checks[pair.slice(0, at)] = pair.slice(at + 1);
-    });
+    for (const [check, index] of columns) {
+      const status = row.cells[index].classList[1];
+      if (status) checks[check] = status;
+    }
     return { row: row, name: row.dataset.name, family: row.dataset.family, status: row.dataset.status, checks: checks };
   });
 
