@@ -144,7 +144,9 @@ def report(inputs: Inputs, run: Run) -> None:
     main_flavour = flavours.get(inputs.transformers) or flavours[sorted(flavours)[0]]
     other = next((f for name, f in sorted(flavours.items()) if name != main_flavour.name), None)
     unknown = main_flavour.unknown()
-    notes = [f"Shard {k} of {main_flavour.count} ({main_flavour.name}) is missing: its "
+    notes = [] if main_flavour.name == inputs.transformers else [
+        f"No {inputs.transformers} shard arrived: tonight's figures are those of the {main_flavour.name} transformers."]
+    notes += [f"Shard {k} of {main_flavour.count} ({main_flavour.name}) is missing: its "
              f"{len(main_flavour.plan.get(str(k), []))} model types have no result tonight and are left out of every figure "
              "(not a coverage drop)." for k in main_flavour.missing]
     if other is not None:

@@ -140,29 +140,31 @@ def _page(dashboard: Dashboard, counted: Night, changes: dict[str, Any] | None, 
     return "\n".join(parts) + "\n"
 
 
+def _summary_table(table_id: str, caption: str, columns: list[str], rows: list[tuple[str, list[Any], int, int]]) -> str:
+    """A small table: a name per row, its figures, and a bar of ``passed`` of ``whole``."""
+    head = "".join(f'<th scope="col">{_e(column)}</th>' for column in columns)
+    lines = [f'<table class="summary" id="{table_id}"><caption>{_e(caption)}</caption>',
+             f'<thead><tr>{head}<th scope="col" class="barcol">share</th></tr></thead><tbody>']
+    for name, cells, passed, whole in rows:
+        figures = "".join(f"<td>{_e(cell)}</td>" for cell in cells)
+        lines.append(f'<tr><th scope="row">{_e(name)}</th>{figures}<td class="barcol">{render_bar(passed, whole)}</td></tr>')
+    lines.append("</tbody></table>")
+    return "\n".join(lines)
+
+
 def _family_table(overview: dict[str, Any]) -> str:
-    rows = ["<table class=\"summary\" id=\"families\"><caption>Per family</caption>",
-            "<thead><tr><th scope=\"col\">family</th><th scope=\"col\">passing</th><th scope=\"col\">failing</th>"
-            "<th scope=\"col\" class=\"barcol\">share</th></tr></thead><tbody>"]
-    for family, row in overview["families"].items():
-        rows.append(f'<tr><th scope="row">{_e(family)}</th><td>{row["passing"]} / {row["total"]}</td><td>{row["broken"]}</td>'
-                    f'<td class="barcol">{render_bar(row["passing"], row["total"])}</td></tr>')
-    rows.append("</tbody></table>")
-    return "\n".join(rows)
+    rows = [(family, [f"{row['passing']} / {row['total']}", row["broken"]], row["passing"], row["total"])
+            for family, row in overview["families"].items()]
+    return _summary_table("families", "Per family", ["family", "passing", "failing"], rows)
 
 
 def _check_table(overview: dict[str, Any]) -> str:
     if not overview["checks"]:
         return ('<p class="muted" id="checks">No per-check results: these results predate per-check reporting '
                 "(sweep results schema 2).</p>")
-    rows = ["<table class=\"summary\" id=\"checks\"><caption>Per check</caption>",
-            "<thead><tr><th scope=\"col\">check</th><th scope=\"col\">passed</th><th scope=\"col\">failed</th>"
-            "<th scope=\"col\">n/a</th><th scope=\"col\" class=\"barcol\">share</th></tr></thead><tbody>"]
-    for check, row in overview["checks"].items():
-        rows.append(f'<tr><th scope="row">{_e(check)}</th><td>{row["passed"]} / {row["applies"]}</td><td>{row["failed"]}</td>'
-                    f'<td>{row["not_applicable"]}</td><td class="barcol">{render_bar(row["passed"], row["applies"])}</td></tr>')
-    rows.append("</tbody></table>")
-    return "\n".join(rows)
+    rows = [(check, [f"{row['passed']} / {row['applies']}", row["failed"], row["not_applicable"]], row["passed"], row["applies"])
+            for check, row in overview["checks"].items()]
+    return _summary_table("checks", "Per check", ["check", "passed", "failed", "n/a"], rows)
 
 
 def _entry_list(entries: list[dict[str, Any]], link: bool) -> str:

@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("HFGUARD_ARTIFACTS", PROJECT_ROOT / "build" / "test-artifacts"))  # e.g. screenshots
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the artifacts (screenshots) this run left, so they can be looked at."""
+    kept = sorted(path for path in ARTIFACTS.glob("*") if path.stat().st_mtime >= _STARTED) if ARTIFACTS.is_dir() else []
+    for path in kept:
+        terminalreporter.write_line(f"test artifact: {path}")
 
 
 @pytest.fixture(scope="session")

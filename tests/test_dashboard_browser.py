@@ -1,12 +1,12 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, the page from ``file://``.
 
 One browser for the session (``conftest.chromium``; ``xdist_group`` keeps its tests on one worker). The screenshot of the full
-page is kept at ``$HFGUARD_ARTIFACTS`` (default: ``<pytest's base temp>/artifacts``) and its path printed.
+page is taken in pytest's temp dir and copied to ``$HFGUARD_ARTIFACTS`` (default: ``build/test-artifacts/``),
+whose files the end of the test run lists (``conftest.pytest_terminal_summary``).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ARTIFACTS
 from tests.nights import HOSTILE_MESSAGE, HOSTILE_NAME, scenario
 
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
@@ -66,11 +67,10 @@ def test_loads_from_file_url_without_console_errors_one_row_per_model_type(page,
     whisper = page.locator("#m-whisper")
     assert "night 2 (2026-03-02)" in whisper.inner_text()  # night 3 had no result for it (missing shard), night 5 is tonight
     assert page.locator("#m-gpt2 td.c.failed").count() == 1
-    artifacts = Path(os.environ.get("HFGUARD_ARTIFACTS", site.parent.parent.parent / "artifacts"))
-    artifacts.mkdir(parents=True, exist_ok=True)
-    shot = artifacts / "dashboard.png"
+    shot = site.parent.parent / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
-    print(f"\nscreenshot of the dashboard: {shot}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, ARTIFACTS / shot.name)
     # the test source link opens the copied file
     href = page.locator("#m-bert a", has_text="source").get_attribute("href")
     assert (site.parent / href).read_text().startswith("# generated test of bert")
