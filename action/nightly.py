@@ -93,10 +93,9 @@ class Flavour:
     def night(self) -> Night:
         from hfguard.results import load_night, merge_nights
 
-        found = [folder / SWEEP / RESULTS for folder in self.folders.values() if (folder / SWEEP / RESULTS).is_file()]
-        if not found:
-            raise HfguardError(f"no sweep results ({SWEEP}/{RESULTS}) in the {self.name} shards")
-        return merge_nights([load_night(path) for path in found])
+        if not self.folders:
+            raise HfguardError(f"every {self.name} shard is missing or has no sweep results ({SWEEP}/{RESULTS})")
+        return merge_nights([load_night(folder / SWEEP / RESULTS) for folder in self.folders.values()])
 
 
 def find_shards(root: Path) -> dict[str, Flavour]:
@@ -110,7 +109,8 @@ def find_shards(root: Path) -> dict[str, Flavour]:
         if data["shard"] in flavour.folders:
             raise HfguardError(f"{marker}: shard {data['shard']} of {data['of']} ({flavour.name}) is there twice")
         flavour.count, flavour.plan = data["of"], flavour.plan or data["plan"]
-        flavour.folders[data["shard"]] = marker.parent
+        if (marker.parent / SWEEP / RESULTS).is_file():  # a shard whose sweep wrote no results counts as missing
+            flavour.folders[data["shard"]] = marker.parent
     return flavours
 
 
@@ -143,9 +143,14 @@ def report(inputs: Inputs, run: Run) -> None:
         raise HfguardError(f"no shard ({SHARD_FILE}) under {inputs.shard_reports}: every sweep shard failed to upload")
     main_flavour = flavours.get(inputs.transformers) or flavours[sorted(flavours)[0]]
     other = next((f for name, f in sorted(flavours.items()) if name != main_flavour.name), None)
+    if not main_flavour.folders:
+        raise HfguardError(f"all {main_flavour.count} {main_flavour.name} shards are missing or have no sweep results: no night to report")
     unknown = main_flavour.unknown()
     notes = [] if main_flavour.name == inputs.transformers else [
         f"No {inputs.transformers} shard arrived: tonight's figures are those of the {main_flavour.name} transformers."]
+    if other is not None and not other.folders:
+        notes.append(f"Every {other.name} shard is missing: no upgrade view tonight.")
+        other = None
     notes += [f"Shard {k} of {main_flavour.count} ({main_flavour.name}) is missing: its "
              f"{len(main_flavour.plan.get(str(k), []))} model types have no result tonight and are left out of every figure "
              "(not a coverage drop)." for k in main_flavour.missing]
