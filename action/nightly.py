@@ -123,83 +123,36 @@ def _without(report: Report, names: set[str]) -> Report:
 
 def report(inputs: Inputs, run: Run) -> None:
     """Merge the shards that exist; compare with the previous night; history, chart, dashboard, upgrade view; tracking issue."""
-    from hfguard import charts, compare, coverage, dashboard, history
-    from hfguard.coverage import Report
-    from hfguard.results import Night, TypeResult, load_night, to_json
+    from hfguard import compare, coverage, dashboard
+    from hfguard.results import TypeResult, load_night, to_json
     from main import BADGE, MARKDOWN, REPORT, REPORT_DIR
 
     REPORT_DIR.mkdir(exist_ok=True)
-    previous_dir = inputs.previous_dir
-    if inputs.data_branch:
-        from data_branch import read
-
-        previous_dir = REPORT_DIR / "previous"
-        commit = read(run.env, inputs.data_branch, previous_dir)
-        (REPORT_DIR / DATA_COMMIT).write_text(commit + "\n", encoding="utf-8")
-        run.outputs["data-commit"] = commit
-        print(f"hfguard: history from {inputs.data_branch} at {commit[:10]}" if commit else f"hfguard: no {inputs.data_branch} branch yet")
-    flavours = find_shards(inputs.shard_reports)
-    if not flavours:
-        raise HfguardError(f"no shard ({SHARD_FILE}) under {inputs.shard_reports}: every sweep shard failed to upload")
-    main_flavour = flavours.get(inputs.transformers) or flavours[sorted(flavours)[0]]
-    other = next((f for name, f in sorted(flavours.items()) if name != main_flavour.name), None)
-    if not main_flavour.folders:
-        raise HfguardError(f"all {main_flavour.count} {main_flavour.name} shards are missing or have no sweep results: no night to report")
+    previous_dir = _read_previous(inputs, run, REPORT_DIR)
+    main_flavour, other, notes = _flavours(find_shards(inputs.shard_reports), inputs)
     unknown = main_flavour.unknown()
-    notes = [] if main_flavour.name == inputs.transformers else [
-        f"No {inputs.transformers} shard arrived: tonight's figures are those of the {main_flavour.name} transformers."]
-    if other is not None and not other.folders:
-        notes.append(f"Every {other.name} shard is missing: no upgrade view tonight.")
-        other = None
-    notes += [f"Shard {k} of {main_flavour.count} ({main_flavour.name}) is missing: its "
-             f"{len(main_flavour.plan.get(str(k), []))} model types have no result tonight and are left out of every figure "
-             "(not a coverage drop)." for k in main_flavour.missing]
-    if other is not None:
-        notes += [f"Shard {k} of {other.count} ({other.name}) is missing: the upgrade view leaves its model types out." for k in other.missing]
-    shard_reports = [folder / REPORT.name for folder in main_flavour.folders.values()]
-    run.hfguard("coverage", "merge", *map(str, shard_reports), "-o", str(REPORT))
+    run.hfguard("coverage", "merge", *(str(folder / REPORT.name) for folder in main_flavour.folders.values()), "-o", str(REPORT))
     merged = coverage.load_report(REPORT)
     counted = _without(merged, set(unknown))
-    previous = previous_dir / REPORT.name
-    delta = coverage.compute_delta(_without(coverage.load_report(previous), set(unknown)), counted, "the previous nightly run") \
-        if previous.is_file() else None
+    previous = coverage.load_report(previous_dir / REPORT.name) if (previous_dir / REPORT.name).is_file() else None
+    delta = coverage.compute_delta(_without(previous, set(unknown)), counted, "the previous nightly run") if previous else None
     coverage.write_report(merged, REPORT, delta)
     markdown = "".join(f"> **{note}**\n\n" for note in notes) + coverage.render_markdown(counted, delta)
     BADGE.write_text(coverage.render_badge(counted), encoding="utf-8")
 
     night = main_flavour.night()
     last = load_night(previous_dir / RESULTS) if (previous_dir / RESULTS).is_file() else None
-    baseline = REPORT_DIR / BASELINE
-    baseline.mkdir(exist_ok=True)
-    carried = coverage.load_report(previous) if previous.is_file() else None
-    kept = {name: carried.models[name] for name in unknown if carried is not None and name in carried.models}
-    coverage.write_report(Report(merged.denominator, merged.transformers_version, merged.has_results, {**merged.models, **kept}),
-                          baseline / REPORT.name)
-    known = {name: last.models[name] for name in unknown if last is not None and name in last.models}
-    (baseline / RESULTS).write_text(json.dumps(to_json(Night({**night.models, **known}, night.transformers_version)), indent=1) + "\n",
-                                    encoding="utf-8")
     (REPORT_DIR / RESULTS).write_text(json.dumps(to_json(night), indent=1) + "\n", encoding="utf-8")
+    _write_baseline(REPORT_DIR / BASELINE, merged, previous, night, last, set(unknown), REPORT.name)
     for name, why in unknown.items():  # listed, with the reason they have no result
         family = merged.models[name].family if name in merged.models else "unknown"
         night.models.setdefault(name, TypeResult(name, family, "no-result", why))
-    branch, event = run.env.get("GITHUB_REF_NAME", ""), run.env.get("GITHUB_EVENT_NAME", "")
-    records, dropped = history.read_history(previous_dir / HISTORY, branch, history.TRUSTED_EVENTS)
-    if dropped:
-        print(f"hfguard: {dropped} history records of another branch or event are not trusted and left out")
-    record = history.make_record(night, records, date=time.strftime("%Y-%m-%d"), sha=run.env.get("GITHUB_SHA", ""),
-                                 run_id=run.env.get("GITHUB_RUN_ID", ""), branch=branch, event=event, unknown=set(unknown),
-                                 missing_shards=main_flavour.missing, shards=main_flavour.count)
-    if (previous_dir / HISTORY).is_file():
-        shutil.copyfile(previous_dir / HISTORY, REPORT_DIR / HISTORY)
-    history.append_record(REPORT_DIR / HISTORY, record)
-    shutil.copyfile(REPORT_DIR / HISTORY, baseline / HISTORY)
-    records.append(record)
-    (REPORT_DIR / HISTORY_CHART).write_text(charts.render_trend(records), encoding="utf-8")
+    records = _record_night(run, night, previous_dir, REPORT_DIR, main_flavour, set(unknown))
 
     upgrade = None
     if other is not None:
-        other_night = other.night().without(set(other.unknown()) | set(unknown))
-        upgrade = compare.compare(night.without(set(unknown) | set(other.unknown())), other_night,
+        left_out = set(unknown) | set(other.unknown())
+        upgrade = compare.compare(night.without(left_out), other.night().without(left_out),
                                   f"{main_flavour.name} transformers", f"{other.name} transformers")
         (REPORT_DIR / f"{UPGRADE}.json").write_text(compare.render_json(upgrade), encoding="utf-8")
         upgrade_markdown = compare.render_markdown(upgrade, max_items=50)
@@ -208,19 +161,89 @@ def report(inputs: Inputs, run: Run) -> None:
     MARKDOWN.write_text(markdown, encoding="utf-8")
     page = dashboard.build(dashboard.Dashboard(night, last, records, upgrade, unknown, notes,
                                                title=f"hfguard: {run.env.get('GITHUB_REPOSITORY', 'nightly')}"), REPORT_DIR / DASHBOARD)
-    (REPORT_DIR / DASHBOARD / HISTORY).write_bytes((REPORT_DIR / HISTORY).read_bytes())
+    shutil.copyfile(REPORT_DIR / HISTORY, page.parent / HISTORY)
     measure, pct = counted.headline()
     run.outputs.update({"coverage": f"{pct:g}", "report-path": str(REPORT), "dashboard-path": str(page.parent)})
     run.summary.insert(0, markdown)
     if delta is not None:
         run.outputs["delta"] = coverage.delta_points(delta, measure)[1]
-    dropped_coverage = delta is not None and coverage.is_drop(delta)
-    if dropped_coverage or (upgrade is not None and upgrade["newly_failing"]):
+    dropped = delta is not None and coverage.is_drop(delta)
+    if dropped or (upgrade is not None and upgrade["newly_failing"]):
         from track_issue import open_or_update
 
         url = open_or_update(run.env, markdown)
-        why = "coverage dropped against the previous nightly run" if dropped_coverage else "model types fail under the latest transformers"
+        why = "coverage dropped against the previous nightly run" if dropped else "model types fail under the latest transformers"
         print(f"::warning title=hfguard::{why}: {url}")
+
+
+def _read_previous(inputs: Inputs, run: Run, report_dir: Path) -> Path:
+    """The folder of the previous night: read from the data branch (its commit noted for save-history), or ``previous-dir``."""
+    if not inputs.data_branch:
+        return inputs.previous_dir
+    from data_branch import read
+
+    folder = report_dir / "previous"
+    commit = read(run.env, inputs.data_branch, folder)
+    (report_dir / DATA_COMMIT).write_text(commit + "\n", encoding="utf-8")
+    run.outputs["data-commit"] = commit
+    print(f"hfguard: history from {inputs.data_branch} at {commit[:10]}" if commit else f"hfguard: no {inputs.data_branch} branch yet")
+    return folder
+
+
+def _flavours(flavours: dict[str, Flavour], inputs: Inputs) -> tuple[Flavour, Flavour | None, list[str]]:
+    """The flavour the night is about (``transformers`` input), the other one (the upgrade view), and what is missing."""
+    if not flavours:
+        raise HfguardError(f"no shard ({SHARD_FILE}) under {inputs.shard_reports}: every sweep shard failed to upload")
+    main_flavour = flavours.get(inputs.transformers) or flavours[sorted(flavours)[0]]
+    if not main_flavour.folders:
+        raise HfguardError(f"all {main_flavour.count} {main_flavour.name} shards are missing or have no sweep results: no night to report")
+    other = next((f for name, f in sorted(flavours.items()) if name != main_flavour.name), None)
+    notes = [] if main_flavour.name == inputs.transformers else [
+        f"No {inputs.transformers} shard arrived: tonight's figures are those of the {main_flavour.name} transformers."]
+    if other is not None and not other.folders:
+        notes.append(f"Every {other.name} shard is missing: no upgrade view tonight.")
+        other = None
+    notes += [f"Shard {k} of {main_flavour.count} ({main_flavour.name}) is missing: its "
+              f"{len(main_flavour.plan.get(str(k), []))} model types have no result tonight and are left out of every figure "
+              "(not a coverage drop)." for k in main_flavour.missing]
+    if other is not None:
+        notes += [f"Shard {k} of {other.count} ({other.name}) is missing: the upgrade view leaves its model types out." for k in other.missing]
+    return main_flavour, other, notes
+
+
+def _write_baseline(folder: Path, merged: Report, previous: Report | None, night: Night, last: Night | None,
+                    unknown: set[str], report_name: str) -> None:
+    """What the next night compares with (the data branch's files): tonight, plus the last known result of ``unknown`` types."""
+    from hfguard import coverage
+    from hfguard.coverage import Report
+    from hfguard.results import Night, to_json
+
+    folder.mkdir(exist_ok=True)
+    kept = {name: previous.models[name] for name in unknown if previous is not None and name in previous.models}
+    coverage.write_report(Report(merged.denominator, merged.transformers_version, merged.has_results, {**merged.models, **kept}),
+                          folder / report_name)
+    known = {name: last.models[name] for name in unknown if last is not None and name in last.models}
+    carried = Night({**night.models, **known}, night.transformers_version, night.wall_seconds)
+    (folder / RESULTS).write_text(json.dumps(to_json(carried), indent=1) + "\n", encoding="utf-8")
+
+
+def _record_night(run: Run, night: Night, previous_dir: Path, report_dir: Path, flavour: Flavour, unknown: set[str]) -> list[dict]:
+    """Append tonight to the history (trusting only this branch's scheduled and manual nights); the trusted records, tonight last."""
+    from hfguard import charts, history
+
+    branch, event = run.env.get("GITHUB_REF_NAME", ""), run.env.get("GITHUB_EVENT_NAME", "")
+    records, dropped = history.read_history(previous_dir / HISTORY, branch, history.TRUSTED_EVENTS)
+    if dropped:
+        print(f"hfguard: {dropped} history records of another branch or event are not trusted and left out")
+    record = history.make_record(night, records, date=time.strftime("%Y-%m-%d"), sha=run.env.get("GITHUB_SHA", ""),
+                                 run_id=run.env.get("GITHUB_RUN_ID", ""), branch=branch, event=event, unknown=unknown,
+                                 missing_shards=flavour.missing, shards=flavour.count)
+    if (previous_dir / HISTORY).is_file():
+        shutil.copyfile(previous_dir / HISTORY, report_dir / HISTORY)
+    history.append_record(report_dir / HISTORY, record)
+    shutil.copyfile(report_dir / HISTORY, report_dir / BASELINE / HISTORY)
+    (report_dir / HISTORY_CHART).write_text(charts.render_trend([*records, record]), encoding="utf-8")
+    return [*records, record]
 
 
 def save_history(inputs: Inputs, run: Run) -> None:
