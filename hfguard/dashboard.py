@@ -276,4 +276,4 @@ def _row(dashboard: Dashboard, result: TypeResult, checks: list[str], source: st
     return (f'<tr id="m-{_e(name)}" data-name="{_e(name.lower())}" data-family="{_e(result.family)}" data-status="{_e(status)}">'
             f'<th scope="row"><code>{_e(name)}</code></th><td>{_e(result.family)}</td>'
             f'<td><span class="status {_e(status)}">{_e(status)}</span></td>{"".join(cells)}'
-            f'<td class="msg">{_e(message)}</td><td>{_e(since_text)}</td><td>{link}</td></tr>')
+            f'<td class="msg">{_e(message)}</td><td class="since">{_e(since_text)}</td><td class="test">{link}</td></tr>')
