@@ -2,7 +2,8 @@
 
 A :class:`Night` maps each model type to its family, status, first error line, generated test file and
 per-check outcomes. Sweep results give all of these (schema 1 has no ``checks``); a coverage report
-gives levels and test outcomes, read as checks (test id ``test_<check>``). Shards of one night merge.
+gives levels and test outcomes, read as checks (test id ``test_<check>``), its files relative to the current
+directory. A generated-test path that leaves its folder (``..``, absolute, a symlink out) is dropped. Shards merge.
 
 Statuses: ``passing``, ``failing``, ``error``, ``xfail``, ``skipped`` (as the sweep writes them), plus
 ``no-result`` (a test file but no results, e.g. its shard is missing) and ``missing`` (no test file).
@@ -98,9 +99,7 @@ def _from_sweep(data: dict[str, Any], path: Path) -> Night:
     models = {}
     for item in data["models"]:
         name = str(item["model_type"])
-        file = item.get("file") or ""
-        if not file and (root / "tests" / test_file_name(name)).is_file():
-            file = f"tests/{test_file_name(name)}"
+        file = _inside(root, str(item.get("file") or "") or f"tests/{test_file_name(name)}")
         checks = {str(check): Check(_known(str(c["status"]), CHECK_STATUSES, f"check {check} of {name}"), _line(c.get("message")),
                                     float(c.get("seconds") or 0.0))
                   for check, c in (item.get("checks") or {}).items()}
@@ -110,6 +109,7 @@ def _from_sweep(data: dict[str, Any], path: Path) -> Night:
 
 
 def _from_coverage(data: dict[str, Any], path: Path) -> Night:
+    root = Path.cwd()  # a coverage report names its files from the repository root, where it is read
     models = {}
     for name, item in data["models"].items():
         checks = {}
@@ -119,8 +119,18 @@ def _from_coverage(data: dict[str, Any], path: Path) -> Night:
         level = _COVERAGE_LEVELS.get(item["level"], "missing")
         failed = sorted(check for check, c in checks.items() if c.status == "failed")
         message = item.get("detail") or (f"failed: {', '.join(failed)}" if failed else "")
-        models[name] = TypeResult(name, str(item["family"]), level, _line(message), 0.0, str(item.get("file", "")), checks)
-    return Night(models, data.get("transformers_version"), None, str(path), None)
+        models[name] = TypeResult(name, str(item["family"]), level, _line(message), 0.0, _inside(root, str(item.get("file", ""))), checks)
+    return Night(models, data.get("transformers_version"), None, str(path), root)
+
+
+def _inside(root: Path, relative: str) -> str:
+    """``relative`` when it names a file inside ``root`` (symlinks resolved), else '' (never a file elsewhere)."""
+    path = root / relative
+    try:
+        inside = path.resolve().is_relative_to(root.resolve()) and not Path(relative).is_absolute()
+    except (OSError, ValueError):
+        return ""
+    return relative if inside and path.is_file() else ""
 
 
 def _known(value: str, allowed: tuple[str, ...], what: str) -> str:

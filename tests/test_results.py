@@ -71,3 +71,19 @@ def test_round_trip_and_bad_input(tmp_path: Path) -> None:
             load_night(tmp_path / "bad.json")
     with pytest.raises(HfguardError, match="cannot read results"):
         load_night(tmp_path / "nowhere.json")
+
+
+def test_a_test_file_outside_the_results_folder_is_never_linked(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("token")
+    folder = tmp_path / "sweep"
+    entries = [model("bert", "encoder-only"), model("gpt2", "decoder-only"), model("t5", "encoder-decoder")]
+    write_results(folder, entries)
+    (folder / "tests/test_hf_t5.py").unlink()
+    (folder / "tests/test_hf_t5.py").symlink_to(secret)
+    data = json.loads((folder / "results.json").read_text())
+    data["models"][0]["file"] = "../secret.txt"
+    data["models"][1]["file"] = str(secret)
+    (folder / "results.json").write_text(json.dumps(data))
+    night = load_night(folder)
+    assert [night.models[name].file for name in ("bert", "gpt2", "t5")] == ["", "", ""]
