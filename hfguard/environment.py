@@ -115,10 +115,18 @@ def ensure(spec: Spec, path: Path, installer: str = "pip", log: Callable[[str], 
     return Environment(path, installed)
 
 
+# Never handed to installs or to the sweep's tests (code from the repository): no token, no interpreter override.
+_WITHHELD = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN",
+             "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
+
+
+def _environ() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in _WITHHELD}
+
+
 def run_hfguard(environment: Environment, args: list[str]) -> int:
-    """Run ``hfguard ARGS`` with the environment's Python; its exit code."""
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    return subprocess.run([str(environment.python), "-m", "hfguard", *args], env=env, check=False).returncode
+    """Run ``hfguard ARGS`` with the environment's Python, without tokens in its environment; its exit code."""
+    return subprocess.run([str(environment.python), "-m", "hfguard", *args], env=_environ(), check=False).returncode
 
 
 def _create(path: Path, installer: str) -> None:
@@ -164,7 +172,7 @@ def _constraints_without_transformers(spec: Spec, path: Path) -> Path | None:
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, env=_environ(), check=False)
     if result.returncode != 0:
         lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip() and not line.startswith("WARNING: Location")]
         raise HfguardError(f"installing {what} failed ({' '.join(command[:4])} ...): {lines[-1] if lines else 'exit ' + str(result.returncode)}")

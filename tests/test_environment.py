@@ -58,3 +58,12 @@ def test_the_inner_sweep_gets_every_option_but_the_environment_ones(tmp_path: Pa
     bad = run_hfguard("sweep", "--transformers", "five", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr == "hfguard: --transformers must be a version like 5.23.0 or 'latest', not 'five'\n"
     assert not (tmp_path / ".hfguard-envs").exists()
+
+
+def test_the_other_environment_never_sees_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installs and the inner sweep (which runs the generated tests: the repository's code) get no token."""
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN"):
+        monkeypatch.setenv(name, "secret")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    env = environment._environ()
+    assert not [key for key in env if "TOKEN" in key] and env["HF_HUB_OFFLINE"] == "1"
