@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium (Playwright comes with the dev extra); installed when missing.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test bench lint clean
 
@@ -17,10 +19,17 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-test: $(STAMP)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "make: $(CHROMIUM) is missing and this is not root: run 'apt-get install chromium' as root (the browser tests skip without it)"; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider tests
 
-bench: $(STAMP)
+bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python benchmarks/run.py
 
 clean:

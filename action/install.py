@@ -22,6 +22,11 @@ def needs_hf(env: dict[str, str] | os._Environ[str]) -> bool:
     return env.get("INPUT_RUN", "all") in TEST_RUNS or env.get("INPUT_RUN_TESTS", "false") == "true"
 
 
+def torch_requirement(constraints: Path) -> str:
+    """The ``torch==`` pin of the action's constraints."""
+    return next(line.strip() for line in constraints.read_text().splitlines() if line.startswith("torch=="))
+
+
 def main() -> int:
     action = Path(os.environ["GITHUB_ACTION_PATH"])
     constraints = action / "requirements" / "constraints.txt"
@@ -30,8 +35,7 @@ def main() -> int:
     python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-c", str(constraints)]
     if needs_hf(os.environ):
-        torch = next(line.strip() for line in constraints.read_text().splitlines() if line.startswith("torch=="))
-        subprocess.run([*pip, "--index-url", TORCH_INDEX, torch], check=True)
+        subprocess.run([*pip, "--index-url", TORCH_INDEX, torch_requirement(constraints)], check=True)
         subprocess.run([*pip, f"{action}[hf,github]", "pytest", "pytest-xdist"], check=True)
         if os.environ.get("INPUT_TRANSFORMERS") == "latest":
             subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "transformers"], check=True)

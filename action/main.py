@@ -18,7 +18,7 @@ from pathlib import Path
 from hfguard.errors import HfguardError
 from hfguard.github import Forbidden
 
-RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report")
+RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report", "save-history")
 PUBLISH_MODES = ("auto", "compute", "publish")
 REPORT_DIR = Path("hfguard-report")
 JUNIT = REPORT_DIR / "junit.xml"
@@ -46,6 +46,8 @@ class Inputs:
     transformers: str
     shard_reports: Path
     previous_dir: Path
+    data_branch: str = ""
+    upgrade_check: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -79,6 +81,7 @@ class Inputs:
             publish_mode=mode, comment_dir=Path(value("comment-dir", "hfguard-comment")),
             shard=value("shard", "1/1"), jobs=value("jobs", "auto"), transformers=value("transformers", "pinned"),
             shard_reports=Path(value("shard-reports", "hfguard-shards")), previous_dir=Path(value("previous-dir", "hfguard-previous")),
+            data_branch=value("data-branch"), upgrade_check=flag("upgrade-check", "true"),
         )
 
 
@@ -133,11 +136,11 @@ def steps_for(inputs: Inputs) -> list[str]:
     """The checks of ``run``, in order."""
     if inputs.run == "all":
         return ["verify", "generate", "changed", *(["test"] if inputs.run_tests else []), "coverage",
-                *(["comment"] if inputs.comment else [])]
+                *(["upgrade", "comment"] if inputs.comment else [])]
     if inputs.run == "coverage":
         return ["changed", *(["test"] if inputs.run_tests else []), "coverage"]
     if inputs.run == "comment":
-        return [*(["test"] if inputs.run_tests else []), "coverage", "comment"]
+        return [*(["test"] if inputs.run_tests else []), "coverage", "upgrade", "comment"]
     return [inputs.run]
 
 
@@ -148,6 +151,7 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
     config = load_config(inputs.config)
     base = base_ref(inputs, payload)
     config_args = ("--config", str(inputs.config))
+    upgrade: Path | None = None
     REPORT_DIR.mkdir(exist_ok=True)
     for step in steps_for(inputs):
         if step == "verify":
@@ -161,8 +165,12 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
             run_tests(run, config.tests_dir, inputs.jobs)
         elif step == "coverage":
             coverage(inputs, run, base)
+        elif step == "upgrade" and base and inputs.upgrade_check:
+            from upgrade_check import upgrade_check
+
+            upgrade = upgrade_check(inputs, run, base)
         elif step == "comment":
-            comment(inputs, run, base)
+            comment(inputs, run, base, upgrade)
 
 
 def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
@@ -197,7 +205,7 @@ def coverage(inputs: Inputs, run: Run, base: str) -> None:
         run.summary.insert(0, MARKDOWN.read_text(encoding="utf-8"))
 
 
-def comment(inputs: Inputs, run: Run, base: str) -> None:
+def comment(inputs: Inputs, run: Run, base: str, upgrade: Path | None = None) -> None:
     """Post the sticky comment (``auto``), or save it for a ``workflow_run`` publisher (``compute``)."""
     from hfguard.github import COMMENT_FILE, pr_from_event
 
@@ -206,6 +214,7 @@ def comment(inputs: Inputs, run: Run, base: str) -> None:
         return
     args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope]
     args += ["--base", base] if base else []
+    args += ["--upgrade", str(upgrade)] if upgrade else []
     if inputs.publish_mode == "compute":
         run.hfguard(*args, "--save", str(inputs.comment_dir))
     else:
@@ -232,10 +241,10 @@ def main(env: Mapping[str, str] = os.environ) -> int:
         payload = event(env)
         if publish_mode(inputs, env) == "publish":
             publish(inputs, run, payload)
-        elif inputs.run in ("sweep", "report"):
-            from nightly import report, sweep_shard
+        elif inputs.run in ("sweep", "report", "save-history"):
+            import nightly
 
-            (sweep_shard if inputs.run == "sweep" else report)(inputs, run)
+            {"sweep": nightly.sweep_shard, "report": nightly.report, "save-history": nightly.save_history}[inputs.run](inputs, run)
         else:
             run_checks(inputs, run, payload)
     except HfguardError as error:

@@ -2,7 +2,7 @@
 
 Benchmarks: ``verify`` against pre-commit-hooks' check-ast (``bench_verify.py``), ``cli`` start-up
 (``bench_cli.py``), ``generate --all`` (``bench_generate.py``), ``changed`` on a 5,000-commit repository
-(``bench_changed.py``) and the ``sweep`` (re-run only with ``--sweep``; otherwise the latest results
+(``bench_changed.py``), the dashboard of the sweep in headless Chromium (``bench_dashboard.py``) and the ``sweep`` (re-run only with ``--sweep``; otherwise the latest results
 found in ``--sweep-dir`` are reported, with their date). Wall times are medians of several runs of the
 real command lines; ratios come from one run, since other work on the machine skews absolute times.
 
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench_changed import bench_changed
 from bench_cli import HFGUARD, Row, bench_cli
+from bench_dashboard import bench_dashboard
 from bench_generate import bench_generate
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], Outcome]] = {
     "generate": lambda args: (bench_generate(args.runs or 3), ""),
     "changed": lambda args: (bench_changed(runs=args.runs or 5), ""),
     "sweep": run_sweep,
+    "dashboard": lambda args: (bench_dashboard(args.sweep_dir / "results.json", args.runs or 5), ""),
 }
 
 

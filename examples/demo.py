@@ -5,7 +5,8 @@ on every run): ``main`` registers bert, gpt2, t5 and vit and adopts hfguard besi
 hand-written bert test; the PR branch adds wav2vec2 (speech), clip (vision-text) and llama
 (decoder-only), removes t5, breaks vit with an activation transformers does not have, and carries a
 hand-edited, broken gpt2 test. Every step runs the real command a user or CI would run and shows
-its output.
+its output; it ends with the dashboard of the pull request's coverage against main's
+(``hfguard report``), whose path it prints last.
 """
 
 from __future__ import annotations
@@ -171,6 +172,12 @@ def main() -> int:
             print(f"  {method:6} {path} -> {code}")
         summary["PR comment"] = f"1 comment, {len(github.writes())} write(s) over 2 runs"
 
+    banner("8. The coverage dashboard: one static folder, opens from file:// or GitHub Pages")
+    dashboard = workdir / "dashboard"
+    run(*hfguard("report", "--results", str(workdir / "head.json"), "--previous", str(workdir / "base.json"),
+                 "--title", f"hfguard: {REPO}", "--out", str(dashboard)), cwd=repo)
+    summary["dashboard"] = str(dashboard / "index.html")
+
     banner("Summary")
     added = ", ".join(changes["entries"]["added"])
     rows = [
@@ -183,6 +190,7 @@ def main() -> int:
     width = max(len(key) for key, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
+    print(f"\nThe dashboard: {dashboard / 'index.html'}")
     return 0 if failing == ["vit"] else 1
 
 

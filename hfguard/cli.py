@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "coverage": ("coverage", "model-type coverage report (JSON, Markdown, SVG badge) and its delta"),
     "comment": ("comment", "post the coverage delta as one sticky pull-request comment"),
     "sweep": ("sweep", "generate and run tests for every standalone model type (sharded)"),
+    "compare": ("compare", "what changed between two sweeps: per model type and check (e.g. two transformers versions)"),
+    "report": ("report", "build the static coverage dashboard (HTML) from sweep results and the history"),
     "init": ("init", "write a starter hfguard.toml, pre-commit config and workflows"),
     "adopt": ("adopt", "move hand-written test_hf_<type>.py files to test_hf_<type>_extra.py, losing nothing"),
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),

@@ -1,20 +1,97 @@
 """The files ``hfguard init`` writes into a repository: a starter registry, pre-commit hooks, three workflows.
 
-The workflows use the hfguard Action at ``ACTION_PLACEHOLDER``, replaced by the reference the user
-chooses (default: this version's tag). Actions of GitHub are pinned by commit SHA, tag in a comment.
+The workflows use the hfguard Action at ``ACTION_PLACEHOLDER`` and the hooks come from ``HOOKS_PLACEHOLDER``,
+both replaced by the real repository hfguard was installed from (or ``--action OWNER/REPO@SHA``), pinned
+by commit SHA with the tag in a comment, as every other action here is.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
 from hfguard import __version__
+from hfguard.errors import HfguardError
 
 ACTION_PLACEHOLDER = "@@HFGUARD_ACTION@@"
-DEFAULT_ACTION = f"hfguard/hfguard@v{__version__}"
-HOOKS_REPO = "https://github.com/hfguard/hfguard"
+HOOKS_PLACEHOLDER = "@@HFGUARD_HOOKS@@"
+_REFERENCE = re.compile(r"^(?P<repo>[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)@(?P<ref>[0-9a-f]{40})$")
+_GITHUB_URL = re.compile(r"^(?:git\+)?(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+_TAG = re.compile(r"^v?\d+(\.\d+)*\S*$")
+
+
+@dataclass(frozen=True)
+class ActionReference:
+    """Where hfguard's action and hooks come from: ``owner/repo`` at a commit, and the tag that commit is."""
+
+    repository: str
+    sha: str
+    tag: str
+
+    @property
+    def uses(self) -> str:
+        return f"{self.repository}@{self.sha} # {self.tag}"
+
+
+EXAMPLE = ActionReference("your-org/hfguard", "0" * 40, f"v{__version__}")  # the shipped examples only
+
+
+def parse_reference(text: str, tag: str | None = None) -> ActionReference:
+    """``OWNER/REPO@SHA`` (a full commit SHA) as a reference; the tag defaults to this version's."""
+    match = _REFERENCE.match(text.strip())
+    if match is None:
+        raise HfguardError(f"--action must be OWNER/REPO@SHA with the full 40-character commit SHA, not '{text}' "
+                           "(git ls-remote https://github.com/OWNER/REPO refs/tags/TAG prints it)")
+    return ActionReference(match["repo"], match["ref"], tag or f"v{__version__}")
+
+
+def installed_reference() -> ActionReference | None:
+    """The GitHub repository and commit this hfguard was installed from, if known (pip's record, else its checkout)."""
+    try:
+        direct = json.loads(metadata.distribution("hfguard").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, json.JSONDecodeError):
+        direct = {}
+    return reference_from_direct_url(direct) or reference_from_checkout(Path(__file__).resolve().parent.parent)
+
+
+def reference_from_direct_url(direct: dict[str, Any]) -> ActionReference | None:
+    """From pip's ``direct_url.json`` of a ``pip install git+https://github.com/OWNER/REPO@TAG``."""
+    vcs = direct.get("vcs_info") or {}
+    match = _GITHUB_URL.match(direct.get("url", ""))
+    if vcs.get("vcs") != "git" or match is None or not re.fullmatch(r"[0-9a-f]{40}", vcs.get("commit_id", "")):
+        return None
+    requested = vcs.get("requested_revision") or ""
+    return ActionReference(match["repo"], vcs["commit_id"], requested if _TAG.match(requested) else f"v{__version__}")
+
+
+def reference_from_checkout(checkout: Path) -> ActionReference | None:
+    """From a git checkout of hfguard whose ``origin`` is on GitHub: its HEAD, and the tag at HEAD if any."""
+    if not (checkout / ".git").exists():
+        return None
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    match = _GITHUB_URL.match(git("remote", "get-url", "origin"))
+    sha = git("rev-parse", "HEAD")
+    if match is None or not re.fullmatch(r"[0-9a-f]{40}", sha):
+        return None
+    tag = git("describe", "--tags", "--exact-match", "HEAD")
+    return ActionReference(match["repo"], sha, tag if _TAG.match(tag) else f"v{__version__}")
+
 
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
 UPLOAD = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0"
 DOWNLOAD = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1"
+CONFIGURE_PAGES = "actions/configure-pages@983d7736d9b0ae728b81ab479565c72886d7745b # v5.0.0"
+UPLOAD_PAGES = "actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9 # v5.0.0"
+DEPLOY_PAGES = "actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128 # v5.0.0"
 
 REGISTRY = """\
 # hfguard registry: one [models.<model_type>] table per model type you test.
@@ -32,15 +109,21 @@ task = "causal-lm"
 HOOK_IDS = ("hf-test-generate", "hf-test-verify", "hf-test-coverage")  # generate first: verify then sees the result
 
 
-def hooks_entry(indent: str = "  ") -> str:
-    """hfguard's entry of a pre-commit config's ``repos:`` list, its ``-`` at ``indent``."""
-    lines = [f"- repo: {HOOKS_REPO}", f"  rev: v{__version__}", "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
+def hooks_entry(reference: ActionReference, indent: str = "  ") -> str:
+    """hfguard's entry of a pre-commit config's ``repos:`` list, pinned to ``reference``, its ``-`` at ``indent``."""
+    lines = [f"- repo: https://github.com/{reference.repository}", f"  rev: {reference.sha}  # frozen: {reference.tag}",
+             "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
     return "".join(f"{indent}{line}\n" for line in lines)
+
+
+def has_hooks(pre_commit_config: str) -> bool:
+    """Whether a pre-commit config already uses one of hfguard's hooks."""
+    return any(re.search(rf"\bid:\s*['\"]?{hook}\b", pre_commit_config) for hook in HOOK_IDS)
 
 
 PRE_COMMIT = (
     "# hfguard's hooks (see https://pre-commit.com). 'pre-commit run --hook-stage manual hf-test-coverage' prints coverage.\n"
-    "repos:\n" + hooks_entry()
+    f"repos:\n{HOOKS_PLACEHOLDER}"
 )
 
 PULL_REQUEST_WORKFLOW = f"""\
@@ -61,6 +144,7 @@ concurrency:
 jobs:
   hfguard:
     runs-on: ubuntu-24.04
+    timeout-minutes: 60
     permissions:
       contents: read
       pull-requests: write
@@ -98,10 +182,16 @@ on:
 
 permissions: {{}}
 
+# Comments of one pull request are posted in order, none cancelled.
+concurrency:
+  group: hfguard-publish-${{{{ github.event.workflow_run.head_repository.full_name }}}}-${{{{ github.event.workflow_run.head_branch }}}}
+  cancel-in-progress: false
+
 jobs:
   publish:
     if: github.event.workflow_run.event == 'pull_request'
     runs-on: ubuntu-24.04
+    timeout-minutes: 10
     permissions:
       actions: read
       pull-requests: write
@@ -121,9 +211,11 @@ jobs:
 """
 
 NIGHTLY_WORKFLOW = f"""\
-# hfguard nightly: against the latest transformers, report model types new since hfguard.lock, generate
-# and run the tests of the registry in shards, merge the reports, and publish report, badge and
-# coverage-over-time chart as the 'hfguard-nightly' artifact. A drop opens or updates one tracking issue.
+# hfguard nightly: the registry's tests generated and run in shards under the pinned transformers and the
+# latest one. The report merges the shards that arrived (naming any that did not; a lost shard is never a
+# coverage drop), compares pinned with latest (the upgrade view), keeps the history on the 'hfguard-data'
+# branch, opens or updates one tracking issue, and publishes the dashboard to GitHub Pages (Settings >
+# Pages > Source: GitHub Actions).
 name: hfguard nightly
 
 on:
@@ -133,14 +225,22 @@ on:
 
 permissions: {{}}
 
+# One night at a time: a manual run waits for the running one instead of racing it on the history and the
+# tracking issue (GitHub keeps at most one more run pending in the group).
+concurrency:
+  group: hfguard-nightly-${{{{ github.ref }}}}
+  cancel-in-progress: false
+
 jobs:
   sweep:
     runs-on: ubuntu-24.04
+    timeout-minutes: 60
     permissions:
       contents: read
     strategy:
       fail-fast: false
       matrix:
+        transformers: [pinned, latest]
         shard: [1, 2, 3, 4]
     steps:
       - uses: {CHECKOUT}
@@ -150,43 +250,77 @@ jobs:
         with:
           run: sweep
           shard: ${{{{ matrix.shard }}}}/4
-          transformers: latest
-      - uses: {UPLOAD}
+          transformers: ${{{{ matrix.transformers }}}}
+      - name: Keep the shard, also when its sweep failed
+        if: ${{{{ !cancelled() }}}}
+        uses: {UPLOAD}
         with:
-          name: hfguard-shard-${{{{ matrix.shard }}}}
-          path: hfguard-report/coverage.json
+          name: hfguard-shard-${{{{ matrix.transformers }}}}-${{{{ matrix.shard }}}}
+          path: hfguard-report/
+          if-no-files-found: error
           retention-days: 5
 
   report:
     needs: sweep
+    if: ${{{{ !cancelled() }}}}
     runs-on: ubuntu-24.04
+    timeout-minutes: 20
     permissions:
-      actions: read
+      contents: read
       issues: write
     steps:
       - uses: {DOWNLOAD}
         with:
           pattern: hfguard-shard-*
           path: hfguard-shards
-      - name: Fetch the previous night's report
-        shell: bash
-        env:
-          GH_TOKEN: ${{{{ github.token }}}}
-          GH_REPO: ${{{{ github.repository }}}}
-          WORKFLOW: ${{{{ github.workflow }}}}
-        run: |
-          previous=$(gh run list --workflow "$WORKFLOW" --status success --limit 1 --json databaseId --jq '.[0].databaseId // empty')
-          if [ -n "$previous" ]; then
-            gh run download "$previous" --name hfguard-nightly --dir hfguard-previous || echo "no report in run $previous"
-          fi
       - uses: {ACTION_PLACEHOLDER}
         with:
           run: report
-      - uses: {UPLOAD}
+          data-branch: hfguard-data
+      - if: ${{{{ !cancelled() }}}}
+        uses: {UPLOAD}
         with:
           name: hfguard-nightly
           path: hfguard-report/
+          if-no-files-found: error
           retention-days: 90
+      - uses: {UPLOAD_PAGES}
+        with:
+          path: hfguard-report/dashboard/
+
+  history:
+    needs: report
+    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    permissions:
+      contents: write
+    steps:
+      - uses: {DOWNLOAD}
+        with:
+          name: hfguard-nightly
+          path: hfguard-report
+      - uses: {ACTION_PLACEHOLDER}
+        with:
+          run: save-history
+          data-branch: hfguard-data
+          previous-dir: hfguard-report
+
+  pages:
+    needs: report
+    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    permissions:
+      pages: write
+      id-token: write
+    environment:
+      name: github-pages
+      url: ${{{{ steps.deployment.outputs.page_url }}}}
+    steps:
+      - uses: {CONFIGURE_PAGES}
+      - id: deployment
+        uses: {DEPLOY_PAGES}
 """
 
 # relative path -> text (the action placeholder not yet replaced)
@@ -199,6 +333,7 @@ FILES: dict[str, str] = {
 }
 
 
-def render(action: str = DEFAULT_ACTION) -> dict[str, str]:
-    """Every scaffold file with the hfguard Action reference ``action`` (e.g. ``owner/hfguard@<sha>``)."""
-    return {path: text.replace(ACTION_PLACEHOLDER, action) for path, text in FILES.items()}
+def render(reference: ActionReference) -> dict[str, str]:
+    """Every scaffold file, the action and the hooks pinned to ``reference``."""
+    hooks = hooks_entry(reference)
+    return {path: text.replace(ACTION_PLACEHOLDER, reference.uses).replace(HOOKS_PLACEHOLDER, hooks) for path, text in FILES.items()}

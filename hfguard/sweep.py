@@ -173,6 +173,16 @@ def markdown(results: list[ModelResult], wall_seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _installed(package: str) -> str | None:
+    """Version of ``package`` in this environment (the one the tests ran with), or None."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = None, shard: tuple[int, int] = (1, 1),
           limit: int | None = None, timeout: int = TEST_TIMEOUT, model_types: list[str] | None = None) -> list[ModelResult]:
     """Generate, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``."""
@@ -188,7 +198,7 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     run_pytest(out / "tests", junit, jobs, timeout)
     results = parse_junit(junit, infos)
     wall = time.monotonic() - start
-    data = {"wall_seconds": round(wall, 1), "summary": summary(results), "models": [asdict(r) for r in results]}
+    data = {"transformers_version": _installed("transformers"), "wall_seconds": round(wall, 1), "summary": summary(results), "models": [asdict(r) for r in results]}
     (out / "results.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(results, wall), encoding="utf-8")
     return results

@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("HFGUARD_ARTIFACTS", PROJECT_ROOT / "build" / "test-artifacts"))  # e.g. screenshots
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the artifacts (screenshots) this run left, so they can be looked at."""
+    kept = sorted(path for path in ARTIFACTS.glob("*") if path.stat().st_mtime >= _STARTED) if ARTIFACTS.is_dir() else []
+    for path in kept:
+        terminalreporter.write_line(f"test artifact: {path}")
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +86,18 @@ def run_listing_heavy_imports(argv: list[str], cwd: Path) -> tuple[subprocess.Co
     body, _, loaded = result.stdout.rpartition("\nLOADED ")
     result.stdout = body
     return result, ast.literal_eval(loaded.strip())
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the session, driven by Playwright (mark its tests ``xdist_group("browser")``)."""
+    sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+    from bench_dashboard import CHROMIUM, FLAGS  # one place names the browser and its flags
+
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

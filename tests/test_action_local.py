@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -178,40 +179,121 @@ def test_sweep_shards_merge_to_the_unsharded_report(tmp_path: Path, lock_text: s
     print(json.dumps({"merged": merged_data["summary"]["overall"], "unsharded": whole["summary"]["overall"]}))
     assert merged_data == whole
     assert whole["summary"]["overall"]["total"] == 2 and whole["has_results"]
-    nightly_report_runs(tmp_path, reports)
+    assert json.loads((tmp_path / "2-of-2/hfguard-report/shard.json").read_text())["plan"] == {"1": ["bert"], "2": ["gpt2"]}
+    nightly_report_runs(tmp_path, {shard: tmp_path / shard.replace("/", "-of-") for shard in ("1/2", "2/2")})
 
 
-def nightly_report_runs(tmp_path: Path, reports: dict[str, Path]) -> None:
-    """``run: report`` merges the shards, keeps history and chart, and opens then updates one issue on drops."""
-    bare = {}  # shard reports of a night whose tests did not run
-    for shard, report in reports.items():
-        bare[shard] = report.parent / "no-results.json"
-        subprocess.run([sys.executable, "-m", "hfguard", "coverage", "--json", str(bare[shard])], cwd=report.parent.parent,
+def shard_folder(workspace: Path, target: Path, transformers: str = "pinned", failing: str | None = None,
+                 bare: bool = False) -> Path:
+    """A copy of what a sweep shard uploads (``hfguard-report/``), as another flavour, with one model type failing or no results."""
+    shutil.copytree(workspace / "hfguard-report", target)
+    marker = json.loads((target / "shard.json").read_text())
+    (target / "shard.json").write_text(json.dumps({**marker, "transformers": transformers}))
+    if failing is not None:
+        results = json.loads((target / "sweep/results.json").read_text())
+        for model in results["models"]:
+            if model["model_type"] == failing:
+                model.update(status="failing", message="AssertionError: logits differ by 0.5 <script>")
+        (target / "sweep/results.json").write_text(json.dumps(results))
+    if bare:  # the tests did not run: a coverage report without results
+        subprocess.run([sys.executable, "-m", "hfguard", "coverage", "--json", str(target / "coverage.json")], cwd=workspace,
                        check=True, capture_output=True)
-    nights = {"good": (reports["1/2"], reports["2/2"]), "bad": (reports["1/2"], bare["2/2"]), "worse": (bare["1/2"], bare["2/2"])}
+    return target
+
+
+def nightly_report_runs(tmp_path: Path, workspaces: dict[str, Path]) -> None:
+    """``run: report`` merges the shards that exist, keeps history, chart and dashboard, compares pinned with latest,
+    and opens then updates one issue on drops; a missing shard is named and never counted as a drop."""
+    one, two = workspaces["1/2"], workspaces["2/2"]
+    nights = {
+        "good": lambda w: [shard_folder(one, w / "p1"), shard_folder(two, w / "p2")],
+        "missing": lambda w: [shard_folder(one, w / "p1")],
+        "bad": lambda w: [shard_folder(one, w / "p1"), shard_folder(two, w / "p2", failing="gpt2", bare=True)],
+        "upgrade": lambda w: [shard_folder(one, w / "p1"), shard_folder(two, w / "p2"), shard_folder(one, w / "l1", "latest"),
+                              shard_folder(two, w / "l2", "latest", failing="gpt2")],
+    }
     previous: Path | None = None
     with FakeGitHub() as fake:
         fake.add_pr(REPO, 1)
-        for night, shards in nights.items():
+        for number, (night, shards) in enumerate(nights.items(), 1):
             workspace = tmp_path / night
-            for number, shard in enumerate(shards, 1):
-                (workspace / f"hfguard-shards/hfguard-shard-{number}").mkdir(parents=True)
-                (workspace / f"hfguard-shards/hfguard-shard-{number}/coverage.json").write_bytes(shard.read_bytes())
-            if previous is not None:  # what the workflow downloads from the previous run's artifact
-                (workspace / "hfguard-previous").mkdir()
-                for name in ("coverage.json", "history.jsonl"):
-                    (workspace / "hfguard-previous" / name).write_bytes((previous / name).read_bytes())
-            result = run_action(workspace, {"run": "report", "github-token": TOKEN}, {}, event_name="schedule", api_url=fake.base_url)
+            shards(workspace / "hfguard-shards")
+            if previous is not None:  # what the report job reads from the data branch
+                shutil.copytree(previous / "baseline", workspace / "hfguard-previous")
+            result = run_action(workspace, {"run": "report", "github-token": TOKEN}, {}, event_name="schedule", api_url=fake.base_url,
+                                extra_env={"GITHUB_REF_NAME": "main"})
             assert result.returncode == 0, result.log
             previous = workspace / "hfguard-report"
-            history = (previous / "history.jsonl").read_text().splitlines()
-            chart = (previous / "coverage-history.svg").read_text()
-            assert len(history) == list(nights).index(night) + 1 and chart.count("<polyline") == 2
-            assert (previous / "coverage.svg").read_text().startswith("<svg")
-            expected = {"good": ("100", ""), "bad": ("50", "-50.0"), "worse": ("100", "+0.0")}[night]  # worse: generated measure
+            records = [json.loads(line) for line in (previous / "history.jsonl").read_text().splitlines()]
+            assert [r["night"] for r in records] == list(range(1, number + 1))
+            assert (previous / "coverage-history.svg").read_text().count("<circle") == number
+            page = (Path(result.outputs["dashboard-path"]) if Path(result.outputs["dashboard-path"]).is_absolute()
+                    else workspace / result.outputs["dashboard-path"]) / "index.html"
+            html = page.read_text()
+            assert html.count('<tr id="m-') == 2 and "<script>" not in html.split("</head>")[1]
+            expected = {"good": ("100", ""), "missing": ("100", "+0.0"), "bad": ("50", "-50.0"), "upgrade": ("100", "+50.0")}[night]
             assert (result.outputs["coverage"], result.outputs["delta"]) == expected
+            if night == "missing":
+                assert records[-1]["missing_shards"] == [2] and records[-1]["unknown"] == ["gpt2"] and records[-1]["total"] == 1
+                assert "Shard 2 of 2 (pinned) is missing" in html and "Shard 2 of 2 (pinned) is missing" in result.summary
+                assert not fake.issues  # a lost shard is not a drop
+            if night == "bad":
+                assert "night 3 (" in html.split('id="m-gpt2"')[1].split("</tr>")[0]  # failing since tonight
+            if night == "upgrade":
+                upgrade = json.loads((previous / "upgrade.json").read_text())
+                assert [e["model_type"] for e in upgrade["newly_failing"]] == ["gpt2"]
+                assert 'id="upgrade-table"' in html and "logits differ by 0.5 &lt;script&gt;" in html
         issues = list(fake.issues.values())
         assert len(issues) == 1 and issues[0]["title"] == "hfguard nightly: model-type coverage dropped"
-        assert "**passing" not in issues[0]["body"]  # updated in place with the worse night, which has no test results
+        assert "hfguard upgrade check" in issues[0]["body"] and "\\<script\\>" in issues[0]["body"]
         assert [method for method, path, _ in fake.writes()] == ["POST", "PATCH"]
-        assert [json.loads(line)["passing_pct"] for line in history] == [100.0, 50.0, 0.0]
+        assert [r["passing_pct"] for r in records] == [100.0, 100.0, 50.0, 100.0]
+
+
+def test_history_lives_on_the_data_branch_and_is_never_overwritten(tmp_path: Path) -> None:
+    """report reads the data branch (absent on the first night), save-history commits on exactly what was read."""
+    from tests.nights import scenario
+
+    server = tmp_path / "server"
+    subprocess.run(["git", "init", "-q", "--bare", str(server / "acme/models.git")], check=True)
+    paths = scenario(tmp_path / "nights")
+    env = {"GITHUB_SERVER_URL": server.as_uri(), "GITHUB_REF_NAME": "main", "GITHUB_RUN_ID": "1"}
+    workspaces = []
+    for night in range(3):
+        workspace = tmp_path / f"night{night}"
+        folder = workspace / "hfguard-shards/shard"
+        (folder / "sweep").mkdir(parents=True)
+        shutil.copyfile(paths["tonight"], folder / "sweep/results.json")
+        (folder / "shard.json").write_text(json.dumps({"shard": 1, "of": 1, "transformers": "pinned", "plan": {}}))
+        coverage_of(folder)
+        result = run_action(workspace, {"run": "report", "data-branch": "hfguard-data", "github-token": "t0ken"}, {},
+                            event_name="schedule", extra_env=env)
+        assert result.returncode == 0, result.log
+        workspaces.append(workspace)
+        if night < 2:
+            saved = run_action(workspace, {"run": "save-history", "data-branch": "hfguard-data", "previous-dir": "hfguard-report",
+                                           "github-token": "t0ken"}, {}, event_name="schedule", extra_env=env)
+            assert saved.returncode == 0, saved.log
+    log = subprocess.run(["git", "log", "--format=%s", "hfguard-data"], cwd=server / "acme/models.git", capture_output=True, text=True).stdout
+    assert log.splitlines() == ["hfguard nightly run 1"] * 2
+    history = (workspaces[2] / "hfguard-report/history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["night"] for line in history] == [1, 2, 3]
+    assert (workspaces[0] / "hfguard-report/data-commit").read_text() == "\n"  # the first night: no branch yet
+    # a stale night (it read the branch before the second night was saved) cannot overwrite it
+    with (workspaces[1] / "hfguard-report/baseline/history.jsonl").open("a") as handle:
+        handle.write('{"night": 99}\n')
+    stale = run_action(workspaces[1], {"run": "save-history", "data-branch": "hfguard-data", "previous-dir": "hfguard-report",
+                                       "github-token": "t0ken"}, {}, event_name="schedule", extra_env=env)
+    assert stale.returncode == 1 and "moved since this night read it" in stale.log and "t0ken" not in stale.log
+    again = subprocess.run(["git", "log", "--format=%s", "hfguard-data"], cwd=server / "acme/models.git", capture_output=True, text=True)
+    assert again.stdout == log
+
+
+def coverage_of(folder: Path) -> None:
+    """A coverage report for a shard folder, made from its sweep results (the report merges coverage too)."""
+    results = json.loads((folder / "sweep/results.json").read_text())
+    models = {m["model_type"]: {"family": m["family"], "file": f"tests/{m['model_type']}.py", "verified": True, "detail": "",
+                                "tests": {"test_forward_shapes": "passed" if m["status"] == "passing" else "failed"}}
+              for m in results["models"]}
+    (folder / "coverage.json").write_text(json.dumps({"schema_version": 1, "denominator": "all", "transformers_version": "5.24.0",
+                                                      "has_results": True, "models": models}))

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from gitrepo import catalogue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import bench_changed  # noqa: E402
 import bench_cli  # noqa: E402
+import bench_dashboard  # noqa: E402
 import bench_generate  # noqa: E402
 import run  # noqa: E402
 
@@ -74,3 +76,21 @@ def test_report_has_machine_info_table_and_verify_section(tmp_path: Path) -> Non
     assert "| benchmark | measurement | wall s | note |" in report
     assert "| sweep | sweep | — | no results in " in report
     assert "## verify vs pre-commit-hooks' check-ast" in report and "| check-ast (3 files) |" in report
+
+
+@pytest.mark.xdist_group("browser")
+def test_dashboard_loads_and_filters_in_the_browser(tmp_path: Path, chromium) -> None:
+    from tests.nights import model, write_results
+
+    models = [{**model(f"type{i}", "vision" if i % 2 else "decoder-only", "failing" if i == 3 else "passing"), "checks": {}}
+              for i in range(6)]
+    results = write_results(tmp_path / "sweep", models)
+    data = json.loads(results.read_text())
+    del data["checks"]  # as today's sweep writes it
+    results.write_text(json.dumps(data))
+    rows = bench_dashboard.bench_dashboard(results, runs=1, checks=3, browser=chromium)
+    assert [row.measurement for row in rows] == [
+        "as swept: load", "as swept: filter by family", "as swept: filter by status", "as swept: search (2 letters)",
+        "3 checks per type: load", "3 checks per type: filter by family", "3 checks per type: filter by status",
+        "3 checks per type: filter by check", "3 checks per type: search (2 letters)"]
+    assert all(row.seconds > 0 for row in rows) and rows[0].note.startswith("6 model types; folder ")

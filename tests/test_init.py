@@ -10,8 +10,11 @@ from hfguard import scaffold
 from hfguard.catalogue import FAMILIES
 from hfguard.config import load_config
 from tests.conftest import PROJECT_ROOT, run_hfguard
-from tests.gitrepo import catalogue
+from tests.gitrepo import GitRepo, catalogue
 
+SHA = "0123456789abcdef0123456789abcdef01234567"
+ACTION = ("--action", f"acme/hfguard@{SHA}")
+REFERENCE = scaffold.ActionReference("acme/hfguard", SHA, f"v{scaffold.__version__}")
 FILES = [".github/workflows/hfguard-nightly.yml", ".github/workflows/hfguard-publish.yml", ".github/workflows/hfguard.yml",
          ".pre-commit-config.yaml", "hfguard.toml"]
 
@@ -21,7 +24,7 @@ def written(root: Path) -> list[str]:
 
 
 def test_init_writes_every_file_and_reports_it(tmp_path: Path) -> None:
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert written(tmp_path) == FILES
     assert [line.split(": ")[0] for line in result.stdout.splitlines()[:5]] == ["created"] * 5
@@ -32,30 +35,30 @@ def test_init_writes_every_file_and_reports_it(tmp_path: Path) -> None:
 
 def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
     (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
-    kept = run_hfguard("init", cwd=tmp_path)
+    kept = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert f"exists, skipped: {Path('.') / 'hfguard.toml'}" in kept.stdout
     assert (tmp_path / "hfguard.toml").read_text() == "[models.t5]\n"
-    again = run_hfguard("init", cwd=tmp_path)
+    again = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert again.stdout.count("exists, skipped") == 4 and "created" not in again.stdout
     assert "exists, has hfguard's hooks: .pre-commit-config.yaml" in again.stdout
-    forced = run_hfguard("init", "--force", cwd=tmp_path)
+    forced = run_hfguard("init", "--force", *ACTION, cwd=tmp_path)
     assert forced.stdout.count("overwritten: ") == 5
     assert (tmp_path / "hfguard.toml").read_text() == scaffold.REGISTRY
 
 
 def test_dry_run_lists_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "hfguard.toml").write_text("[models.t5]\n")
-    result = run_hfguard("init", "--dry-run", str(tmp_path / "repo"), cwd=tmp_path)
+    result = run_hfguard("init", "--dry-run", *ACTION, str(tmp_path / "repo"), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.count("would create: ") == 5
     assert not (tmp_path / "repo").exists()
-    forced = run_hfguard("init", "--dry-run", "--force", cwd=tmp_path)
+    forced = run_hfguard("init", "--dry-run", "--force", *ACTION, cwd=tmp_path)
     assert "would overwrite: hfguard.toml" in forced.stdout and forced.stdout.count("would create: ") == 4
     assert written(tmp_path) == ["hfguard.toml"]
 
 
 def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
-    run_hfguard("init", cwd=tmp_path)
+    run_hfguard("init", *ACTION, cwd=tmp_path)
     published = {hook["id"] for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
     (repo,) = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
     assert [hook["id"] for hook in repo["hooks"]] == ["hf-test-generate", "hf-test-verify", "hf-test-coverage"]
@@ -63,8 +66,8 @@ def test_pre_commit_config_uses_the_published_hook_ids(tmp_path: Path) -> None:
 
 
 def test_workflows_use_the_chosen_action_and_the_actions_inputs(tmp_path: Path) -> None:
-    sha = "0123456789abcdef0123456789abcdef01234567"
-    run_hfguard("init", "--action", f"acme/hfguard@{sha}", cwd=tmp_path)
+    sha = SHA
+    run_hfguard("init", *ACTION, "--action-tag", "v9.9.9", cwd=tmp_path)
     declared = set(yaml.safe_load((PROJECT_ROOT / "action.yml").read_text())["inputs"])
     uses = 0
     for path in (tmp_path / ".github/workflows").glob("*.yml"):
@@ -73,12 +76,13 @@ def test_workflows_use_the_chosen_action_and_the_actions_inputs(tmp_path: Path) 
                 if step.get("uses", "").startswith("acme/hfguard@"):
                     uses += 1
                     assert step["uses"] == f"acme/hfguard@{sha}"
+                    assert f"acme/hfguard@{sha} # v9.9.9" in path.read_text()
                     assert set(step.get("with", {})) <= declared, path
-    assert uses == 4  # pull request, publish, nightly sweep and report
+    assert uses == 5  # pull request, publish, nightly sweep, report and save-history
 
 
 def test_shipped_examples_are_what_init_writes() -> None:
-    rendered = scaffold.render()
+    rendered = scaffold.render(scaffold.EXAMPLE)
     for path in sorted((PROJECT_ROOT / "examples/workflows").glob("*.yml")):
         assert path.read_text() == rendered[f".github/workflows/{path.name}"], f"regenerate {path} with 'hfguard init'"
     assert len(list((PROJECT_ROOT / "examples/workflows").glob("*.yml"))) == 3
@@ -86,7 +90,7 @@ def test_shipped_examples_are_what_init_writes() -> None:
 
 def test_an_existing_tool_hfguard_table_stays_the_registry(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "zoo"\n\n[tool.hfguard]\ntests_dir = "tests/hf"\n\n[tool.hfguard.models.t5]\n')
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert result.returncode == 0
     assert "kept: [tool.hfguard] in pyproject.toml is your registry; no hfguard.toml written" in result.stdout
     assert not (tmp_path / "hfguard.toml").exists()
@@ -112,29 +116,54 @@ ci:
 def test_hooks_are_merged_into_an_existing_pre_commit_config_keeping_every_line(tmp_path: Path) -> None:
     config = tmp_path / ".pre-commit-config.yaml"
     config.write_text(EXISTING)
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert "merged hfguard's hooks into: .pre-commit-config.yaml (your other lines are unchanged)" in result.stdout
     text = config.read_text()
-    assert text.replace(scaffold.hooks_entry("  "), "", 1) == EXISTING  # only our entry was added
+    assert text.replace(scaffold.hooks_entry(REFERENCE, "  "), "", 1) == EXISTING  # only our entry was added
     data = yaml.safe_load(text)
-    assert [repo["repo"] for repo in data["repos"]] == ["https://github.com/psf/black", scaffold.HOOKS_REPO]
+    assert [repo["repo"] for repo in data["repos"]] == ["https://github.com/psf/black", "https://github.com/acme/hfguard"]
     assert data["ci"] == {"autofix_prs": False}
-    again = run_hfguard("init", cwd=tmp_path)
+    again = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert "exists, has hfguard's hooks" in again.stdout and config.read_text() == text
 
 
 def test_a_config_hfguard_cannot_merge_safely_gets_the_snippet(tmp_path: Path) -> None:
     config = tmp_path / ".pre-commit-config.yaml"
     config.write_text("repos: [{repo: local, hooks: [{id: x, name: x, entry: x, language: system}]}]\n")
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert "has no block 'repos:' list hfguard can add to; add this entry under 'repos:' yourself:" in result.stdout
-    assert scaffold.hooks_entry() in result.stdout
+    assert scaffold.hooks_entry(REFERENCE) in result.stdout
     assert config.read_text().startswith("repos: [{repo: local")
 
 
 def test_init_points_hand_written_per_model_tests_to_adopt(tmp_path: Path) -> None:
     (tmp_path / "tests/models").mkdir(parents=True)
     (tmp_path / "tests/models/test_hf_bert.py").write_text("def test_mine():\n    pass\n")
-    result = run_hfguard("init", cwd=tmp_path)
+    result = run_hfguard("init", *ACTION, cwd=tmp_path)
     assert ("found hand-written per-model tests: tests/models/test_hf_bert.py; 'hfguard generate' will not overwrite them. "
             "Run 'hfguard adopt'") in result.stdout
+
+
+def test_init_without_a_known_origin_asks_for_the_action(tmp_path: Path) -> None:
+    """No placeholder owner: an hfguard not installed from GitHub cannot guess where its action lives."""
+    result = run_hfguard("init", cwd=tmp_path)
+    assert result.returncode == 2 and written(tmp_path) == []
+    assert result.stderr.count("\n") == 1 and "pass --action OWNER/REPO@SHA" in result.stderr
+    for bad in ("acme/hfguard@v0.1.0", "acme/hfguard", f"acme@{SHA}", f"acme/hfguard@{SHA[:12]}"):
+        refused = run_hfguard("init", "--action", bad, cwd=tmp_path)
+        assert refused.returncode == 2 and "full 40-character commit SHA" in refused.stderr, bad
+
+
+def test_the_reference_comes_from_where_hfguard_was_installed(tmp_path: Path) -> None:
+    pip = {"url": "https://github.com/acme/hfguard.git", "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "v0.2.0"}}
+    assert scaffold.reference_from_direct_url(pip) == scaffold.ActionReference("acme/hfguard", SHA, "v0.2.0")
+    assert scaffold.reference_from_direct_url({"url": "file:///src/hfguard", "dir_info": {"editable": True}}) is None
+    checkout = GitRepo(tmp_path / "hfguard")
+    checkout.write("README.md", "hfguard\n")
+    head = checkout.commit("release")
+    assert scaffold.reference_from_checkout(checkout.path) is None  # no GitHub origin
+    checkout.git("remote", "add", "origin", "git@github.com:acme/hfguard.git")
+    checkout.git("tag", "v0.3.0")
+    assert scaffold.reference_from_checkout(checkout.path) == scaffold.ActionReference("acme/hfguard", head, "v0.3.0")
+    pre_commit = scaffold.render(scaffold.ActionReference("acme/hfguard", head, "v0.3.0"))[".pre-commit-config.yaml"]
+    assert f"repo: https://github.com/acme/hfguard\n    rev: {head}  # frozen: v0.3.0" in pre_commit

@@ -43,7 +43,7 @@ def run(*command: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[
 def init_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository as ``hfguard init --action <owner/repo@sha>`` leaves it."""
     root = tmp_path_factory.mktemp("init")
-    for relative, text in scaffold.render(f"hfguard/hfguard@{SHA}").items():
+    for relative, text in scaffold.render(scaffold.ActionReference("acme/hfguard", SHA, "v0.1.0")).items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
     return root
@@ -74,10 +74,11 @@ def test_zizmor_offline_finds_nothing(init_output: Path, tmp_path: Path) -> None
     assert result.returncode == 0 and "No findings to report" in result.stdout, result.stdout + result.stderr
     result = run(zizmor, "--offline", "--no-progress", str(init_output))
     assert result.returncode == 0 and "No findings to report" in result.stdout, result.stdout + result.stderr
-    # The examples use the release tag (users pin the SHA of their choice); everything else must be hash-pinned.
+    # Everything, hfguard's own action included, is hash-pinned.
     config = tmp_path / "zizmor.yml"
-    config.write_text('rules:\n  unpinned-uses:\n    config:\n      policies:\n        "hfguard/*": ref-pin\n        "*": hash-pin\n')
-    result = run(zizmor, "--offline", "--no-progress", "--config", str(config), *map(str, (PROJECT_ROOT / "examples/workflows").glob("*.yml")))
+    config.write_text('rules:\n  unpinned-uses:\n    config:\n      policies:\n        "*": hash-pin\n')
+    result = run(zizmor, "--offline", "--no-progress", "--config", str(config), *map(str, (PROJECT_ROOT / "examples/workflows").glob("*.yml")),
+                 str(init_output / ".github/workflows"))
     assert result.returncode == 0 and "No findings to report" in result.stdout, result.stdout + result.stderr
 
 
@@ -87,7 +88,7 @@ def test_conventions_of_workflows_and_action() -> None:
     for path, text in documents.items():
         for line in text.splitlines():
             match = re.match(r"^\s*(?:- )?uses: (\S+)(.*)$", line)
-            if match and not match.group(1).startswith(("./", scaffold.DEFAULT_ACTION)):
+            if match and not match.group(1).startswith("./"):
                 assert PINNED.match(match.group(1)) and re.match(r"\s+# v\d+\.\d+\.\d+$", match.group(2)), f"{path.name}: {line}"
         data = yaml.safe_load(text)
         if "jobs" in data:
@@ -103,3 +104,41 @@ def test_conventions_of_workflows_and_action() -> None:
             if "run" in step:
                 assert "${{" not in step["run"], f"{path.name}: expression inside run: of {step.get('name')}"
                 assert step.get("shell"), f"{path.name}: step {step.get('name')} names no shell"
+
+
+def nightly_documents(init_output: Path) -> dict[str, dict]:
+    paths = [PROJECT_ROOT / ".github/workflows/nightly.yml", PROJECT_ROOT / "examples/workflows/hfguard-nightly.yml",
+             init_output / ".github/workflows/hfguard-nightly.yml"]
+    return {path.name: yaml.safe_load(path.read_text()) for path in paths}
+
+
+def test_every_job_has_a_timeout_and_no_run_on_main_is_cancelled(init_output: Path) -> None:
+    for path in [*WORKFLOWS, *sorted(init_output.glob(".github/workflows/*.yml"))]:
+        data = yaml.safe_load(path.read_text())
+        assert all("timeout-minutes" in job for job in data["jobs"].values()), f"{path.name}: a job without timeout-minutes"
+        concurrency = data.get("concurrency")
+        triggers = data[True]  # YAML reads the key 'on' as True
+        if concurrency is not None and ("push" in triggers or "schedule" in triggers or "workflow_run" in triggers):
+            assert concurrency["cancel-in-progress"] is False or "pull_request" in str(concurrency["cancel-in-progress"]), path.name
+
+
+def test_the_nightly_never_loses_a_night(init_output: Path) -> None:
+    """Read against GitHub's documented semantics: a failed shard still uploads what it has and the report still runs."""
+    for name, data in nightly_documents(init_output).items():
+        assert data["concurrency"]["cancel-in-progress"] is False, name
+        jobs = data["jobs"]
+        assert "needs" not in jobs["sweep"], f"{name}: the sweep waits for nothing"
+        [upload] = [step for step in jobs["sweep"]["steps"] if "upload-artifact" in step.get("uses", "")]
+        assert upload["if"] == "${{ !cancelled() }}" and upload["with"]["if-no-files-found"] == "error", name
+        assert set(jobs["sweep"]["strategy"]["matrix"]["transformers"]) == {"pinned", "latest"}
+        assert jobs["report"]["if"] == "${{ !cancelled() }}" and jobs["report"]["needs"] == "sweep", name
+        text = yaml.safe_dump(data)
+        assert "gh run list" not in text and "hfguard-data" in text, name  # history from the data branch, not the newest artifact
+        for job_name, job in jobs.items():
+            granted = set(job["permissions"])
+            assert ({"pages", "id-token"} & granted) == ({"pages", "id-token"} if job_name == "pages" else set()), f"{name}: {job_name}"
+            assert ("contents" not in granted or job["permissions"]["contents"] == "read") or job_name == "history", f"{name}: {job_name}"
+        for job_name in ("history", "pages"):  # only nights of the default branch publish
+            assert "default_branch" in jobs[job_name]["if"] and jobs[job_name]["needs"] == "report", name
+        uses = [step["uses"].split("@")[0] for job in jobs.values() for step in job["steps"] if "uses" in step]
+        assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= set(uses), name

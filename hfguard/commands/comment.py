@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hfguard import github
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                       f"({COMMENT_FILE} and its {META_SUFFIX} in DIR)")
     parser.add_argument("--comment-file", type=Path, default=Path(COMMENT_FILE), help=f"where the body goes when GitHub refuses to write (default: {COMMENT_FILE})")
     parser.add_argument("--on-forbidden", choices=("file", "fail"), default="file", help="on 403: write the file and exit 0 (file) or 1 (fail)")
+    parser.add_argument("--upgrade", type=Path, metavar="FILE", help="add the transformers upgrade check: an 'hfguard compare "
+                        "--format json' of the registry swept under the old and the new pin")
     parser.add_argument("--attempts", type=int, default=ATTEMPTS, help=f"tries for 5xx, rate limits and connection errors (default: {ATTEMPTS})")
     return parser
 
@@ -111,10 +113,21 @@ def _compose(args: argparse.Namespace, scope: str) -> tuple[str, str, dict[str, 
     report = coverage.load_report(args.report) if args.report else coverage.current_report(args.config, args.junit)
     delta = coverage.delta_against(report, args.base, args.base_report, args.config)
     url = github.run_url(os.environ)
-    body = github.fit_body(lambda max_items: coverage.render_markdown(report, delta, max_items, url), scope)
+    sections = _sections(args)
+    body = github.fit_body(lambda max_items: coverage.render_markdown(report, delta, max_items, url) + sections(max_items), scope)
     measure, pct = report.headline()
     figures = {"coverage": f"{pct}", "coverage-measure": measure}
     if delta is not None:
         figures["coverage-delta-measure"], figures["coverage-delta"] = coverage.delta_points(delta, measure)
         figures["changes"] = "\n".join(f"{key}: {' '.join(delta[key])}" for key in coverage.CATEGORIES)
-    return body, coverage.render_markdown(report, delta, run_url=url), figures
+    return body, coverage.render_markdown(report, delta, run_url=url) + sections(None), figures
+
+
+def _sections(args: argparse.Namespace) -> Callable[[int | None], str]:
+    """Sections other modules add to the comment (today: the transformers upgrade check), by ``max_items``."""
+    if args.upgrade is None:
+        return lambda max_items: ""
+    from hfguard import upgrade
+
+    comparison = upgrade.load_comparison(args.upgrade)
+    return lambda max_items: "\n" + upgrade.comment_section(comparison, max_items)

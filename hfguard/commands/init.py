@@ -12,7 +12,7 @@ import argparse
 import re
 from pathlib import Path
 
-from hfguard import scaffold
+from hfguard import __version__, scaffold
 from hfguard.errors import run_reporting_errors, shown_path
 
 REGISTRY, PRE_COMMIT_CONFIG = "hfguard.toml", ".pre-commit-config.yaml"
@@ -26,16 +26,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hfguard init",
         description=(
             "Write hfguard.toml, .pre-commit-config.yaml and the workflows hfguard.yml (pull requests), "
-            "hfguard-publish.yml (comments for forks) and hfguard-nightly.yml. Existing files are kept unless --force; "
-            "an existing [tool.hfguard] in pyproject.toml stays the registry; hfguard's hooks are merged into an "
-            "existing pre-commit config."
+            "hfguard-publish.yml (comments for forks) and hfguard-nightly.yml (shards under the pinned and the latest "
+            "transformers, history on the hfguard-data branch, the dashboard on GitHub Pages). Existing files are kept "
+            "unless --force; an existing [tool.hfguard] in pyproject.toml stays the registry; hfguard's hooks are merged "
+            "into an existing pre-commit config."
         ),
     )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("."), help="repository root (default: .)")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     parser.add_argument("--dry-run", action="store_true", help="list what would be written, write nothing")
-    parser.add_argument("--action", default=scaffold.DEFAULT_ACTION, metavar="OWNER/REPO@REF",
-                        help=f"the hfguard Action the workflows use; pin a commit SHA (default: {scaffold.DEFAULT_ACTION})")
+    parser.add_argument("--action", metavar="OWNER/REPO@SHA",
+                        help="the hfguard repository and commit the workflows and hooks use (default: the GitHub repository "
+                             "and commit this hfguard was installed from; required when that is unknown)")
+    parser.add_argument("--action-tag", metavar="TAG", help="the tag that commit is, written beside it as a comment "
+                        f"(default: v{__version__})")
     return parser
 
 
@@ -45,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     return run_reporting_errors(lambda: _run(args))
 
 
-def merge_hooks(text: str) -> str | None:
-    """``text`` of a pre-commit config with hfguard's entry appended to its block ``repos:`` list, every other
-    line kept as it is; None when that cannot be done safely (no block list, or the result would not parse)."""
+def merge_hooks(text: str, reference: scaffold.ActionReference) -> str | None:
+    """``text`` of a pre-commit config with hfguard's entry (pinned to ``reference``) appended to its block ``repos:``
+    list, every other line kept as it is; None when that cannot be done safely (no block list, or it would not parse)."""
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _REPOS.match(line.rstrip("\r\n"))), None)
     if start is None:
@@ -59,12 +63,12 @@ def merge_hooks(text: str) -> str | None:
     indent = item.group(1) if item else "  "
     if lines and not lines[end - 1].endswith("\n"):
         lines[end - 1] += "\n"
-    merged = "".join(lines[:end]) + scaffold.hooks_entry(indent) + "".join(lines[end:])
-    return merged if _appends_our_repo(text, merged) else None
+    merged = "".join(lines[:end]) + scaffold.hooks_entry(reference, indent) + "".join(lines[end:])
+    return merged if _appends_our_repo(text, merged, scaffold.hooks_entry(reference, "")) else None
 
 
-def _appends_our_repo(before: str, after: str) -> bool:
-    """Whether ``after`` parses to ``before``'s repos plus hfguard's (checked with PyYAML when it is installed)."""
+def _appends_our_repo(before: str, after: str, entry: str) -> bool:
+    """Whether ``after`` parses to ``before``'s repos plus ``entry`` (checked with PyYAML when it is installed)."""
     try:
         import yaml
     except ImportError:
@@ -73,16 +77,24 @@ def _appends_our_repo(before: str, after: str) -> bool:
         old, new = yaml.safe_load(before) or {}, yaml.safe_load(after)
     except yaml.YAMLError:
         return False
-    ours = yaml.safe_load(scaffold.hooks_entry(""))[0]
+    ours = yaml.safe_load(entry)[0]
     return isinstance(new, dict) and new.get("repos") == [*(old.get("repos") or []), ours] and \
         {k: v for k, v in new.items() if k != "repos"} == {k: v for k, v in old.items() if k != "repos"}
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hfguard.errors import HfguardError
     from hfguard.writer import write_atomic
 
+    if args.action:
+        reference = scaffold.parse_reference(args.action, args.action_tag)
+    else:
+        reference = scaffold.installed_reference()
+        if reference is None:
+            raise HfguardError("this hfguard was not installed from a GitHub repository, so the workflows "
+                               "cannot name it; pass --action OWNER/REPO@SHA (the hfguard repository and the commit to pin)")
     root = args.directory
-    for relative, text in scaffold.render(args.action).items():
+    for relative, text in scaffold.render(reference).items():
         path = root / relative
         shown = shown_path(path)
         exists = path.exists()
@@ -90,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"kept: [tool.hfguard] in {shown_path(root / 'pyproject.toml')} is your registry; no {REGISTRY} written")
             continue
         if relative == PRE_COMMIT_CONFIG and exists and not args.force:
-            _add_hooks(path, args.dry_run)
+            _add_hooks(path, reference, args.dry_run)
             continue
         if exists and not args.force:
             print(f"exists, skipped: {shown}")
@@ -111,18 +123,18 @@ def _pyproject_registry(root: Path) -> bool:
     return pyproject.is_file() and re.search(r"^\[tool\.hfguard[.\]]", pyproject.read_text(encoding="utf-8"), re.M) is not None
 
 
-def _add_hooks(path: Path, dry_run: bool) -> None:
+def _add_hooks(path: Path, reference: scaffold.ActionReference, dry_run: bool) -> None:
     """Merge hfguard's hooks into an existing pre-commit config, or print the snippet to add by hand."""
     from hfguard.writer import write_atomic
 
     text = path.read_text(encoding="utf-8")
-    if scaffold.HOOKS_REPO in text:
+    if scaffold.has_hooks(text):
         print(f"exists, has hfguard's hooks: {shown_path(path)}")
         return
-    merged = merge_hooks(text)
+    merged = merge_hooks(text, reference)
     if merged is None:
         print(f"exists, not changed: {shown_path(path)} has no block 'repos:' list hfguard can add to; "
-              f"add this entry under 'repos:' yourself:\n{scaffold.hooks_entry()}", end="")
+              f"add this entry under 'repos:' yourself:\n{scaffold.hooks_entry(reference)}", end="")
     elif dry_run:
         print(f"would add hfguard's hooks to: {shown_path(path)}")
     else:

@@ -22,6 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="at most this many model types")
     parser.add_argument("--timeout", type=int, default=90, help="seconds per test before it fails (default 90)")
     parser.add_argument("--lock", help="read the catalogue from this hfguard.lock instead of transformers")
+    upgrade = parser.add_argument_group("another transformers version (the upgrade monitor; compare with 'hfguard compare')")
+    upgrade.add_argument("--transformers", metavar="VERSION", help="sweep in a separate environment with this transformers "
+                         "version ('latest' for the newest); built once with this torch and hfguard, then reused")
+    upgrade.add_argument("--env-dir", type=Path, help="that environment's folder (default: .hfguard-envs/transformers-VERSION)")
+    upgrade.add_argument("--installer", choices=("pip", "uv"), default="pip", help="what builds it (default: pip)")
+    upgrade.add_argument("--constraints", type=Path, help="pip constraints for it (its transformers and torch pins are ignored)")
+    upgrade.add_argument("--torch", metavar="torch==VERSION", help="the torch it gets (default: the version installed here)")
+    upgrade.add_argument("--torch-index", metavar="URL", default="", help="index torch comes from (e.g. PyTorch's CPU wheels)")
     return parser
 
 
@@ -35,7 +43,32 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"hfguard sweep: {error}", file=sys.stderr)
         return 2
+    if args.transformers:
+        return run_reporting_errors(lambda: _run_elsewhere(args, argv if argv is not None else sys.argv[2:]))
     return run_reporting_errors(lambda: _run(args, shard))
+
+
+def _run_elsewhere(args: argparse.Namespace, argv: list[str]) -> int:
+    """The same sweep, run by the hfguard of an environment with ``--transformers``."""
+    from hfguard import environment
+
+    spec = environment.default_spec(args.transformers, args.constraints, args.torch, args.torch_index)
+    env = environment.ensure(spec, args.env_dir or environment.default_path(args.transformers), args.installer)
+    return environment.run_hfguard(env, ["sweep", *_without_environment_options(argv)])
+
+
+def _without_environment_options(argv: list[str]) -> list[str]:
+    """``argv`` minus the options that choose the environment (the inner sweep runs where it is)."""
+    options = ("--transformers", "--env-dir", "--installer", "--constraints", "--torch", "--torch-index")
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in options:
+            skip = True
+        elif not arg.startswith(tuple(f"{option}=" for option in options)):
+            kept.append(arg)
+    return kept
 
 
 def _run(args: argparse.Namespace, shard: tuple[int, int]) -> int:

@@ -1,0 +1,96 @@
+"""The dashboard folder, read as HTML: every row, every figure, every untrusted text escaped, nothing fetched."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+from hfguard.dashboard import Dashboard, build
+from hfguard.history import TRUSTED_EVENTS, read_history
+from hfguard.results import load_night
+from tests.conftest import run_hfguard
+from tests.nights import HOSTILE_NAME, scenario
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text, of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(path: Path) -> Elements:
+    elements = Elements()
+    elements.feed(path.read_text(encoding="utf-8"))
+    return elements
+
+
+def test_rows_sources_and_only_our_own_script(tmp_path: Path) -> None:
+    paths = scenario(tmp_path)
+    night = load_night(paths["tonight"])
+    records = read_history(paths["history"], "main", TRUSTED_EVENTS)[0]
+    index = build(Dashboard(night, load_night(paths["previous"]), records, title="t <x>"), tmp_path / "site")
+    page = parse(index)
+    rows = [attrs for tag, attrs in page.tags if tag == "tr" and attrs.get("id", "").startswith("m-")]
+    assert sorted(row["id"][2:] for row in rows) == sorted(night.models)
+    assert {tag for tag, _ in page.tags} >= {"table", "svg", "select", "input", "output"}
+    assert [attrs for tag, attrs in page.tags if tag == "script"] == [{"src": "dashboard.js", "defer": ""}]
+    assert not [attrs for tag, attrs in page.tags if tag == "img"] and not any("onerror" in attrs for _, attrs in page.tags)
+    assert HOSTILE_NAME in "".join(page.text) and "t <x>" in "".join(page.text)
+    links = [attrs["href"] for tag, attrs in page.tags if tag == "a" and attrs["href"].startswith("sources/")]
+    assert len(links) == 10 and all((index.parent / link).is_file() for link in links)
+    gpt2 = next(row for row in rows if row["id"] == "m-gpt2")
+    assert gpt2["data-status"] == "failing"
+    html = index.read_text()
+    cells = html.split('id="m-gpt2"')[1].split("</tr>")[0]
+    assert cells.count('<td class="c passed">✓</td>') == 4 and 'class="c failed" title="kv_cache: failed — AssertionError' in cells
+    external = [value for _, attrs in page.tags for key, value in attrs.items() if key in ("src", "href") and "//" in value]
+    assert external == []  # nothing leaves the folder
+    assert sorted(p.name for p in index.parent.iterdir()) == ["dashboard.css", "dashboard.js", "dashboard.json", "index.html",
+                                                              "sources", "trend.svg"]
+
+
+def test_missing_shard_types_are_named_not_counted(tmp_path: Path) -> None:
+    paths = scenario(tmp_path)
+    night = load_night(paths["tonight"])
+    note = "Shard 2 of 2 is missing: its 2 model types have no result tonight."
+    index = build(Dashboard(night, load_night(paths["previous"]), [], unknown={"gpt2": "no result: shard 2 of 2 missing",
+                                                                                "llama": "no result: shard 2 of 2 missing"},
+                            notes=[note]), tmp_path / "site")
+    html = index.read_text()
+    assert note in html and "<strong>4</strong> of <strong>8</strong> model types passing" in html
+    row = html.split('id="m-gpt2"')[1].split("</tr>")[0]
+    assert 'data-status="no-result"' in row and "no result: shard 2 of 2 missing" in row
+    data = json.loads((index.parent / "dashboard.json").read_text())
+    assert data["overview"]["model_types"] == 8 and "gpt2" not in [e["model_type"] for e in data["changes"]["newly_failing"]]
+
+
+def test_command_line_records_tonight_and_shows_the_upgrade(tmp_path: Path) -> None:
+    paths = scenario(tmp_path)
+    before = paths["history"].read_text()
+    result = run_hfguard("report", "--results", str(paths["tonight"]), "--history", str(paths["history"]), "--branch", "main",
+                         "--record", "--upgrade", str(paths["upgrade"]), "--out", str(tmp_path / "site"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"hfguard: dashboard of 10 model types written to {tmp_path / 'site' / 'index.html'}\n"
+    after = paths["history"].read_text()
+    assert after.startswith(before) and json.loads(after.splitlines()[-1])["night"] == 5
+    data = json.loads((tmp_path / "site" / "dashboard.json").read_text())
+    assert [e["model_type"] for e in data["upgrade"]["newly_failing"]] == ["bert"] and data["history"]["night"] == 5
+    compared = tmp_path / "compare.json"
+    run_hfguard("compare", str(paths["tonight"]), str(paths["upgrade"]), "--format", "json", "-o", str(compared), cwd=tmp_path)
+    again = run_hfguard("report", "--results", str(paths["tonight"]), "--compare", str(compared), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    assert again.returncode == 0 and 'class="newly_failing"' in (tmp_path / "b/index.html").read_text()
+    bad = run_hfguard("report", "--results", str(paths["tonight"]), "--compare", str(paths["history"]), "--out", str(tmp_path / "c"),
+                      cwd=tmp_path)
+    assert bad.returncode == 2 and "not an 'hfguard compare --format json' output" in bad.stderr and not (tmp_path / "c").exists()
+    lonely = run_hfguard("report", "--results", str(paths["tonight"]), "--record", cwd=tmp_path)
+    assert lonely.returncode == 2 and "--record needs --history FILE" in lonely.stderr

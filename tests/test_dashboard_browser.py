@@ -1,0 +1,150 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, the page from ``file://``.
+
+One browser for the session (``conftest.chromium``; ``xdist_group`` keeps its tests on one worker). The screenshot of the full
+page is taken in pytest's temp dir and copied to ``$HFGUARD_ARTIFACTS`` (default: ``build/test-artifacts/``),
+whose files the end of the test run lists (``conftest.pytest_terminal_summary``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+from tests.nights import HOSTILE_MESSAGE, HOSTILE_NAME, scenario
+
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard of the scenario in ``tests/nights.py``, built by the real command line; its index.html."""
+    root = tmp_path_factory.mktemp("dashboard")
+    paths = scenario(root)
+    result = subprocess.run([sys.executable, "-m", "hfguard", "report", "--results", str(paths["tonight"]), "--previous",
+                             str(paths["previous"]), "--history", str(paths["history"]), "--branch", "main", "--record",
+                             "--upgrade", str(paths["upgrade"]), "--out", str(root / "site")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return root / "site" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    return chromium
+
+
+@pytest.fixture
+def page(browser, site: Path):
+    """A fresh page on the dashboard; console messages and page errors collected in ``page.problems``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda message: page.problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    page.on("request", lambda request: None if request.url.startswith("file://") else page.problems.append(f"network: {request.url}"))
+    page.goto(site.as_uri())
+    yield page
+    context.close()
+
+
+def visible_names(page) -> list[str]:
+    return page.eval_on_selector_all("#model-table tbody tr:not([hidden]) th code", "cells => cells.map(c => c.textContent)")
+
+
+def test_loads_from_file_url_without_console_errors_one_row_per_model_type(page, site: Path) -> None:
+    assert page.title() == "hfguard dashboard"
+    assert page.locator("#model-table tbody tr").count() == 10
+    assert page.locator("#count").inner_text() == "10 of 10 model types"
+    assert page.evaluate("window.__pwned") is None
+    assert HOSTILE_NAME in visible_names(page)  # shown as text, not markup
+    assert page.locator("#model-table td.msg", has_text="</script><script>").count() == 1
+    assert HOSTILE_MESSAGE.split(" & ")[0] in page.locator("#model-table").inner_text()
+    whisper = page.locator("#m-whisper")
+    assert "night 2 (2026-03-02)" in whisper.inner_text()  # night 3 had no result for it (missing shard), night 5 is tonight
+    assert page.locator("#m-gpt2 td.c.failed").count() == 1
+    shot = site.parent.parent / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, ARTIFACTS / shot.name)
+    # the test source link opens the copied file
+    href = page.locator("#m-bert a", has_text="source").get_attribute("href")
+    assert (site.parent / href).read_text().startswith("# generated test of bert")
+    assert page.problems == []
+
+
+def test_filters_and_search_change_the_rows(page) -> None:
+    page.select_option("#family", "decoder-only")
+    assert sorted(visible_names(page)) == ["brand_new", "gpt2", "llama"]
+    page.select_option("#status", "broken")
+    assert visible_names(page) == ["gpt2"]
+    page.click("#reset")
+    page.wait_for_function("document.querySelectorAll('#model-table tbody tr[hidden]').length === 0")
+    page.select_option("#check", "kv_cache")
+    page.select_option("#check-status", "not-applicable")
+    assert sorted(visible_names(page)) == ["bert", "siglip", "vit"]
+    page.click("#reset")
+    page.fill("#q", "LLA")
+    assert visible_names(page) == ["llama"]
+    page.fill("#q", "no such model")
+    assert visible_names(page) == [] and page.locator("#empty").is_visible()
+    assert page.locator("#count").inner_text() == "0 of 10 model types"
+    assert page.problems == []
+
+
+def test_keyboard_alone_searches_and_filters(page) -> None:
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("whis")
+    assert visible_names(page) == ["whisper"]
+    page.keyboard.press("Escape")
+    assert page.locator("#q").input_value() == "" and len(visible_names(page)) == 10
+    page.keyboard.press("Tab")  # to the family filter
+    assert page.evaluate("document.activeElement.id") == "family"
+    page.keyboard.press("ArrowDown")  # first family: decoder-only
+    assert sorted(visible_names(page)) == ["brand_new", "gpt2", "llama"]
+    assert page.problems == []
+
+
+def test_changes_and_upgrade_view_list_the_differences(page) -> None:
+    changes = page.locator("#changes")
+    assert "Newly failing (2)" in changes.inner_text() and "Fixed (1)" in changes.inner_text()
+    assert changes.locator("h3.new + ul").inner_text().strip() == "brand_new —  → passing".replace("—  ", "— ")
+    rows = page.locator("#upgrade-table tbody tr")
+    table = {(rows.nth(i).locator("td").nth(0).inner_text(), rows.nth(i).locator("td").nth(1).inner_text()) for i in range(rows.count())}
+    assert table == {("Newly failing", "bert"), ("Fixed", "whisper"), ("New model types", "next_model"),
+                     ("Removed model types", "llama"), ("Changed families", "siglip")}
+    assert "unexpected keyword 'head_mask'" in page.locator("#upgrade-table tr.newly_failing").inner_text()
+    assert "transformers 5.25.0" in page.locator("#upgrade").inner_text()
+    assert page.problems == []
+
+
+def test_readable_on_a_phone(browser, site: Path) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the page itself never scrolls sideways
+    assert page.locator("#model-table td.c").first.is_hidden()  # check columns fold away; status and error stay
+    assert page.locator("#m-gpt2 td.msg").is_visible()
+    font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#model-table td.msg')).fontSize)")
+    assert font >= 12
+    context.close()
+
+
+def test_the_page_needs_nothing_but_its_folder(browser, site: Path, tmp_path: Path) -> None:
+    """Copied elsewhere (as GitHub Pages serves it), it still loads its CSS, script and trend chart."""
+    copy = tmp_path / "published"
+    shutil.copytree(site.parent, copy)
+    context = browser.new_context()
+    page = context.new_page()
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto((copy / "index.html").as_uri())
+    assert failed == []
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # dashboard.css applied
+    assert page.locator("figure.trend svg circle.night").count() == 5
+    context.close()

@@ -1,0 +1,69 @@
+"""The separate environment of ``hfguard sweep --transformers``: its spec, reuse, constraints, and the forwarded sweep."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from hfguard import environment
+from hfguard.commands.sweep import _without_environment_options
+from hfguard.errors import HfguardError
+from tests.conftest import run_hfguard
+
+
+def test_versions_and_the_spec_of_this_environment() -> None:
+    assert environment.check_version("5.23.0") == "5.23.0" and environment.check_version("latest") == "latest"
+    for bad in ("5.23; rm -rf /", ">=5", "", "5.23.0 --index-url x"):
+        with pytest.raises(HfguardError, match="--transformers must be a version"):
+            environment.check_version(bad)
+    spec = environment.default_spec("5.23.0")
+    assert spec.torch.startswith("torch==2.13.0") and spec.requirement() == "transformers==5.23.0"
+    assert Path(spec.hfguard, "pyproject.toml").is_file()  # this checkout, installed as it is
+    assert environment.default_spec("latest").requirement() == "transformers"
+    assert environment.default_path("5.23.0") == Path(".hfguard-envs/transformers-5.23.0")
+
+
+def test_a_matching_environment_is_reused_without_installing(tmp_path: Path) -> None:
+    spec = environment.default_spec("5.23.0")
+    (tmp_path / "env/bin").mkdir(parents=True)
+    (tmp_path / "env" / environment.STAMP).write_text(json.dumps({"spec": asdict(spec), "transformers_version": "5.23.0"}))
+    said: list[str] = []
+    env = environment.ensure(spec, tmp_path / "env", log=said.append)
+    assert env.transformers_version == "5.23.0" and env.python == (tmp_path / "env/bin/python").resolve()
+    assert said == [f"hfguard: reusing {(tmp_path / 'env').resolve()} (transformers 5.23.0)"]
+
+
+def test_a_folder_that_is_not_an_environment_is_never_deleted(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine/notes.txt").write_text("my notes")
+    with pytest.raises(HfguardError, match="is not a virtual environment; choose another --env-dir"):
+        environment.ensure(environment.default_spec("5.23.0"), tmp_path / "mine", log=lambda _: None)
+    assert (tmp_path / "mine/notes.txt").read_text() == "my notes"
+
+
+def test_constraints_lose_their_transformers_and_torch_pins(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("torch==2.13.0\ntransformers==5.24.0\njinja2==3.1.6\n")
+    spec = environment.default_spec("5.23.0", tmp_path / "c.txt")
+    (tmp_path / "env").mkdir()
+    written = environment._constraints_without_transformers(spec, tmp_path / "env")
+    assert written.read_text() == "jinja2==3.1.6\n"
+
+
+def test_the_inner_sweep_gets_every_option_but_the_environment_ones(tmp_path: Path) -> None:
+    argv = ["bert", "--transformers", "5.23.0", "--out", "o", "--env-dir=e", "--installer", "uv", "--constraints", "c", "-n", "2"]
+    assert _without_environment_options(argv) == ["bert", "--out", "o", "-n", "2"]
+    bad = run_hfguard("sweep", "--transformers", "five", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr == "hfguard: --transformers must be a version like 5.23.0 or 'latest', not 'five'\n"
+    assert not (tmp_path / ".hfguard-envs").exists()
+
+
+def test_the_other_environment_never_sees_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installs and the inner sweep (which runs the generated tests: the repository's code) get no token."""
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN"):
+        monkeypatch.setenv(name, "secret")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    env = environment._environ()
+    assert not [key for key in env if "TOKEN" in key] and env["HF_HUB_OFFLINE"] == "1"

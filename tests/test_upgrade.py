@@ -1,0 +1,54 @@
+"""The upgrade check of a pull request that moves the transformers pin: detection from git, and the comment section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hfguard.config import load_config
+from hfguard.upgrade import comment_section, pinned_versions
+from tests.conftest import run_hfguard
+from tests.gitrepo import GitRepo
+from tests.nights import scenario
+
+
+def relock(lock_text: str, version: str) -> str:
+    data = json.loads(lock_text)
+    data["transformers_version"] = version
+    return json.dumps(data, indent=1) + "\n"
+
+
+def test_the_pin_is_the_lock_s_transformers_version_at_the_base_and_here(tmp_path: Path, lock_text: str) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("hfguard.toml", "[models.bert]\n")
+    repo.write("hfguard.lock", relock(lock_text, "5.23.0"))
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "dependabot/pip/transformers-5.24.0")
+    config = load_config(repo.path / "hfguard.toml")
+    assert pinned_versions(config, "main") == ("5.23.0", "5.23.0")
+    repo.write("hfguard.lock", relock(lock_text, "5.24.0"))
+    repo.commit("Bump transformers from 5.23.0 to 5.24.0")
+    assert pinned_versions(config, "main") == ("5.23.0", "5.24.0")
+
+
+def test_the_comment_carries_the_upgrade_section(tmp_path: Path, project_dir: Path) -> None:
+    paths = scenario(tmp_path / "nights")
+    compared = tmp_path / "upgrade.json"
+    run_hfguard("compare", str(paths["tonight"]), str(paths["upgrade"]), "--format", "json", "-o", str(compared), cwd=tmp_path)
+    result = run_hfguard("comment", "--dry-run", "--upgrade", str(compared), cwd=project_dir)
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("#### transformers 5.24.0 → 5.25.0", 1)[1]
+    assert "Newly failing model types under the new pin: 1" in section
+    assert "| `bert` | encoder-only | passing | failing | TypeError: BertModel.forward\\(\\) got an unexpected keyword 'head\\_mask' |" in section
+    assert "<" not in section
+    bad = run_hfguard("comment", "--dry-run", "--upgrade", str(paths["history"]), cwd=project_dir)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not JSON" in bad.stderr
+
+
+def test_no_change_says_so(tmp_path: Path) -> None:
+    from hfguard.compare import compare
+    from hfguard.results import load_night
+
+    night = load_night(scenario(tmp_path)["tonight"])
+    section = comment_section(compare(night, night))
+    assert section.startswith("#### transformers 5.24.0 → 5.24.0\n\nNo model type of the registry changes.")
