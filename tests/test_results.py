@@ -36,13 +36,16 @@ def test_schema_one_results_as_the_sweep_writes_them_today(tmp_path: Path) -> No
 def test_a_coverage_report_reads_as_a_night(tmp_path: Path) -> None:
     report = {"schema_version": 1, "denominator": "registry", "transformers_version": "5.24.0", "has_results": True, "models": {
         "bert": {"family": "encoder-only", "file": "tests/models/test_hf_bert.py", "verified": True, "level": "failing", "detail": "",
-                 "tests": {"test_forward_shapes": "passed", "test_deterministic": "failed"}},
+                 "tests": {"test_forward_shapes": "passed", "test_deterministic": "failed", "extra::test_team": "passed"},
+                 "errors": {"test_deterministic": "AssertionError: output.logits differs between runs"}},
         "t5": {"family": "encoder-decoder", "file": "tests/models/test_hf_t5.py", "verified": False, "level": "missing",
                "detail": "no test file", "tests": {}}}}
     (tmp_path / "coverage.json").write_text(json.dumps(report))
     night = load_night(tmp_path / "coverage.json")
-    assert night.models["bert"].status == "failing" and night.models["bert"].message == "failed: deterministic"
-    assert {c: v.status for c, v in night.models["bert"].checks.items()} == {"forward_shapes": "passed", "deterministic": "failed"}
+    bert = night.models["bert"]
+    assert bert.status == "failing" and bert.message == "test_deterministic: AssertionError: output.logits differs between runs"
+    assert {c: v.status for c, v in bert.checks.items()} == {"forward_shapes": "passed", "deterministic": "failed"}  # extras are no checks
+    assert bert.checks["deterministic"].message == "AssertionError: output.logits differs between runs"
     assert (night.models["t5"].status, night.models["t5"].message) == ("missing", "no test file")
 
 
