@@ -9,13 +9,17 @@ theirs from their config and forward signature. ``hfguard lock`` snapshots the r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hfguard.errors import HfguardError, Problem
+from hfguard.names import CLASS_NAME, TASK, VERSION, is_model_type, printable, shown
+from hfguard.paths import read_text
 
 LOCK_SCHEMA = 1
+MAX_REASON = 1000  # characters of a model type's reason in the lock
 
 # Families in the order hfguard shows them. ``unsupported`` always carries a reason.
 FAMILIES = (
@@ -184,13 +188,47 @@ class Catalogue:
         try:
             data = json.loads(text)
             if data.get("schema") != LOCK_SCHEMA:
-                raise ValueError(f"schema {data.get('schema')!r}, expected {LOCK_SCHEMA}")
-            models = {name: ModelInfo(**info) for name, info in data["models"].items()}
+                raise ValueError(f"schema {shown(str(data.get('schema')))}, expected {LOCK_SCHEMA}")
+            models = {name: _model_info(name, info) for name, info in data["models"].items()}
+            if not _matches(VERSION, data["transformers_version"]):
+                raise ValueError(f"invalid transformers_version {shown(str(data['transformers_version']))}")
             return cls(transformers_version=data["transformers_version"], models=models)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise HfguardError(
-                Problem(f"unreadable lock file ({error}); run 'hfguard lock' to rewrite it", path)
+                Problem(f"unreadable lock file ({_reason(error)}); run 'hfguard lock' to rewrite it", path)
             ) from None
+
+
+def _model_info(name: str, info: Any) -> ModelInfo:
+    """One entry of ``hfguard.lock``, every field checked: names reach generated files, comments and terminals."""
+    if not is_model_type(name):
+        raise ValueError(f"invalid model type {shown(name)}")
+    model = ModelInfo(**info)
+    valid = {
+        "model_type": model.model_type == name,
+        "family": model.family in FAMILIES,
+        "kind": model.kind in KINDS,
+        "config_class": _matches(CLASS_NAME, model.config_class),
+        "base_class": model.base_class is None or _matches(CLASS_NAME, model.base_class),
+        "heads": isinstance(model.heads, dict)
+        and all(_matches(TASK, task) and _matches(CLASS_NAME, head) for task, head in model.heads.items()),
+        "task": model.task is None or _matches(TASK, model.task),
+        "reason": isinstance(model.reason, str) and printable(model.reason, MAX_REASON) == model.reason,
+    }
+    wrong = [key for key, ok in valid.items() if not ok]
+    if wrong:
+        raise ValueError(f"model type '{name}' has an invalid {', '.join(wrong)}")
+    return model
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _reason(error: BaseException) -> str:
+    """An exception as one short line (a KeyError of a huge key, a TypeError naming a bad field)."""
+    text = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+    return printable(text, 200)
 
 
 def task_from_mapping_name(name: str) -> str:
@@ -222,9 +260,8 @@ def classify(tasks: set[str], hints: dict[str, str] | None = None) -> tuple[str,
 
 def load_catalogue(lock_path: Path | None = None) -> Catalogue:
     """The catalogue from ``hfguard.lock`` when it exists, else from the installed transformers."""
-    if lock_path is not None and lock_path.is_file():
-        return Catalogue.from_json(lock_path.read_text(encoding="utf-8"), lock_path)
-    return build_catalogue()
+    text = read_text(lock_path, "lock file") if lock_path is not None else None
+    return Catalogue.from_json(text, lock_path) if text is not None else build_catalogue()
 
 
 def build_catalogue() -> Catalogue:

@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),
 }
 
+INTERRUPTED = 130  # the shell's code for a command stopped by SIGINT (128 + 2)
 USAGE = "usage: hfguard [--version] [--help] <command> [<args>]"
 
 
@@ -53,5 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         print(f"hfguard: unknown command '{name}'{suggestion}\n{USAGE}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"hfguard.commands.{SUBCOMMANDS[name][0]}")
-    return module.main(rest)
+    try:
+        module = importlib.import_module(f"hfguard.commands.{SUBCOMMANDS[name][0]}")
+        return module.main(rest)
+    except KeyboardInterrupt:  # files are written atomically: an interrupt leaves no partial or temp file
+        print(f"hfguard {name}: interrupted", file=sys.stderr)
+        return INTERRUPTED

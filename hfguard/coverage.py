@@ -23,9 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from hfguard import __version__
+from hfguard.atomic import write_atomic
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
+from hfguard.escape import markdown_code, markdown_text
+from hfguard.names import printable
+from hfguard.paths import refuse_link
 from hfguard.stamp import python_identifier, test_file_name
 from hfguard.verify import compile_finding
 
@@ -38,7 +42,7 @@ Reader = Callable[[Path], "str | None"]
 
 def check_source(text: str, path: Path) -> str | None:
     """Why a generated file fails verification (``hfguard.verify``'s compile check), or None."""
-    finding = compile_finding(str(path), text.encode("utf-8"))
+    finding = compile_finding(str(path), text.encode("utf-8", "surrogateescape"))
     return None if finding is None else f"does not compile (line {finding.line}): {finding.code} {finding.message}"
 
 
@@ -141,8 +145,8 @@ def report_json(report: Report, delta: dict[str, Any] | None = None) -> str:
 
 
 def write_report(report: Report, path: Path, delta: dict[str, Any] | None = None) -> None:
-    """Write the report JSON file."""
-    path.write_text(report_json(report, delta), encoding="utf-8")
+    """Write the report JSON file (atomically: a link there is replaced, not written through)."""
+    write_atomic(path, report_json(report, delta))
 
 
 def summarize(items: Iterable[ModelCoverage]) -> dict[str, Any]:
@@ -196,10 +200,11 @@ def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iter
 
 
 def read_worktree(path: Path) -> str | None:
-    """A ``Reader`` of files in the working tree."""
+    """A ``Reader`` of files in the working tree; a link is refused, bytes that are not UTF-8 are kept for the compile."""
+    refuse_link(path, "test file")
     try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
+        return path.read_bytes().decode("utf-8", "surrogateescape")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
 
@@ -222,7 +227,7 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
             located = _locate(case)
             if located is None or located[0] not in idents:
                 continue
-            model_type, test_id = idents[located[0]], located[1]
+            model_type, test_id = idents[located[0]], printable(located[1])  # ids come from the tested code
             outcome = _outcome(case)
             earlier = results.setdefault(model_type, {}).setdefault(test_id, outcome)
             if earlier != outcome:
@@ -337,7 +342,7 @@ def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
 def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None) -> str:
     """The report (and delta) as Markdown; ``max_items`` caps each list of model types."""
     overall = summarize(report.models.values())
-    n, label = overall["total"], report.denominator_label
+    n, label = overall["total"], markdown_text(report.denominator_label)
     lines = ["### hfguard coverage", ""]
     if report.has_results:
         lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
@@ -346,10 +351,10 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     families = group_by_family(report.models)
     for family, items in families.items():
-        lines.append(_row(family, summarize(items.values()), delta["families"].get(family) if delta else None))
+        lines.append(_row(markdown_text(family), summarize(items.values()), delta["families"].get(family) if delta else None))
     lines.append(_row("**all**", overall, delta["overall"] if delta else None))
     if delta is not None:
-        lines += ["", f"#### Changes against {delta['base_label']}", ""]
+        lines += ["", f"#### Changes against {_label(delta['base_label'])}", ""]
         for key, title in CATEGORIES.items():
             names = delta[key]
             lines.append(f"- {title} ({len(names)}){': ' + _names(names, max_items) if names else ''}")
@@ -365,7 +370,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
             tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
             failed = [test for test, outcome in sorted(item.tests.items()) if outcome == "failed"]
             note = item.detail or (f"failed: {', '.join(failed[:3])}{' …' if len(failed) > 3 else ''}" if failed else "")
-            lines.append(f"| `{name}` | {item.family} | {item.level} | {tally} | {_cell(note)} |")
+            lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {tally} | {_cell(note)} |")
         if len(shown) < len(report.models):
             lines.append(f"| … {len(report.models) - len(shown)} more | | | | |")
         lines += ["", "</details>"]
@@ -393,11 +398,17 @@ def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None) -> 
 def _names(names: list[str], max_items: int | None) -> str:
     shown = names if max_items is None else names[:max_items]
     rest = len(names) - len(shown)
-    return ", ".join(f"`{name}`" for name in shown) + (f" … and {rest} more" if rest else "")
+    return ", ".join(markdown_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")[:120]
+    return markdown_text(text[:120])
+
+
+def _label(label: str) -> str:
+    """A base label (``report `x.json```, ``merge base `sha` of `ref```): its backquoted parts as code, the rest as text."""
+    parts = re.split(r"`([^`]*)`", label)
+    return "".join(markdown_code(part) if odd else markdown_text(part) for odd, part in zip([0, 1] * len(parts), parts))
 
 
 def render_badge(report: Report) -> str:

@@ -31,6 +31,7 @@ def make_project(root: Path, bodies: dict[str, str] = BODIES, entries: tuple[str
     root.mkdir(parents=True, exist_ok=True)
     (root / "hfguard.toml").write_text(registry(*entries))
     (root / "hfguard.lock").write_text(catalogue().to_json())
+    (root / "hfguard-templates").mkdir(exist_ok=True)  # the registry names it; a missing templates_dir is an error
     tests = root / "tests" / "models"
     tests.mkdir(parents=True, exist_ok=True)
     for name, body in bodies.items():

@@ -56,7 +56,7 @@ def select(project: Project, model_types: list[str], all_types: bool) -> list[Pl
 
 def _run(args: argparse.Namespace) -> int:
     from hfguard.render import Renderer
-    from hfguard.writer import check_compiles, write_generated
+    from hfguard.writer import check_compiles, read_current, write_generated
 
     project = load_project(args.config)
     names = list(args.model_types)
@@ -76,7 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         changed = 0
         for path, text in sorted(files.items()):
             check_compiles(text, path)
-            old = path.read_text(encoding="utf-8") if path.is_file() else ""
+            current = read_current(path) or ""
+            old = current.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             if old != text:
                 changed += 1
                 shown = _relative(path, root)
