@@ -12,7 +12,7 @@ import pytest
 
 from hfguard import github
 from hfguard.commands.comment import main as comment_main
-from tests.test_action_local import action_module
+from tests.action_runner import action_module
 from fake_github import MAX_BODY, TOKEN, FakeGitHub, Fault
 from test_comment import BASE, HEAD, MARK, PR, REPO, run
 

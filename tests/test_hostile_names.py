@@ -18,6 +18,7 @@ import pytest
 from hfguard import coverage
 from hfguard.errors import HfguardError
 from hfguard.stamp import header
+from tests.action_runner import action_module, run_action
 from tests.conftest import run_hfguard
 from tests.gitrepo import GitRepo, catalogue, generated_file
 from tests.gfm import HOSTILE, render
@@ -89,3 +90,15 @@ def test_tiny_values_that_cannot_be_literals_are_blamed_on_the_registry_line(tmp
     assert result.returncode == 2 and "_base.j2" not in result.stderr
     assert result.stderr.endswith(f"hfguard.toml:4: {shown} of 'bert' must be a finite number, string, boolean, list or table of them\n")
 
+
+def test_no_name_can_forge_a_workflow_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A registry key with line breaks, in the ``::error`` line of the Action; and any failure text in ``finish``."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("hfguard.toml", '"x\\n::add-mask::leak\\n::warning file=forged.py::forged" = 1\n\n[models.bert]\n')
+    repo.commit("a registry with a hostile key")
+    result = run_action(repo.path, {"run": "verify"}, {})
+    assert result.returncode == 1 and "::error title=hfguard::" in result.log
+    assert not [line for line in result.log.splitlines() if line.startswith(("::add-mask::", "::warning file=forged"))]
+    main = action_module("main")
+    main.finish(main.Run({}, failures=["a\n::add-mask::leak\r\n::warning file=f::x"]), {})
+    assert capsys.readouterr().out == "::error title=hfguard::a%0A::add-mask::leak%0D%0A::warning file=f::x\n"
