@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (Playwright comes with the dev extra); installed when missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test bench lint clean
+FUZZ_SECONDS ?= 300
+
+.PHONY: demo test bench fuzz lint clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +33,13 @@ test: $(STAMP) $(CHROMIUM)
 
 bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python benchmarks/run.py
+
+# Coverage-guided fuzzing of the registry and lock loaders with atheris (new inputs in .fuzz/, seeds in fuzz/corpus/).
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[fuzz]'
+	mkdir -p .fuzz/registry .fuzz/lock
+	$(BIN)/python fuzz/fuzz_registry.py .fuzz/registry fuzz/corpus/registry -max_total_time=$(FUZZ_SECONDS)
+	$(BIN)/python fuzz/fuzz_lock.py .fuzz/lock fuzz/corpus/lock -max_total_time=$(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) .hfguard-cache

@@ -33,15 +33,17 @@ def main() -> int:
     target = Path(os.environ.get("RUNNER_TEMP") or action.parent) / "hfguard-venv"
     venv.create(target, with_pip=True, clear=True)
     python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-c", str(constraints)]
+    # isolated (-I), from the action's folder: nothing of the workspace is imported, not even by pip
+    pip = [str(python), "-I", "-m", "pip", "install", "--disable-pip-version-check", "-c", str(constraints)]
     if needs_hf(os.environ):
-        subprocess.run([*pip, "--index-url", TORCH_INDEX, torch_requirement(constraints)], check=True)
-        subprocess.run([*pip, f"{action}[hf,github]", "pytest", "pytest-xdist"], check=True)
+        subprocess.run([*pip, "--index-url", TORCH_INDEX, torch_requirement(constraints)], check=True, cwd=action)
+        subprocess.run([*pip, f"{action}[hf,github]", "pytest", "pytest-xdist"], check=True, cwd=action)
         if os.environ.get("INPUT_TRANSFORMERS") == "latest":
-            subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "transformers"], check=True)
+            subprocess.run([str(python), "-I", "-m", "pip", "install", "--upgrade", "transformers"], check=True, cwd=action)
     else:
-        subprocess.run([*pip, f"{action}[github]"], check=True)
-    version = subprocess.run([str(python), "-m", "hfguard", "--version"], check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run([*pip, f"{action}[github]"], check=True, cwd=action)
+    version = subprocess.run([str(python), "-I", "-m", "hfguard", "--version"], check=True, capture_output=True, text=True,
+                             cwd=action).stdout.strip()
     print(f"installed {version} from {action}")
     with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as handle:
         handle.write(f"python={python}\n")

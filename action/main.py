@@ -1,8 +1,11 @@
-"""Entry of the hfguard GitHub Action: read the inputs (``INPUT_*``), run hfguard's commands, set outputs.
+"""Entry of the hfguard GitHub Action's checks step: read the inputs (``INPUT_*``), run hfguard's commands, set outputs.
 
-Every piece of work is an ``hfguard`` subcommand run with the Python that has hfguard installed;
-this script only chooses the commands, collects their results, and speaks the runner's protocol
-(``::error`` annotations, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``).
+Every piece of work is an ``hfguard`` subcommand run with the Python that has hfguard installed, isolated
+(``python -I``): the workspace, where a pull request can put a package named ``hfguard``, is never on its
+import path, and neither is it on this script's. This step has no token: what needs GitHub (the comment,
+the nightly tracking issue, a fork's saved comment) it leaves to the GitHub step (``post.py``) through
+the step output ``github``. This script only chooses the commands, collects their results, and speaks
+the runner's protocol (``::error`` annotations, ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``).
 """
 
 from __future__ import annotations
@@ -11,20 +14,29 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfguard.errors import HfguardError
-from hfguard.github import Forbidden
+from hfguard.escape import workflow_data
+from hfguard.paths import output_folder
 
 RUNS = ("verify", "generate", "test", "coverage", "comment", "all", "sweep", "report", "save-history")
-PUBLISH_MODES = ("auto", "compute", "publish")
+PUBLISH_MODES = ("auto", "compute", "publish", "direct")
 REPORT_DIR = Path("hfguard-report")
 JUNIT = REPORT_DIR / "junit.xml"
 REPORT = REPORT_DIR / "coverage.json"
 MARKDOWN = REPORT_DIR / "coverage.md"
 BADGE = REPORT_DIR / "coverage.svg"
+ISSUE_BODY = REPORT_DIR / "tracking-issue.md"  # the nightly's tracking issue, for the GitHub step
+# hfguard without the workspace on its path: isolated mode ignores PYTHON* variables and leaves out the
+# working directory and the user's site-packages; UTF-8 whatever the runner's locale.
+HFGUARD = (sys.executable, "-I", "-X", "utf8", "-m", "hfguard")
+# Never handed to a process that runs pull-request code (its tests), even when the workflow sets them.
+SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_ENTERPRISE_TOKEN", "INPUT_GITHUB_TOKEN",
+                    "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
 
 
 @dataclass(frozen=True)
@@ -93,12 +105,13 @@ class Run:
     failures: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
+    ran_tests: bool = False  # pull-request code (the generated tests and the user's conftest.py) ran in this job
 
-    def hfguard(self, *args: str, check: str | None = None, capture: bool = False,
-                ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-        """Run ``hfguard ARGS`` with this Python; an exit code not in ``ok_codes`` is recorded as the failure ``check``."""
-        print(f"::group::hfguard {' '.join(args)}", flush=True)
-        result = subprocess.run([sys.executable, "-m", "hfguard", *args], env=dict(self.env), text=True,
+    def hfguard(self, *args: str, check: str | None = None, capture: bool = False, ok_codes: tuple[int, ...] = (0,),
+                env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``hfguard ARGS`` with this Python, isolated; an exit code not in ``ok_codes`` is recorded as the failure ``check``."""
+        print(f"::group::hfguard {workflow_data(' '.join(args))}", flush=True)
+        result = subprocess.run([*HFGUARD, *args], env=dict(self.env if env is None else env), text=True,
                                 stdout=subprocess.PIPE if capture else None, check=False)
         print("::endgroup::", flush=True)
         self.record(check or f"hfguard {args[0]}", 0 if result.returncode in ok_codes else result.returncode)
@@ -126,7 +139,7 @@ def base_ref(inputs: Inputs, payload: dict) -> str:
 
 
 def publish_mode(inputs: Inputs, env: Mapping[str, str]) -> str:
-    """``auto`` resolves to ``publish`` on workflow_run, else to posting directly (``auto``)."""
+    """``auto`` resolves to ``publish`` on workflow_run, else to posting directly unless tests ran (``auto``)."""
     if inputs.publish_mode == "auto" and env.get("GITHUB_EVENT_NAME") == "workflow_run":
         return "publish"
     return inputs.publish_mode
@@ -152,7 +165,7 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
     base = base_ref(inputs, payload)
     config_args = ("--config", str(inputs.config))
     upgrade: Path | None = None
-    REPORT_DIR.mkdir(exist_ok=True)
+    output_folder(REPORT_DIR, Path.cwd(), "the report folder").mkdir(exist_ok=True)
     for step in steps_for(inputs):
         if step == "verify":
             run.hfguard("verify", *config_args, "--format", "github")
@@ -174,12 +187,20 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
 
 
 def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
-    """Run the generated tests offline with pytest-xdist, results in the JUnit file."""
-    print(f"::group::pytest {tests_dir}", flush=True)
-    env = {**run.env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    """Run the generated tests offline with pytest-xdist, results in a fresh JUnit file.
+
+    This is pull-request code: it runs without any token in its environment, and the runner ignores the
+    workflow commands (``::…::``) it prints. Only the JUnit file it writes in this run counts.
+    """
+    JUNIT.unlink(missing_ok=True)  # a junit.xml the pull request brought along is no test result
+    run.ran_tests = True
+    env = {key: value for key, value in run.env.items() if key not in SECRET_VARIABLES}
+    stop = uuid.uuid4().hex
+    print(f"::group::pytest {workflow_data(str(tests_dir))}\n::stop-commands::{stop}", flush=True)
     code = subprocess.run([sys.executable, "-m", "pytest", str(tests_dir), "-n", jobs, "--dist", "loadfile",
-                           f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"], env=env, check=False).returncode
-    print("::endgroup::", flush=True)
+                           f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"],
+                          env={**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}, check=False).returncode
+    print(f"\n::{stop}::\n::endgroup::", flush=True)
     run.record("generated tests", code)
 
 
@@ -189,7 +210,7 @@ def coverage(inputs: Inputs, run: Run, base: str) -> None:
 
     args = ["coverage", "--config", str(inputs.config), "--json", str(REPORT), "--markdown", str(MARKDOWN),
             "--badge", str(BADGE)]
-    args += ["--junit", str(JUNIT)] if JUNIT.is_file() else []
+    args += ["--junit", str(JUNIT)] if run.ran_tests and JUNIT.is_file() else []
     args += ["--base", base] if base else []
     args += ["--fail-under", f"{inputs.minimum_coverage:g}"] if inputs.minimum_coverage is not None else []
     args += ["--fail-on-drop"] if inputs.fail_on_drop and base else []
@@ -206,41 +227,44 @@ def coverage(inputs: Inputs, run: Run, base: str) -> None:
 
 
 def comment(inputs: Inputs, run: Run, base: str, upgrade: Path | None = None) -> None:
-    """Post the sticky comment (``auto``), or save it for a ``workflow_run`` publisher (``compute``)."""
+    """Save the sticky comment in ``comment-dir``; leave posting it to the GitHub step (``auto``, ``direct``).
+
+    ``auto`` does not post when the generated tests ran in this job: the tests are pull-request code, which
+    could have tampered with anything a later step of the job runs. The comment stays saved for a
+    ``workflow_run`` publisher (``compute``); ``direct`` posts it anyway (see docs/troubleshooting.md).
+    """
     from hfguard.github import COMMENT_FILE, pr_from_event
 
-    if pr_from_event(run.env.get("GITHUB_EVENT_PATH")) is None:
+    number = pr_from_event(run.env.get("GITHUB_EVENT_PATH"))
+    if number is None:
         print("::notice title=hfguard::not a pull request event; no comment posted")
         return
-    args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope]
+    folder = output_folder(inputs.comment_dir, Path.cwd(), "input 'comment-dir'")
+    args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope,
+            "--save", str(folder), "--pr", str(number)]
     args += ["--base", base] if base else []
     args += ["--upgrade", str(upgrade)] if upgrade else []
-    if inputs.publish_mode == "compute":
-        run.hfguard(*args, "--save", str(inputs.comment_dir))
-    else:
-        run.hfguard(*args, "--comment-file", str(inputs.comment_dir / COMMENT_FILE))
-
-
-def publish(inputs: Inputs, run: Run, payload: dict) -> None:
-    """Post a comment saved by a ``compute`` run, on the pull request the GitHub API names for its head."""
-    from publish import find_pull_request
-
-    context = payload.get("workflow_run") or {}
-    number = find_pull_request(run.env, context)
-    if number is None:
-        print(f"::notice title=hfguard::no open pull request has head {context.get('head_sha')}; nothing to publish")
+    quiet = {key: value for key, value in run.env.items() if key != "GITHUB_OUTPUT"}  # this step's outputs are set below
+    if run.hfguard(*args, env=quiet).returncode != 0:
         return
-    run.hfguard("comment", "--publish-from", str(inputs.comment_dir), "--pr", str(number), "--scope", inputs.scope)
+    if inputs.publish_mode == "direct" or inputs.publish_mode == "auto" and not run.ran_tests:
+        run.outputs["github"] = "comment"
+        return
+    if inputs.publish_mode == "auto":
+        print("::notice title=hfguard::the generated tests (code of the pull request) ran in this job, so this job does not "
+              f"post with its token: the comment is saved in {workflow_data(str(folder))}/ for a workflow_run publisher (hfguard-publish.yml). "
+              "publish-mode: direct posts from here anyway; see docs/troubleshooting.md")
+    run.outputs["comment-file"] = str(folder / COMMENT_FILE)
 
 
 def main(env: Mapping[str, str] = os.environ) -> int:
-    """Run the action; 0 when every check passed."""
+    """Run the checks step of the action; 0 when every check passed."""
     run = Run(env)
     try:
         inputs = Inputs.from_env(env)
         payload = event(env)
         if publish_mode(inputs, env) == "publish":
-            publish(inputs, run, payload)
+            run.outputs["github"] = "publish"  # a saved comment, posted by the GitHub step
         elif inputs.run in ("sweep", "report", "save-history"):
             import nightly
 
@@ -249,8 +273,6 @@ def main(env: Mapping[str, str] = os.environ) -> int:
             run_checks(inputs, run, payload)
     except HfguardError as error:
         run.failures += [str(problem) for problem in error.problems]
-    except Forbidden as error:
-        run.failures.append(f"{error}; give the workflow's token write access, or use publish-mode compute/publish")
     finish(run, env)
     return 1 if run.failures else 0
 
@@ -258,7 +280,7 @@ def main(env: Mapping[str, str] = os.environ) -> int:
 def finish(run: Run, env: Mapping[str, str]) -> None:
     """Annotations for the failures, the step outputs and the job summary."""
     for failure in run.failures:
-        print(f"::error title=hfguard::{failure}")
+        print(f"::error title=hfguard::{workflow_data(failure)}")
     if env.get("GITHUB_OUTPUT"):
         from hfguard.github import write_outputs
 
@@ -272,4 +294,5 @@ def finish(run: Run, env: Mapping[str, str]) -> None:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # the action's own modules; -I leaves the script's folder out
     sys.exit(main())

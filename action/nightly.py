@@ -168,12 +168,12 @@ def report(inputs: Inputs, run: Run) -> None:
     if delta is not None:
         run.outputs["delta"] = coverage.delta_points(delta, measure)[1]
     dropped = delta is not None and coverage.is_drop(delta)
-    if dropped or (upgrade is not None and upgrade["newly_failing"]):
-        from track_issue import open_or_update
+    if dropped or (upgrade is not None and upgrade["newly_failing"]):  # the GitHub step opens or updates the tracking issue
+        from main import ISSUE_BODY
 
-        url = open_or_update(run.env, markdown)
-        why = "coverage dropped against the previous nightly run" if dropped else "model types fail under the latest transformers"
-        print(f"::warning title=hfguard::{why}: {url}")
+        why = "Coverage dropped against the previous nightly run." if dropped else "Model types fail under the latest transformers."
+        ISSUE_BODY.write_text(f"{why}\n\n{markdown}", encoding="utf-8")
+        run.outputs["github"] = "issue"
 
 
 def _read_previous(inputs: Inputs, run: Run, report_dir: Path) -> Path:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hfguard.errors import HfguardError, Problem
+from hfguard.names import CLASS_NAME, TASK, VERSION, is_model_type, printable, shown
+from hfguard.paths import read_text
 
 LOCK_SCHEMA = 2
 READABLE_SCHEMAS = (1, 2)  # a schema-1 lock lacks the config keys and inputs; the checks that need them wait for 'hfguard lock'
+MAX_REASON = 1000  # characters of a model type's reason in the lock
+SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")  # a config setting's name
 
 # Families in the order hfguard shows them. ``unsupported`` always carries a reason.
 FAMILIES = (
@@ -235,14 +240,56 @@ class Catalogue:
         try:
             data = json.loads(text)
             if data.get("schema") not in READABLE_SCHEMAS:
-                raise ValueError(f"schema {data.get('schema')!r}, expected {LOCK_SCHEMA}")
-            models = {name: ModelInfo(**info) for name, info in data["models"].items()}
-            return cls(transformers_version=data["transformers_version"], models=models,
-                       common_config_keys=list(data.get("common_config_keys", [])), schema=data["schema"])
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+                raise ValueError(f"schema {shown(str(data.get('schema')))}, expected {LOCK_SCHEMA}")
+            models = {name: _model_info(name, info) for name, info in data["models"].items()}
+            if not _matches(VERSION, data["transformers_version"]):
+                raise ValueError(f"invalid transformers_version {shown(str(data['transformers_version']))}")
+            common = data.get("common_config_keys", [])
+            if not isinstance(common, list) or not all(_matches(SETTING, key) for key in common):
+                raise ValueError("invalid common_config_keys")
+            return cls(transformers_version=data["transformers_version"], models=models, common_config_keys=common,
+                       schema=data["schema"])
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise HfguardError(
-                Problem(f"unreadable lock file ({error}); run 'hfguard lock' to rewrite it", path)
+                Problem(f"unreadable lock file ({_reason(error)}); run 'hfguard lock' to rewrite it", path)
             ) from None
+
+
+def _model_info(name: str, info: Any) -> ModelInfo:
+    """One entry of ``hfguard.lock``, every field checked: names reach generated files, comments and terminals."""
+    if not is_model_type(name):
+        raise ValueError(f"invalid model type {shown(name)}")
+    model = ModelInfo(**info)
+    valid = {
+        "model_type": model.model_type == name,
+        "family": model.family in FAMILIES,
+        "kind": model.kind in KINDS,
+        "config_class": _matches(CLASS_NAME, model.config_class),
+        "base_class": model.base_class is None or _matches(CLASS_NAME, model.base_class),
+        "heads": isinstance(model.heads, dict)
+        and all(_matches(TASK, task) and _matches(CLASS_NAME, head) for task, head in model.heads.items()),
+        "task": model.task is None or _matches(TASK, model.task),
+        "reason": isinstance(model.reason, str) and printable(model.reason, MAX_REASON) == model.reason,
+        "config_keys": model.config_keys is None
+        or isinstance(model.config_keys, str) and all(_matches(SETTING, key) for key in model.config_keys.split()),
+        "sub_configs": isinstance(model.sub_configs, dict) and all(
+            _matches(SETTING, key) and (sub is None or is_model_type(sub)) for key, sub in model.sub_configs.items()),
+        "inputs": model.inputs is None or isinstance(model.inputs, list) and set(model.inputs) <= FAMILY_INPUT_NAMES,
+    }
+    wrong = [key for key, ok in valid.items() if not ok]
+    if wrong:
+        raise ValueError(f"model type '{name}' has an invalid {', '.join(wrong)}")
+    return model
+
+
+def _matches(pattern: re.Pattern[str], value: Any) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _reason(error: BaseException) -> str:
+    """An exception as one short line (a KeyError of a huge key, a TypeError naming a bad field)."""
+    text = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+    return printable(text, 200)
 
 
 def task_from_mapping_name(name: str) -> str:
@@ -274,9 +321,8 @@ def classify(tasks: set[str], hints: dict[str, str] | None = None) -> tuple[str,
 
 def load_catalogue(lock_path: Path | None = None) -> Catalogue:
     """The catalogue from ``hfguard.lock`` when it exists, else from the installed transformers."""
-    if lock_path is not None and lock_path.is_file():
-        return Catalogue.from_json(lock_path.read_text(encoding="utf-8"), lock_path)
-    return build_catalogue()
+    text = read_text(lock_path, "lock file") if lock_path is not None else None
+    return Catalogue.from_json(text, lock_path) if text is not None else build_catalogue()
 
 
 def build_catalogue() -> Catalogue:

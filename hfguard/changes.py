@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 ZERO_SHA = "0" * 40
+ZERO_SHAS = (ZERO_SHA, "0" * 64)  # "before" of a push that created a branch (SHA-1 and SHA-256 repositories)
 DEFAULT_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
 BUILTIN_TEMPLATES = PurePosixPath("templates")  # where hfguard's own repo keeps its templates
 FETCH_HINT = (
@@ -40,8 +41,10 @@ class Revision:
         self.worktree = worktree
 
     def key(self, path: Path | PurePosixPath) -> str:
-        """The repository-relative POSIX path of a worktree path."""
+        """The repository-relative POSIX path of a worktree path; an error for a path outside the repository."""
         path = Path(path)
+        if path.is_absolute() and not path.is_relative_to(self.worktree):
+            raise HfguardError(f"{path} is outside the repository {self.worktree}; keep the registry and its folders inside it")
         relative = path.relative_to(self.worktree) if path.is_absolute() else path
         return PurePosixPath(relative).as_posix()
 
@@ -122,9 +125,12 @@ def open_repo(path: Path) -> Repo:
     import git
 
     try:
-        return git.Repo(path, search_parent_directories=True)
+        repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise HfguardError(f"{path} is not inside a git repository") from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise HfguardError(f"{repo.git_dir} is a bare repository (no work tree); run hfguard in a checkout of it")
+    return repo
 
 
 def _is_shallow(repo: Repo) -> bool:
@@ -132,16 +138,21 @@ def _is_shallow(repo: Repo) -> bool:
 
 
 def _commit(repo: Repo, ref: str) -> Commit | None:
+    """The commit ``ref`` names, as ``git rev-parse`` resolves it (``HEAD@{100}``, ``main~2``, ...), or None."""
     import git
-    from gitdb.exc import BadName, BadObject
 
     try:
-        return repo.commit(ref)
-    except (BadName, BadObject, ValueError, git.GitCommandError):
+        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except git.GitCommandError:
         return None
+    return repo.commit(sha)
 
 
 def _missing(repo: Repo, role: str, ref: str) -> HfguardError:
+    if not repo.head.is_valid():
+        return HfguardError("this repository has no commits yet; commit the registry first, then compare")
+    if "@{" in ref:
+        return HfguardError(f"{role} revision '{ref}' is not in this repository's reflog; pass a commit, branch or tag that exists")
     if _is_shallow(repo):
         return HfguardError(f"{role} revision '{ref}' is not in this shallow clone; {FETCH_HINT}")
     return HfguardError(
@@ -153,10 +164,13 @@ def _missing(repo: Repo, role: str, ref: str) -> HfguardError:
 def compare(repo: Repo, base: str, head: str | None = None, default_branch: str | None = None) -> Comparison:
     """Resolve base and head to the two commits to compare (the base side is their merge base)."""
     head_ref = head or "HEAD"
+    for role, ref in (("base", base), ("head", head_ref)):
+        if not ref.strip():
+            raise HfguardError(f"the {role} revision is empty; pass a commit, branch or tag (in a workflow: is the event's SHA set?)")
     head_commit = _commit(repo, head_ref)
     if head_commit is None:
         raise _missing(repo, "head", head_ref)
-    if not base.strip("0"):  # the all-zeros "before" SHA of a push that created a branch
+    if base in ZERO_SHAS:  # the all-zeros "before" SHA of a push that created a branch
         return _new_branch(repo, base, head_ref, head_commit, default_branch)
     base_commit = _commit(repo, base)
     if base_commit is None:

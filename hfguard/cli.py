@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),
 }
 
+INTERRUPTED = 130  # the shell's code for a command stopped by SIGINT (128 + 2)
 USAGE = "usage: hfguard [--version] [--help] <command> [<args>]"
 
 
@@ -57,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         print(f"hfguard: unknown command '{name}'{suggestion}\n{USAGE}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"hfguard.commands.{SUBCOMMANDS[name][0]}")
     try:
+        module = importlib.import_module(f"hfguard.commands.{SUBCOMMANDS[name][0]}")
         return module.main(rest)
+    except KeyboardInterrupt:  # files are written atomically: an interrupt leaves no partial or temp file
+        print(f"hfguard {name}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:  # the reader went away (``hfguard ... | head``): stop quietly, as if killed by SIGPIPE
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more reaches the closed pipe
         return 128 + 13

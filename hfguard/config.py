@@ -7,6 +7,7 @@ model types are checked against a catalogue handed in by the caller.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.errors import HfguardError, Problem
+from hfguard.literal import py_literal
+from hfguard.names import MODEL_TYPE_RULE, is_model_type, shown
+from hfguard.paths import check_folder, read_text, repository_root
 
 CONFIG_NAME = "hfguard.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -39,7 +43,7 @@ ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "skip": ((str,), "the reason the generated test is skipped"),
     "xfail": ((str,), "the reason the generated test is expected to fail"),
 }
-TINY_VALUE_TYPES = (bool, int, float, str, list, dict)
+FOLDER_KEYS = ("tests_dir", "templates_dir")
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class Config:
             if entry.family is not None and entry.family not in families:
                 problems.append(
                     Problem(
-                        f"unknown family '{entry.family}' for '{entry.model_type}'"
+                        f"unknown family {shown(entry.family)} for '{entry.model_type}'"
                         f"{_suggest(entry.family, families)}; known: {', '.join(sorted(families))}",
                         self.path,
                         entry.line,
@@ -115,7 +119,7 @@ def find_config(start: Path | None = None) -> Path:
         if candidate.is_file():
             return candidate
         pyproject = folder / PYPROJECT_NAME
-        if pyproject.is_file() and re.search(r"^\[tool\.hfguard[.\]]", pyproject.read_text(), re.M):
+        if pyproject.is_file() and re.search(rb"^\[tool\.hfguard[.\]]", pyproject.read_bytes(), re.M):
             return pyproject
     raise HfguardError(
         f"no {CONFIG_NAME} (or [tool.hfguard] in {PYPROJECT_NAME}) in {here} or above; "
@@ -124,11 +128,22 @@ def find_config(start: Path | None = None) -> Path:
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Read and validate the registry at ``path`` (default: found from the working directory)."""
+    """Read and validate the registry at ``path`` (default: found from the working directory).
+
+    Its folders must lie inside the repository (see ``hfguard.paths``); ``templates_dir`` must exist.
+    """
     config_path = Path(path) if path is not None else find_config()
-    if not config_path.is_file():
+    text = read_text(config_path, "registry")
+    if text is None:
         raise HfguardError(Problem("config file not found", config_path))
-    return parse_config(config_path.read_text(encoding="utf-8"), config_path)
+    config = parse_config(text, config_path)
+    locator, root = _LineLocator(text, _table_prefix(config_path)), repository_root(config.root)
+    for key in FOLDER_KEYS:
+        folder = getattr(config, key)
+        if folder is not None:
+            value = str(folder.relative_to(config.root))  # as written: Path keeps '..'
+            check_folder(folder, root, key, value, config_path, locator.line((), key), must_exist=key == "templates_dir")
+    return config
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -137,20 +152,25 @@ def parse_config(text: str, path: Path) -> Config:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise HfguardError(_toml_problem(error, path)) from None
-    prefix: tuple[str, ...] = ()
-    if path.name == PYPROJECT_NAME:
-        prefix = ("tool", "hfguard")
-        document = document.get("tool", {}).get("hfguard")
-        if document is None:
+    except RecursionError:
+        raise HfguardError(Problem("invalid TOML: nested too deeply", path)) from None
+    prefix = _table_prefix(path)
+    if prefix:
+        tool = document.get("tool")
+        document = tool.get("hfguard") if isinstance(tool, dict) else None
+        if not isinstance(document, dict):
             raise HfguardError(Problem("no [tool.hfguard] table", path))
     locator = _LineLocator(text, prefix)
-    problems = _check_keys(document, GLOBAL_KEYS, path, locator, ())
+    problems = _check_keys(document, GLOBAL_KEYS, path, locator, ()) + _check_folder_keys(document, path, locator)
     models_table = document.get("models", {})
     entries: dict[str, ModelEntry] = {}
     seen: dict[str, str] = {}
     if isinstance(models_table, dict):
         for name, table in models_table.items():
             line = locator.line(("models", name))
+            if not is_model_type(name):
+                problems.append(Problem(f"invalid model type {shown(name)}: a model type has {MODEL_TYPE_RULE}", path, line))
+                continue
             if not isinstance(table, dict):
                 problems.append(Problem(f"'models.{name}' must be a table [models.{name}]", path, line))
                 continue
@@ -209,7 +229,7 @@ def _check_keys(
         if key not in schema:
             problems.append(
                 Problem(
-                    f"unknown key '{key}' in {label}{_suggest(key, schema)}; allowed: {', '.join(schema)}",
+                    f"unknown key {shown(key)} in {label}{_suggest(key, schema)}; allowed: {', '.join(schema)}",
                     path,
                     line,
                 )
@@ -228,13 +248,37 @@ def _check_tiny(tiny: Any, path: Path, locator: _LineLocator, name: str) -> list
         return []
     return [
         Problem(
-            f"tiny.{key} of '{name}' must be a number, string, boolean, list or table",
+            f"tiny.{key if key.isidentifier() else shown(key)} of '{name}' must be a finite number, string, boolean, "
+            "list or table of them",
             path,
             locator.line(("models", name), "tiny"),
         )
         for key, value in tiny.items()
-        if not isinstance(key, str) or not isinstance(value, TINY_VALUE_TYPES)
+        if not _is_literal(value)
     ]
+
+
+def _is_literal(value: Any) -> bool:
+    """Whether ``value`` can enter generated code (see ``hfguard.literal``): no date, no inf or nan."""
+    try:
+        py_literal(value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _check_folder_keys(document: dict[str, Any], path: Path, locator: _LineLocator) -> list[Problem]:
+    """Folder settings must be relative paths (inside the repository; ``load_config`` resolves them)."""
+    return [
+        Problem(f"'{key}' must be a relative path inside the repository, not {shown(value)}", path, locator.line((), key))
+        for key in FOLDER_KEYS
+        if isinstance(value := document.get(key), str) and ("\0" in value or os.path.isabs(value) or value.startswith(("\\", "~")))
+    ]
+
+
+def _table_prefix(path: Path) -> tuple[str, ...]:
+    """Where the registry's keys sit in the file: the top level, or [tool.hfguard] of a pyproject.toml."""
+    return ("tool", "hfguard") if path.name == PYPROJECT_NAME else ()
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:

@@ -23,9 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from hfguard import __version__
+from hfguard.atomic import write_atomic
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
+from hfguard.escape import markdown_code, markdown_text
+from hfguard.names import printable
+from hfguard.paths import refuse_link
 from hfguard.stamp import EXTRA_SUFFIX, python_identifier, test_file_name
 from hfguard.verify import compile_finding
 
@@ -38,7 +42,7 @@ Reader = Callable[[Path], "str | None"]
 
 def check_source(text: str, path: Path) -> str | None:
     """Why a generated file fails verification (``hfguard.verify``'s compile check), or None."""
-    finding = compile_finding(str(path), text.encode("utf-8"))
+    finding = compile_finding(str(path), text.encode("utf-8", "surrogateescape"))
     return None if finding is None else f"does not compile (line {finding.line}): {finding.code} {finding.message}"
 
 
@@ -65,10 +69,10 @@ class ModelCoverage:
             return "failing"
         return "passing" if "passed" in outcomes else "skipped"
 
-    def first_error(self) -> str:
-        """``test id: first line`` of the first failed test (by id), or ''."""
+    def first_failure(self) -> tuple[str, str] | None:
+        """(test id, first line of its failure) of the first failed test, by id; None when none failed."""
         failed = sorted(test for test, outcome in self.tests.items() if outcome == "failed")
-        return f"{failed[0]}: {self.errors.get(failed[0]) or 'failed'}" if failed else ""
+        return (failed[0], self.errors.get(failed[0]) or "failed") if failed else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
@@ -148,8 +152,8 @@ def report_json(report: Report, delta: dict[str, Any] | None = None) -> str:
 
 
 def write_report(report: Report, path: Path, delta: dict[str, Any] | None = None) -> None:
-    """Write the report JSON file."""
-    path.write_text(report_json(report, delta), encoding="utf-8")
+    """Write the report JSON file (atomically: a link there is replaced, not written through)."""
+    write_atomic(path, report_json(report, delta))
 
 
 def summarize(items: Iterable[ModelCoverage]) -> dict[str, Any]:
@@ -205,10 +209,11 @@ def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iter
 
 
 def read_worktree(path: Path) -> str | None:
-    """A ``Reader`` of files in the working tree."""
+    """A ``Reader`` of files in the working tree; a link is refused, bytes that are not UTF-8 are kept for the compile."""
+    refuse_link(path, "test file")
     try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
+        return path.read_bytes().decode("utf-8", "surrogateescape")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
 
@@ -240,7 +245,7 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
             located = _locate(case)
             if located is None:
                 continue
-            ident, test_id = located
+            ident, test_id = located[0], printable(located[1])  # ids come from the tested code
             if ident not in idents and ident.endswith(EXTRA_SUFFIX) and ident.removesuffix(EXTRA_SUFFIX) in idents:
                 ident, test_id = ident.removesuffix(EXTRA_SUFFIX), f"extra::{test_id}"
             if ident not in idents:
@@ -390,7 +395,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     measure gets changes, and sections with nothing in them are left out.
     """
     overall = summarize(report.models.values())
-    n, label = overall["total"], report.denominator_label
+    n, label = overall["total"], markdown_text(report.denominator_label)
     lines = ["### hfguard coverage", ""]
     if report.has_results:
         lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
@@ -402,12 +407,12 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     compared = delta is not None and delta["base_has_results"]
     for family, items in group_by_family(report.models).items():
         change = delta["families"].get(family) if delta else None
-        lines.append(_row(family, summarize(items.values()), change, report.has_results, compared))
+        lines.append(_row(markdown_text(family), summarize(items.values()), change, report.has_results, compared))
     lines.append(_row("**all**", overall, delta["overall"] if delta else None, report.has_results, compared))
     failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
     if failing:
         lines += ["", f"#### Failing ({len(failing)})", ""]
-        lines += [f"- {_code(name)}: {_inline(item.first_error())}" for name, item in _capped(failing, max_items)]
+        lines += [f"- {markdown_code(name)}: {_failure(item)}" for name, item in _capped(failing, max_items)]
         if max_items is not None and len(failing) > max_items:
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
@@ -424,7 +429,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
 def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
     """The 'Changes against' section: one line per non-empty category, or one line saying nothing changed."""
     keys = [key for key in CATEGORIES if delta[key] and (delta["base_has_results"] or key not in ("newly_failing", "fixed"))]
-    lines = ["", f"#### Changes against {delta['base_label']}", ""]
+    lines = ["", f"#### Changes against {_label(delta['base_label'])}", ""]
     lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys] or \
         ["No model type changed level."]
     if not delta["base_has_results"]:
@@ -439,7 +444,8 @@ def _model_table(report: Report, max_items: int | None) -> list[str]:
              "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-        lines.append(f"| {_code(name)} | {_inline(item.family)} | {item.level} | {tally} | {_cell(item.detail or item.first_error())} |")
+        lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {tally} | "
+                     f"{_cell(item.detail) if item.detail else _failure(item, in_table=True)} |")
     if max_items is not None and len(report.models) > max_items:
         lines.append(f"| … {len(report.models) - max_items} more | | | | |")
     return [*lines, "", "</details>"]
@@ -463,34 +469,37 @@ def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None, has
     if change is not None and counts["covered"] != change["base"]["covered"]:
         generated += f" ({counts['covered'] - change['base']['covered']:+d})"
     if not has_results:
-        return "| " + " | ".join([_inline(family), str(counts["total"]), generated, "–", "–", "–", str(counts["missing"]), "not run"]) + " |"
+        return "| " + " | ".join([family, str(counts["total"]), generated, "–", "–", "–", str(counts["missing"]), "not run"]) + " |"
     pct = f"{counts['passing_pct']}%"
     if change is not None and compared:
         pct += f" ({counts['passing_pct'] - change['base']['passing_pct']:+.1f})"
-    cells = [_inline(family), counts["total"], generated, counts["passing"], counts["failing"], counts["skipped"], counts["missing"], pct]
+    cells = [family, counts["total"], generated, counts["passing"], counts["failing"], counts["skipped"], counts["missing"], pct]
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
 def _names(names: list[str], max_items: int | None) -> str:
     shown = names if max_items is None else names[:max_items]
     rest = len(names) - len(shown)
-    return ", ".join(_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
+    return ", ".join(markdown_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
 
 
-def _code(text: str) -> str:
-    """``text`` as a Markdown code span that no backtick inside it can end early."""
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{_inline(text)}{pad}{fence}"
-
-
-def _inline(text: str) -> str:
-    """One line of table-safe text."""
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+def _failure(item: ModelCoverage, in_table: bool = False) -> str:
+    """The first failure of ``item`` as Markdown: its test id as code, then the first line of the message."""
+    failure = item.first_failure()
+    if failure is None:
+        return ""
+    test_id, message = failure
+    return f"{markdown_code(test_id, in_table=in_table)}: {markdown_text(printable(message, 160))}"
 
 
 def _cell(text: str) -> str:
-    return _inline(text)[:160]
+    return markdown_text(printable(text, 160))
+
+
+def _label(label: str) -> str:
+    """A base label (``report `x.json```, ``merge base `sha` of `ref```): its backquoted parts as code, the rest as text."""
+    parts = re.split(r"`([^`]*)`", label)
+    return "".join(markdown_code(part) if odd else markdown_text(part) for odd, part in zip([0, 1] * len(parts), parts))
 
 
 def render_badge(report: Report) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -42,11 +43,37 @@ class HfguardError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+# what to do about the file-system errors a user can fix, by errno
+OS_ADVICE = {
+    errno.ENOSPC: "free some disk space and run again (files written before this one are complete)",
+    errno.EDQUOT: "free some space in your quota and run again",
+    errno.EROFS: "the file system is read-only; run where hfguard may write",
+    errno.EACCES: "check the permissions of the file and its folder",
+    errno.EPERM: "check the permissions of the file and its folder",
+    errno.EISDIR: "a folder is in the way; rename or remove it",
+    errno.ENOTDIR: "a file is in the way of a folder; rename or remove it",
+    errno.ENOENT: "it does not exist (a dangling symbolic link?)",
+    errno.ELOOP: "a loop of symbolic links; remove the links",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def os_problem(error: OSError) -> Problem:
+    """One line for a file-system error: where, what the system said, and what to do."""
+    advice = OS_ADVICE.get(error.errno, "check the path and run again")
+    return Problem(f"{error.strerror or error}; {advice}", error.filename)
+
+
 def run_reporting_errors(body: Callable[[], int]) -> int:
-    """Run a subcommand body; print an HfguardError as plain lines and return exit code 2."""
+    """Run a subcommand body; print an HfguardError or a file-system error as plain lines and return exit code 2."""
     try:
         return body()
     except HfguardError as error:
-        for problem in error.problems:
-            print(f"hfguard: {problem}", file=sys.stderr)
-        return 2
+        problems = error.problems
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        problems = [os_problem(error)]
+    for problem in problems:
+        print(f"hfguard: {problem}", file=sys.stderr)
+    return 2

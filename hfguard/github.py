@@ -2,7 +2,9 @@
 
 The sticky comment is found by the hidden marker on its first line (``MARKER``), across every
 page of the pull request's comments, and edited in place; it is written only when its body
-changes. Finding-then-writing is idempotent, so a failed attempt is retried as a whole: a write
+changes. A marked comment is ours only when its author is the identity the token writes as
+(``Connection.login``): nobody else's comment is ever edited or deleted. Every body is capped at
+GitHub's limit (``cap_body``) and no ``@login`` in it pings anyone. Finding-then-writing is idempotent, so a failed attempt is retried as a whole: a write
 that reached GitHub before the error is found on the next attempt instead of being repeated.
 A comment that is not posted (``--save``, or GitHub refused to write) is saved as two files
 (``StickyComment.save``) for a later publish on the pull request a trusted workflow names.
@@ -16,10 +18,17 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
+from hfguard.atomic import write_atomic
 from hfguard.errors import HfguardError
+from hfguard.escape import defuse_mentions
+from hfguard.names import printable, shown
+from hfguard.paths import refuse_link
 
 if TYPE_CHECKING:
     from github import Github
@@ -30,6 +39,8 @@ MARKER = "<!-- hfguard:coverage scope={scope} -->"
 MAX_BODY = 65536  # GitHub's limit on a comment body, in characters
 DEFAULT_API_URL = "https://api.github.com"
 BACKOFF_ENV = "HFGUARD_GITHUB_BACKOFF"  # seconds of the first retry wait (doubles each time)
+LOGIN_ENV = "HFGUARD_GITHUB_LOGIN"  # the login the token writes as, when GET /user cannot tell (a GitHub App's bot)
+ACTIONS_BOT = "github-actions[bot]"  # who writes with an Actions token, which may not read GET /user
 ATTEMPTS = 5  # tries of one GitHub call (5xx, rate limits, connection errors)
 TIMEOUT = 30  # seconds per HTTP request
 MAX_WAIT = 120.0  # a rate limit that resets later than this is not waited for
@@ -42,7 +53,7 @@ T = TypeVar("T")
 def marker(scope: str) -> str:
     """The hidden first line that identifies the sticky comment of ``scope``."""
     if not re.fullmatch(r"[A-Za-z0-9._/-]{1,100}", scope):
-        raise HfguardError(f"invalid scope '{scope}': use letters, digits and . _ / - (at most 100)")
+        raise HfguardError(f"invalid scope {shown(scope)}: use letters, digits and . _ / - (at most 100)")
     return MARKER.format(scope=scope)
 
 
@@ -57,7 +68,15 @@ def fit_body(render: Callable[[int | None], str], scope: str, limit: int = MAX_B
         body = head + render(max_items) + note
         if len(body) <= limit:
             return body
-    note = "\n\n> **Truncated** to fit GitHub's comment limit; the full report is in the job summary.\n"
+    return cap_body(body, limit)
+
+
+def cap_body(body: str, limit: int = MAX_BODY) -> str:
+    """``body`` cut to GitHub's ``limit`` with a visible note when it is longer (GitHub refuses it otherwise)."""
+    if len(body) <= limit:
+        return body
+    note = (f"\n\n> **Truncated** by hfguard to fit GitHub's {limit:,}-character limit ({len(body):,} characters); "
+            "the full report is in the job summary and the report files.\n")
     return body[: limit - len(note)] + note
 
 
@@ -70,15 +89,35 @@ class Connection:
     api_url: str = DEFAULT_API_URL
     attempts: int = ATTEMPTS
     backoff: float = 1.0  # seconds of the first retry wait (doubling), and PyGithub's pause between writes
+    login_override: str | None = None  # ``$HFGUARD_GITHUB_LOGIN``
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], attempts: int = ATTEMPTS) -> Connection:
-        """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL`` (GitHub Enterprise: ``https://HOST/api/v3``), backoff."""
+        """``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL`` (GitHub Enterprise: ``https://HOST/api/v3``),
+        backoff and ``$HFGUARD_GITHUB_LOGIN``, each checked."""
         missing = [name for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not env.get(name)]
         if missing:
             raise HfguardError(f"{' and '.join(missing)} not set; in a workflow pass env: GITHUB_TOKEN: ${{{{ github.token }}}}")
-        return cls(env["GITHUB_TOKEN"], env["GITHUB_REPOSITORY"], env.get("GITHUB_API_URL") or DEFAULT_API_URL,
-                   attempts, float(env.get(BACKOFF_ENV) or "1"))
+        if not re.fullmatch(r"[\x21-\x7e]+", env["GITHUB_TOKEN"]):
+            raise HfguardError("GITHUB_TOKEN holds a space, a line break or other characters no token has; set it to the token alone")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", env["GITHUB_REPOSITORY"]):
+            raise HfguardError(f"GITHUB_REPOSITORY {shown(env['GITHUB_REPOSITORY'])} is not 'owner/name'")
+        api_url = env.get("GITHUB_API_URL") or DEFAULT_API_URL
+        try:
+            parts = urlsplit(api_url)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a bad port or IPv6 address
+            valid = False
+        if not valid:
+            raise HfguardError(f"GITHUB_API_URL {shown(api_url)} is not an http(s) URL; unset it for github.com, "
+                               "or set https://HOST/api/v3 for GitHub Enterprise Server")
+        backoff = _seconds(env.get(BACKOFF_ENV) or "1")
+        if backoff is None:
+            raise HfguardError(f"{BACKOFF_ENV} must be a number of seconds, not {shown(env[BACKOFF_ENV])}")
+        login = env.get(LOGIN_ENV) or None
+        if login is not None and not re.fullmatch(r"[A-Za-z0-9-]+(\[bot\])?", login):
+            raise HfguardError(f"{LOGIN_ENV} {shown(login)} is not a GitHub login (e.g. my-app[bot])")
+        return cls(env["GITHUB_TOKEN"], env["GITHUB_REPOSITORY"], api_url, attempts, backoff, login)
 
     def client(self) -> Github:
         """The one PyGithub client of hfguard: lazy, 100 per page, no built-in retries (``with_retries`` decides)."""
@@ -91,6 +130,17 @@ class Connection:
         """``action(repository)`` with retries; ``about`` follows ``owner/repo`` in error messages."""
         repository = self.client().get_repo(self.repository)  # lazy: no request yet
         return with_retries(lambda: action(repository), self.attempts, self.backoff, f"{self.repository}{about}")
+
+    def login(self) -> str:
+        """The login this token writes as: ``$HFGUARD_GITHUB_LOGIN``, else ``GET /user``; an Actions token may not
+        read ``/user`` (403), and writes as ``github-actions[bot]``."""
+        if self.login_override:
+            return self.login_override
+        client = self.client()
+        try:
+            return with_retries(lambda: client.get_user().login, self.attempts, self.backoff, "GET /user")
+        except Forbidden:
+            return ACTIONS_BOT
 
 
 def run_url(env: Mapping[str, str]) -> str | None:
@@ -148,9 +198,8 @@ class StickyComment:
     def save(self, path: Path) -> Path:
         """Write the body to ``path`` and ``{"pr", "scope"}`` beside it (``.json``); the meta file's path."""
         meta = path.with_suffix(META_SUFFIX)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.body, encoding="utf-8")
-        meta.write_text(json.dumps({"pr": self.pr, "scope": self.scope}) + "\n", encoding="utf-8")
+        write_atomic(path, self.body)
+        write_atomic(meta, json.dumps({"pr": self.pr, "scope": self.scope}) + "\n")
         return meta
 
     @classmethod
@@ -162,6 +211,8 @@ class StickyComment:
         """
         body_path = folder / COMMENT_FILE
         meta_path = body_path.with_suffix(META_SUFFIX)
+        for path in (body_path, meta_path):
+            refuse_link(path, "saved comment")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             saved = cls(body_path.read_text(encoding="utf-8"), int(meta["pr"]), str(meta["scope"]))
@@ -177,14 +228,22 @@ class StickyComment:
 
 
 def post_sticky(connection: Connection, comment: StickyComment) -> Posted:
-    """Create or update ``comment`` on its pull request (retrying transient errors)."""
-    return connection.call(lambda repository: upsert(repository.get_issue(comment.pr), comment.scope, comment.body), f"#{comment.pr}")
+    """Create or update ``comment`` on its pull request (retrying transient errors), capped and without mentions."""
+    body = cap_body(defuse_mentions(comment.body))
+    return connection.call(lambda repository: upsert(repository.get_issue(comment.pr), comment.scope, body, connection.login),
+                           f"#{comment.pr}")
 
 
-def upsert(issue: Issue, scope: str, body: str) -> Posted:
-    """One attempt: find the marked comments on every page, then edit, keep or create one."""
+def upsert(issue: Issue, scope: str, body: str, login: Callable[[], str]) -> Posted:
+    """One attempt: find our marked comments on every page, then edit, keep or create one.
+
+    A comment is ours when it carries the marker of ``scope`` and its author is ``login()`` (asked only when a
+    marked comment exists); a marked comment of anybody else is left alone.
+    """
     mark = marker(scope)
-    found = [c for c in issue.get_comments() if (c.body or "").split("\n", 1)[0].strip() == mark]
+    marked = [c for c in issue.get_comments() if (c.body or "").split("\n", 1)[0].strip() == mark]
+    me = login() if marked else None
+    found = [c for c in marked if is_author(c.user, me)]
     for duplicate in found[1:]:  # left by concurrent runs; keep the oldest
         duplicate.delete()
     if not found:
@@ -194,6 +253,11 @@ def upsert(issue: Issue, scope: str, body: str) -> Posted:
         return Posted("unchanged", comment.html_url)
     comment.edit(body)
     return Posted("updated", comment.html_url)
+
+
+def is_author(user: object, login: str | None) -> bool:
+    """Whether ``user`` (of a comment or issue) is ``login`` (GitHub logins ignore case)."""
+    return login is not None and str(getattr(user, "login", "") or "").lower() == login.lower()
 
 
 def with_retries(action: Callable[[], T], attempts: int, backoff: float, where: str) -> T:
@@ -206,14 +270,15 @@ def with_retries(action: Callable[[], T], attempts: int, backoff: float, where: 
             return action()
         except GithubException as error:
             wait = _retry_wait(error, attempt, backoff)
-            data = error.data if isinstance(error.data, dict) else {}
-            problem = f"{error.status} {error.message or data.get('message', '')}".strip()
+            problem = f"{error.status} {_message(error)}".strip()
             if wait is None:
                 if error.status == 403:
                     raise Forbidden(problem) from None
                 raise HfguardError(f"GitHub API error on {where}: {problem}") from None
         except (requests.ConnectionError, requests.Timeout) as error:
             wait, problem = backoff * 2 ** (attempt - 1), f"connection failed ({type(error).__name__})"
+        except ValueError as error:  # PyGithub could not read the answer (e.g. a rate-limit header that is no number)
+            raise HfguardError(f"GitHub API answered {where} with something unreadable: {printable(str(error), 200)}") from None
         if attempt == attempts or wait > MAX_WAIT:
             raise HfguardError(f"GitHub API still failing on {where} after {attempt} attempts: {problem}"
                                + (f" (next retry only in {wait:.0f}s)" if wait > MAX_WAIT else ""))
@@ -226,16 +291,39 @@ def _retry_wait(error: Exception, attempt: int, backoff: float) -> float | None:
     status = getattr(error, "status", 0)
     headers = {k.lower(): v for k, v in (getattr(error, "headers", None) or {}).items()}
     rate_limited = status == 429 or status == 403 and (
-        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
-        or "rate limit" in str(getattr(error, "message", "") or "").lower()
+        headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers or "rate limit" in _message(error).lower()
     )
     if rate_limited:
-        if "retry-after" in headers:
-            return float(headers["retry-after"])
-        if "x-ratelimit-reset" in headers:
-            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+        retry_after = _seconds(headers.get("retry-after"))
+        if retry_after is not None:
+            return retry_after
+        reset = _seconds(headers.get("x-ratelimit-reset"))
+        if reset is not None:
+            return max(0.0, reset - time.time())
         return backoff * 2 ** (attempt - 1)
     return backoff * 2 ** (attempt - 1) if status >= 500 else None
+
+
+def _message(error: Exception) -> str:
+    """The message of a GitHub error: PyGithub's, else the ``message`` of the response body (PyGithub often leaves its own None)."""
+    data = getattr(error, "data", None)
+    return str(getattr(error, "message", None) or (data.get("message") if isinstance(data, dict) else None) or "")
+
+
+def _seconds(value: str | None) -> float | None:
+    """A non-negative number of seconds (or epoch seconds) from a header, or the seconds until an HTTP date; None if neither."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        when = when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, number) if number == number else None  # NaN is no number of seconds
 
 
 def write_outputs(path: Path, values: Mapping[str, str]) -> None:

@@ -127,9 +127,9 @@ PRE_COMMIT = (
 )
 
 PULL_REQUEST_WORKFLOW = f"""\
-# hfguard on pull requests: verify, check for stale files, run the generated tests, post the coverage.
-# Pull requests from forks get a read-only token: their comment is saved as an artifact and posted by
-# hfguard-publish.yml.
+# hfguard on pull requests: verify, check for stale files, run the generated tests, compute the coverage.
+# The tests are code of the pull request, so this job has a read-only token and posts nothing: it saves the
+# comment as an artifact, and hfguard-publish.yml, which never runs pull-request code, posts it.
 name: hfguard
 
 on:
@@ -147,7 +147,6 @@ jobs:
     timeout-minutes: 60
     permissions:
       contents: read
-      pull-requests: write
     steps:
       - uses: {CHECKOUT}
         with:
@@ -159,7 +158,7 @@ jobs:
           run: all
           run-tests: "true"
           fail-on-coverage-drop: "true"
-          publish-mode: ${{{{ github.event.pull_request.head.repo.fork && 'compute' || 'auto' }}}}
+          publish-mode: compute
       - name: Keep the comment for hfguard-publish.yml
         if: always() && steps.hfguard.outputs.comment-file != ''
         uses: {UPLOAD}
@@ -170,9 +169,9 @@ jobs:
 """
 
 PUBLISH_WORKFLOW = f"""\
-# Posts the comment that hfguard.yml saved for a pull request from a fork. It runs with write access, so it
-# never checks out or runs code of the pull request: it downloads the saved Markdown, and the action finds
-# the pull request through the GitHub API from the run's head branch and commit.
+# Posts the comment that hfguard.yml saved for a pull request (from a fork or not). It runs with write access,
+# so it never checks out or runs code of the pull request: it downloads the saved Markdown, and the action
+# finds the pull request through the GitHub API from the run's head branch and commit.
 name: hfguard publish
 
 on:
@@ -197,7 +196,7 @@ jobs:
       pull-requests: write
     steps:
       - id: download
-        continue-on-error: true # no artifact: the comment was posted directly
+        continue-on-error: true # no artifact: the run stopped before the comment
         uses: {DOWNLOAD}
         with:
           name: hfguard-comment

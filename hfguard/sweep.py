@@ -20,6 +20,7 @@ from pathlib import Path
 from hfguard.catalogue import FAMILIES, Catalogue, ModelInfo
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
+from hfguard.escape import markdown_code, markdown_text
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
 
@@ -169,7 +170,8 @@ def markdown(results: list[ModelResult], wall_seconds: float) -> str:
     lines += ["", "| model type | family | status | seconds | first error |", "|---|---|---|---|---|"]
     for r in sorted(results, key=lambda r: (r.status == "passing", r.family, r.model_type)):
         if r.status != "passing":
-            lines.append(f"| {r.model_type} | {r.family} | {r.status} | {r.seconds} | {r.message.replace('|', '/')} |")
+            lines.append(f"| {markdown_code(r.model_type, in_table=True)} | {r.family} | {r.status} | {r.seconds} | "
+                         f"{markdown_text(r.message)} |")
     return "\n".join(lines) + "\n"
 
 

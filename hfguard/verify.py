@@ -12,9 +12,9 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfguard import __version__
+from hfguard.atomic import write_atomic
 from hfguard.catalogue import Catalogue, load_catalogue
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError, Problem, shown_path
+from hfguard.escape import workflow_data, workflow_property
+from hfguard.paths import CACHE_DIR_ENV, is_inside, link_problem, repository_root, user_cache_dir
 from hfguard.plan import entries_for, plan_file
 from hfguard.project import validate
 from hfguard.stamp import Stamp, extra_test_file_name, is_hand_edited, read_stamp, test_file_name
@@ -45,9 +48,10 @@ CODES = {
     "HFG121": "registry entry with no test file",
 }
 FORMATS = ("text", "json", "github")
-CACHE_DIR_ENV = "HFGUARD_CACHE_DIR"
-CACHE_DIR_NAME = ".hfguard-cache"
 CACHE_MAX_ENTRIES = 200_000
+# The Python build and hfguard version a cached verdict holds for: it comes from a compile by exactly these.
+BUILD = f"{sys.version} {sys.implementation.cache_tag} hfguard {__version__}"
+_CACHE_KEY = re.compile(r"[0-9a-f]{64}")
 # Below this much uncached source, a process pool costs more than it saves.
 POOL_MIN_BYTES = 4_000_000
 POOL_BATCH = 8  # files per pool task
@@ -162,7 +166,7 @@ def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None
     if jobs >= 2 and sum(sizes.values()) >= POOL_MIN_BYTES:
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(jobs)
+        pool = ProcessPoolExecutor(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))  # Ctrl-C: this process
     results: dict[str, Checked] = {}
     stamps: dict[str, Stamp | None] = {}
     batches: list[tuple[list[str], Future[list[tuple[str, Finding | None]]]]] = []
@@ -193,35 +197,43 @@ def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None
 
 
 class CompileCache:
-    """Content hashes of sources that compiled cleanly, for one Python and one hfguard version.
+    """Content hashes of sources that compiled cleanly, for one Python build and one hfguard version (``BUILD``).
 
-    Stored as ``verify-<python>.json``; rewritten atomically (temp file + ``os.replace``) after
-    merging with what concurrent runs wrote meanwhile, so a reader never sees a partial file.
+    It lives in the user's cache folder (``hfguard.paths.user_cache_dir``), never in a repository, so a
+    verdict only ever comes from this machine's own compile of that exact content: a cache file committed
+    to a repository is never read. A damaged file is ignored. It is rewritten atomically after merging
+    with what concurrent runs wrote meanwhile, so a reader never sees a partial file.
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / f"verify-{PYTHON_VERSION}.json"
+        self.path = folder / f"verify-{hashlib.sha256(BUILD.encode()).hexdigest()[:16]}.json"
         self.clean = self._read()
         self.added: set[str] = set()
 
     @classmethod
-    def for_root(cls, root: Path) -> CompileCache:
-        """The cache under ``$HFGUARD_CACHE_DIR``, else ``<root>/.hfguard-cache``."""
-        return cls(Path(os.environ.get(CACHE_DIR_ENV) or root / CACHE_DIR_NAME))
+    def for_root(cls, root: Path) -> tuple[CompileCache | None, str | None]:
+        """The cache for verifying files of the repository at ``root``, or None and why (a note)."""
+        folder = user_cache_dir()
+        if folder is None:
+            return None, None
+        if is_inside(folder, repository_root(root)):
+            return None, (f"the compile cache {folder} would be inside the repository, where it could be committed; "
+                          f"caching is off (set ${CACHE_DIR_ENV} to a folder outside it)")
+        return cls(folder), None
 
     @staticmethod
     def key(source: bytes) -> str:
-        """The cache key of a source: its content hash."""
-        return hashlib.sha1(source, usedforsecurity=False).hexdigest()
+        """The cache key of a source: its SHA-256."""
+        return hashlib.sha256(source).hexdigest()
 
     def _read(self) -> set[str]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return set()
-        if not isinstance(data, dict) or data.get("python") != sys.version or data.get("hfguard") != __version__:
+        if not isinstance(data, dict) or data.get("build") != BUILD or not isinstance(data.get("clean"), list):
             return set()
-        return set(data.get("clean", ()))
+        return {key for key in data["clean"] if isinstance(key, str) and _CACHE_KEY.fullmatch(key)}
 
     def add(self, key: str) -> None:
         """Remember a source that compiled cleanly."""
@@ -233,16 +245,8 @@ class CompileCache:
         if not self.added:
             return
         merged = sorted(self._read() | self.clean | self.added)[-CACHE_MAX_ENTRIES:]
-        payload = json.dumps({"python": sys.version, "hfguard": __version__, "clean": merged})
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# written by hfguard verify\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps({"build": BUILD, "clean": merged}))
         except OSError:
             return
         self.clean |= self.added
@@ -250,18 +254,22 @@ class CompileCache:
 
 
 def python_files(paths: Iterable[Path]) -> list[Path]:
-    """The given files, plus every ``*.py`` below the given directories; an error for missing ones."""
+    """The given files, plus every ``*.py`` below the given directories; an error for missing ones and for links.
+
+    A test file that is a symbolic link is refused, never read: its content may lie outside the repository.
+    """
     found: list[Path] = []
     missing = []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             found += sorted(path.rglob("*.py"))
-        elif path.is_file():
+        elif path.is_file() and not path.is_symlink():
             found.append(path)
-        else:
+        elif not path.is_symlink():
             missing.append(Problem("no such file or directory", path))
-    if missing:
-        raise HfguardError(*missing)
+    links = [link_problem(path, "test file") for path in [*paths, *found] if path.is_symlink()]
+    if missing or links:
+        raise HfguardError(*missing, *links)
     return list(dict.fromkeys(found))
 
 
@@ -286,7 +294,7 @@ def verify(
     else:
         whole_dir = False
     names = [shown_path(path) for path in python_files(paths)]
-    cache = CompileCache.for_root(config.root if config else _repo_root()) if use_cache else None
+    cache, note = CompileCache.for_root(config.root if config else Path.cwd()) if use_cache else (None, None)
     checked = check_files(names, frozenset(cache.clean) if cache is not None else frozenset(), jobs)
     findings = [result.finding for result in checked if result.finding is not None]
     if cache is not None:
@@ -294,7 +302,7 @@ def verify(
             if result.finding is None:
                 cache.add(result.key)
         cache.save()
-    notes: list[str] = []
+    notes: list[str] = [note] if note else []
     if config is not None:
         stamps = {name: result.stamp for name, result in zip(names, checked)}
         findings += generated_findings(config, catalogue, stamps, whole_dir=whole_dir, notes=notes)
@@ -403,30 +411,17 @@ def format_report(report: Report, fmt: str) -> str:
         return json.dumps(data, indent=1) + "\n"
     if fmt == "github":
         lines = [
-            f"::{'warning' if f.severity == 'warning' else 'error'} file={_gh_property(f.path)},line={f.line},"
-            f"col={f.col},title={f.code}::{_gh_data(f.message)}"
+            f"::{'warning' if f.severity == 'warning' else 'error'} file={workflow_property(f.path)},line={f.line},"
+            f"col={f.col},title={f.code}::{workflow_data(f.message)}"
             for f in report.findings
         ]
-        lines += [f"::notice::{_gh_data(note)}" for note in report.notes]
+        lines += [f"::notice::{workflow_data(note)}" for note in report.notes]
         return "".join(line + "\n" for line in lines)
     return "".join(
         f"{finding}{' (warning)' if finding.severity == 'warning' else ''}\n{finding.excerpt()}" for finding in report.findings
     )
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_property(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def _expected_path(config: Config, entry: ModelEntry) -> Path:
     return config.tests_dir / test_file_name(entry.model_type)
 
-
-def _repo_root() -> Path:
-    """The nearest folder upwards holding ``.git``, else the working directory."""
-    here = Path.cwd().resolve()
-    return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)

@@ -7,12 +7,12 @@ backed up before it is replaced or removed, whether git holds the edit or not.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfguard.atomic import write_atomic
 from hfguard.errors import HfguardError, Problem
+from hfguard.paths import read_bytes
 from hfguard.stamp import is_hand_edited, read_stamp
 from hfguard.verify import compile_finding
 
@@ -28,21 +28,13 @@ class WriteResult:
     backup: Path | None = None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file in the same folder + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def read_current(path: Path) -> str | None:
+    """The file a generated file would replace (None: nothing there); a link or a folder there is refused.
+
+    Bytes that are not UTF-8 survive (``surrogateescape``), so a backup holds exactly what was there.
+    """
+    data = read_bytes(path, "test file")
+    return None if data is None else data.decode("utf-8", "surrogateescape")
 
 
 def check_compiles(text: str, path: Path) -> None:
@@ -62,9 +54,10 @@ def write_generated(files: dict[Path, str], force: bool = False) -> list[WriteRe
     """
     for path, text in files.items():
         check_compiles(text, path)
+    current = {path: read_current(path) for path in sorted(files)}  # a link or folder in the way stops all writes
     results = []
     for path, text in sorted(files.items()):
-        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        old = current[path]
         if old == text:
             results.append(WriteResult(path, "unchanged"))
             continue
@@ -79,7 +72,7 @@ def write_generated(files: dict[Path, str], force: bool = False) -> list[WriteRe
 
 def remove_generated(path: Path) -> WriteResult:
     """Delete a generated file whose entry is gone, backing it up first if it was edited by hand."""
-    backup = keep_user_lines(path, path.read_text(encoding="utf-8"))
+    backup = keep_user_lines(path, read_current(path) or "")
     path.unlink()
     return WriteResult(path, "removed", backup)
 

@@ -2,7 +2,9 @@
 
 Pull requests (``GET /repos/{r}/pulls?state=&head=owner:branch``), their comments, and plain issues
 (``GET``/``POST /repos/{r}/issues``, ``GET``/``PATCH /repos/{r}/issues/{n}``; the list holds the pull
-requests too, as GitHub's does). Stateful, lists paginated with ``Link`` headers built from its
+requests too, as GitHub's does), each with its author. The token writes as ``identity``; ``GET /user``
+answers with it only when ``user_endpoint`` is on, and otherwise refuses with 403 as it does for the
+Actions token (``github-actions[bot]``, the default identity). Stateful, lists paginated with ``Link`` headers built from its
 own base URL (``per_page`` honoured, default 30), logging every request, with injectable faults:
 403 on writes, N x 5xx, rate limits (403 or 429 with ``X-RateLimit-Remaining: 0`` / ``Retry-After``).
 Served under ``/api/v3`` like GitHub Enterprise, so ``base_url`` handling is exercised too.
@@ -21,6 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 PREFIX = "/api/v3"
 TOKEN = "fake-token"
+MAX_BODY = 65536  # GitHub answers 422 to a longer comment or issue body
 
 
 @dataclass
@@ -45,6 +48,8 @@ class FakeGitHub:
         self.log: list[tuple[str, str, int]] = []
         self.faults: list[Fault] = []
         self.forbid_writes = False
+        self.identity = "github-actions[bot]"  # who the token writes as
+        self.user_endpoint = False  # GET /user: False refuses (403) as for an Actions installation token
         self._next_id = 1000
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -67,11 +72,11 @@ class FakeGitHub:
         self.repos.add(repo)
         self.pulls[(repo, number)] = {"label": head or f"{repo.split('/')[0]}:branch-{number}", "sha": sha or f"{number:040x}", "body": body}
 
-    def add_issue(self, repo: str, title: str, body: str = "") -> dict[str, Any]:
-        """An open plain issue, numbered after every pull request and issue of ``repo``."""
+    def add_issue(self, repo: str, title: str, body: str = "", user: str = "someone") -> dict[str, Any]:
+        """An open plain issue by ``user``, numbered after every pull request and issue of ``repo``."""
         with self._lock:
             number = 1 + max([0, *self.numbers(repo)])
-            self.issues[(repo, number)] = {"number": number, "title": title, "body": body, "state": "open"}
+            self.issues[(repo, number)] = {"number": number, "title": title, "body": body, "state": "open", "user": user}
             return self.issues[(repo, number)]
 
     def numbers(self, repo: str) -> list[int]:
@@ -102,10 +107,12 @@ class FakeGitHub:
         """A plain issue, or a pull request as the issues API shows it."""
         url = f"{self.base_url}/repos/{repo}/issues/{number}"
         if (repo, number) in self.issues:
-            return {**self.issues[(repo, number)], "id": number, "url": url, "html_url": f"https://github.example/{repo}/issues/{number}"}
+            issue = self.issues[(repo, number)]
+            return {**issue, "id": number, "url": url, "html_url": f"https://github.example/{repo}/issues/{number}",
+                    "user": _user(issue["user"])}
         pull = self.pull_json(repo, number)
         return {**{key: pull[key] for key in ("id", "number", "state", "title", "body", "html_url")}, "url": url,
-                "pull_request": {"url": pull["url"]}}
+                "pull_request": {"url": pull["url"]}, "user": _user("someone")}
 
     def as_json(self, comment: dict[str, Any]) -> dict[str, Any]:
         repo, number, cid = comment["repo"], comment["number"], comment["id"]
@@ -116,7 +123,7 @@ class FakeGitHub:
             "html_url": f"https://github.example/{repo}/pull/{number}#issuecomment-{cid}",
             "issue_url": f"{self.base_url}/repos/{repo}/issues/{number}",
             "body": comment["body"],
-            "user": {"login": comment["user"], "id": 1, "type": "User"},
+            "user": _user(comment["user"]),
             "created_at": comment["created_at"],
             "updated_at": comment["updated_at"],
             "author_association": "NONE",
@@ -163,8 +170,15 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     return fault.status, {"message": fault.message}, fault.headers
             if method != "GET" and fake.forbid_writes:
                 return 403, {"message": "Resource not accessible by integration"}, {}
+            if len(payload.get("body") or "") > MAX_BODY:
+                return 422, {"message": "Validation Failed", "errors": [{"field": "body", "code": "custom",
+                             "message": f"body is too long (maximum is {MAX_BODY} characters)"}]}, {}
             url = urlsplit(self.path)
             path, query = url.path.removeprefix(PREFIX), parse_qs(url.query)
+            if path == "/user":
+                if not fake.user_endpoint:
+                    return 403, {"message": "Resource not accessible by integration"}, {}
+                return 200, {"login": fake.identity, "id": 2, "type": "User", "url": f"{fake.base_url}/user"}, {}
             if match := re.fullmatch(r"/repos/([^/]+/[^/]+)", path):
                 repo = match.group(1)
                 return (200, {"id": 1, "full_name": repo, "name": repo.split("/")[1], "url": f"{fake.base_url}/repos/{repo}"}, {}) if repo in fake.repos else _not_found()
@@ -173,7 +187,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 if repo not in fake.repos:
                     return _not_found()
                 if kind == "issues" and method == "POST":
-                    issue = fake.add_issue(repo, payload["title"], payload.get("body") or "")
+                    issue = fake.add_issue(repo, payload["title"], payload.get("body") or "", fake.identity)
                     return 201, fake.issue_json(repo, issue["number"]), {}
                 if method != "GET":
                     return _not_found()
@@ -200,7 +214,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 if (repo, number) not in fake.pulls:
                     return _not_found()
                 if method == "POST":
-                    return 201, fake.as_json(fake.add_comment(repo, number, payload["body"], "github-actions[bot]")), {}
+                    return 201, fake.as_json(fake.add_comment(repo, number, payload["body"], fake.identity)), {}
                 return self._page(path, query, [fake.as_json(c) for c in fake.comments_on(repo, number)])
             if match := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", path):
                 comment = fake.comments.get(int(match.group(2)))
@@ -227,6 +241,10 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             return 200, items[(page - 1) * per_page : page * per_page], {"Link": ", ".join(links)} if links else {}
 
     return Handler
+
+
+def _user(login: str) -> dict[str, Any]:
+    return {"login": login, "id": 1, "type": "Bot" if login.endswith("[bot]") else "User"}
 
 
 def _not_found() -> tuple[int, Any, dict[str, str]]:

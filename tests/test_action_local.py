@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.action_runner import ROOT, run_action
+from tests.action_runner import action_module, run_action
 from tests.fake_github import TOKEN, FakeGitHub
 from tests.gitrepo import GitRepo
 
@@ -69,7 +67,7 @@ def test_pull_request_run_posts_one_sticky_comment_and_sets_outputs(pr_repo: tup
 
         again = run_action(repo.path, inputs, event, api_url=fake.base_url)
         assert again.returncode == 0 and len(fake.comments_on(REPO, PR)) == 1
-        assert again.steps["hfguard"]["outputs"]["comment-action"] == "unchanged"
+        assert again.steps["github"]["outputs"]["comment-action"] == "unchanged"
 
 
 def test_failures_become_error_annotations_and_fail_the_step(pr_repo: tuple[GitRepo, dict]) -> None:
@@ -132,14 +130,6 @@ def test_fork_compute_then_publish_finds_the_pull_request_through_the_api(pr_rep
         assert comment["body"] == (repo.path / "hfguard-comment/hfguard-comment.md").read_text()
         assert fake.comments_on(REPO, 8) == []
         assert any(path.startswith(f"/repos/{REPO}/pulls?") and "head=fork-owner" in path for _, path, _ in fake.log)
-
-
-def action_module(name: str) -> ModuleType:
-    """A module of ``action/``, imported from its file as the runner's Python would run it."""
-    spec = importlib.util.spec_from_file_location(f"hfguard_action_{name}", ROOT / "action" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_tracking_issue_is_found_on_a_later_page_and_never_a_pull_request() -> None:

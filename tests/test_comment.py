@@ -94,11 +94,13 @@ def test_first_post_then_update_then_no_op(fake: FakeGitHub, tmp_path: Path, cap
     assert run(tmp_path, {**HEAD, "qwen2": "passing"}, BASE) == 0
     [updated] = fake.comments_on(REPO, PR)
     assert updated["id"] == comment["id"] and updated["body"] != first_body
-    assert [m for m, _, _ in fake.log] == ["GET", "PATCH"]
+    # a marked comment exists: whose is it? GET /user is refused to the Actions token, which writes as github-actions[bot]
+    assert [(m, re.sub(r"\?.*", "", p), status) for m, p, status in fake.log] == [
+        ("GET", f"/repos/{REPO}/issues/{PR}/comments", 200), ("GET", "/user", 403), ("PATCH", f"/repos/{REPO}/issues/comments/{comment['id']}", 200)]
 
     fake.log.clear()
     assert run(tmp_path, {**HEAD, "qwen2": "passing"}, BASE) == 0
-    assert [m for m, _, _ in fake.log] == ["GET"] and len(fake.comments_on(REPO, PR)) == 1
+    assert [m for m, _, _ in fake.log] == ["GET", "GET"] and len(fake.comments_on(REPO, PR)) == 1
     assert "comment unchanged" in capsys.readouterr().out
 
 
@@ -122,11 +124,11 @@ def test_marker_on_a_later_page_among_150_comments(fake: FakeGitHub, tmp_path: P
 def test_default_page_size_is_followed_too(fake: FakeGitHub, tmp_path: Path) -> None:
     for n in range(75):
         fake.add_comment(REPO, PR, f"c{n}")
-    sticky = fake.add_comment(REPO, PR, MARK + "\nold body")
+    sticky = fake.add_comment(REPO, PR, MARK + "\nold body", user=fake.identity)
     from github import Auth, Github
 
     client = Github(auth=Auth.Token(TOKEN), base_url=fake.base_url, retry=None, lazy=True, seconds_between_requests=None)
-    posted = github.upsert(client.get_repo(REPO).get_issue(PR), "default", MARK + "\nnew body")
+    posted = github.upsert(client.get_repo(REPO).get_issue(PR), "default", MARK + "\nnew body", lambda: fake.identity)
     assert posted.action == "updated" and fake.comments[sticky["id"]]["body"] == MARK + "\nnew body"
     assert query([p for m, p, _ in fake.log if m == "GET"][-1]) == {"per_page": ["30"], "page": ["3"]}
 
@@ -142,8 +144,8 @@ def test_two_scopes_keep_their_own_comment(fake: FakeGitHub, tmp_path: Path) -> 
 
 
 def test_duplicates_left_by_concurrent_runs_are_removed(fake: FakeGitHub, tmp_path: Path) -> None:
-    first = fake.add_comment(REPO, PR, MARK + "\nrun 1")
-    fake.add_comment(REPO, PR, MARK + "\nrun 2")
+    first = fake.add_comment(REPO, PR, MARK + "\nrun 1", user=fake.identity)
+    fake.add_comment(REPO, PR, MARK + "\nrun 2", user=fake.identity)
     assert run(tmp_path, BASE) == 0
     assert [c["id"] for c in fake.comments_on(REPO, PR)] == [first["id"]]
 

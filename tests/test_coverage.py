@@ -31,6 +31,7 @@ def make_project(root: Path, bodies: dict[str, str] = BODIES, entries: tuple[str
     root.mkdir(parents=True, exist_ok=True)
     (root / "hfguard.toml").write_text(registry(*entries))
     (root / "hfguard.lock").write_text(catalogue().to_json())
+    (root / "hfguard-templates").mkdir(exist_ok=True)  # the registry names it; a missing templates_dir is an error
     tests = root / "tests" / "models"
     tests.mkdir(parents=True, exist_ok=True)
     for name, body in bodies.items():
@@ -226,7 +227,7 @@ def test_comment_against_a_base_without_results_compares_only_what_it_can(tmp_pa
     out = capsys.readouterr().out
     assert "(+100.0)" not in out and "(+66.7)" not in out  # no passing change against a base without passing figures
     assert "| decoder-only | 2 | 2 (+1) | 1 | 1 | 0 | 0 | 50.0% |" in out
-    assert "#### Failing (1)\n\n- `gpt2`: test_forward: assert (1 + 1) == 3" in out
+    assert "#### Failing (1)\n\n- `gpt2`: `test_forward`: assert (1 + 1) == 3" in out
     assert "- Newly covered (1): `llama`" in out
     for empty in ("Lost", "Removed", "Fixed", "Newly failing ("):
         assert empty not in out
@@ -249,4 +250,4 @@ def test_own_extra_tests_count_for_their_model_type(tmp_path: Path) -> None:
                    cwd=root, capture_output=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     bert = coverage.current_report(root / "hfguard.toml", [junit]).models["bert"]
     assert bert.tests == {"test_forward": "passed", "test_config": "passed", "extra::test_team_check": "passed", "extra::test_broken": "failed"}
-    assert bert.level == "failing" and bert.first_error() == "extra::test_broken: assert 0"
+    assert bert.level == "failing" and bert.first_failure() == ("extra::test_broken", "assert 0")

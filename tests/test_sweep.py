@@ -72,8 +72,8 @@ def test_summary_and_markdown_count_every_status():
     assert table["all"]["total"] == 3
     text = markdown(results, 12.0)
     assert "| encoder-only | 2 | 1 | 1 | 0 | 0 | 0 | 50% |" in text
-    assert "| roberta | encoder-only | failing | 2.0 | AssertionError: x / y |" in text
-    assert "| bert |" not in text
+    assert "| `roberta` | encoder-only | failing | 2.0 | AssertionError: x \\| y |" in text
+    assert "| `bert` |" not in text
     json.dumps(table)
 
 

@@ -162,7 +162,7 @@ def test_cache_hits_misses_and_keeps_only_clean_results(tmp_path: Path, monkeypa
     assert verify([good], None).cached == 0
     assert verify([good], None, use_cache=False).cached == 0
     stored = json.loads(next(_private_cache.glob("verify-*.json")).read_text())
-    assert stored["hfguard"] and stored["python"] == sys.version
+    assert stored["build"] == verify_module.BUILD and sys.version in stored["build"]
     assert set(stored["clean"]) == {CompileCache.key(b"x = 1\n"), CompileCache.key(b"x = 2\n")}
 
 
@@ -170,10 +170,11 @@ def test_cache_of_another_python_or_a_damaged_file_is_ignored(tmp_path: Path, _p
     source = tmp_path / "a.py"
     source.write_text("x = 1\n")
     cache_file = CompileCache(_private_cache).path
-    cache_file.write_text(json.dumps({"python": "2.7", "hfguard": "0", "clean": [CompileCache.key(b"x = 1\n")]}))
+    cache_file.write_text(json.dumps({"build": "2.7 hfguard 0", "clean": [CompileCache.key(b"x = 1\n")]}))
     assert verify([source], None).cached == 0
-    cache_file.write_text("{not json")
-    assert verify([source], None).cached == 0
+    for damaged in ("{not json", '{"build": %s, "clean": 5}' % json.dumps(verify_module.BUILD), "[]", '"x"'):
+        cache_file.write_text(damaged)
+        assert verify([source], None).cached == 0
     assert verify([source], None).cached == 1
 
 
@@ -184,7 +185,7 @@ def test_concurrent_cache_writes_never_leave_a_partial_file(_private_cache: Path
     def writer(index: int) -> None:
         for round_ in range(30):
             cache = CompileCache(_private_cache)
-            cache.add(f"{index:04d}{round_:036d}")
+            cache.add(f"{index:04d}{round_:060d}")
             cache.save()
 
     def reader() -> None:
@@ -209,7 +210,7 @@ def test_concurrent_cache_writes_never_leave_a_partial_file(_private_cache: Path
     watcher.join()
     assert errors == []
     clean = CompileCache(_private_cache).clean
-    assert len(clean) >= 30 and all(len(key) == 40 for key in clean)
+    assert len(clean) >= 30 and all(len(key) == 64 for key in clean)
     assert not list(_private_cache.glob(".*.tmp"))
 
 
@@ -399,9 +400,11 @@ def test_collect_reports_import_errors(tmp_path: Path, monkeypatch: pytest.Monke
     assert verify([Path("test_ok.py")], None, collect=True).findings == []
 
 
-def test_cache_lives_under_the_registry_root_by_default(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_lives_in_the_user_cache_by_default(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    xdg = tmp_path_factory.mktemp("xdg")
     monkeypatch.delenv("HFGUARD_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
     _run(project, monkeypatch)
-    assert (project / ".hfguard-cache" / ".gitignore").read_text().endswith("*\n")
-    assert len(CompileCache.for_root(project).clean) == 2
-    assert os.environ.get("HFGUARD_CACHE_DIR") is None
+    cache, note = CompileCache.for_root(project)
+    assert note is None and cache.path.parent == xdg / "hfguard" and len(cache.clean) == 2
+    assert not (project / ".hfguard-cache").exists() and os.environ.get("HFGUARD_CACHE_DIR") is None

@@ -50,6 +50,7 @@ def main(argv: list[str]) -> int:
 
     def body() -> int:
         from hfguard import coverage
+        from hfguard.atomic import write_atomic
 
         if args.fail_on_drop and args.base is None and args.base_report is None:
             raise HfguardError("--fail-on-drop needs --base or --base-report")
@@ -61,9 +62,9 @@ def main(argv: list[str]) -> int:
         if args.json:
             coverage.write_report(report, args.json, delta)
         if args.markdown:
-            args.markdown.write_text(markdown, encoding="utf-8")
+            write_atomic(args.markdown, markdown)
         if args.badge:
-            args.badge.write_text(coverage.render_badge(report), encoding="utf-8")
+            write_atomic(args.badge, coverage.render_badge(report))
         print(markdown, end="")
         measure, pct = report.headline()
         failed = False

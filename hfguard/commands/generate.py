@@ -113,7 +113,7 @@ def orphan_files(project: Project, all_types: bool) -> list[Path]:
     expected = {tests_dir / test_file_name(entry.model_type) for entry in entries_for(project.config, project.catalogue, all_types)}
     found = []
     for path in sorted(tests_dir.glob("test_hf_*.py")) if tests_dir.is_dir() else []:
-        if path not in expected and path.is_file():
+        if path not in expected and path.is_file() and not path.is_symlink():
             with path.open("rb") as handle:
                 head = handle.read(STAMP_HEAD_BYTES).decode("utf-8", "replace")
             if read_stamp(head) is not None:
@@ -123,12 +123,12 @@ def orphan_files(project: Project, all_types: bool) -> list[Path]:
 
 def _check(files: dict[Path, str], orphans: list[Path]) -> int:
     """Print the diff of what ``generate`` would change; 1 when anything would."""
-    from hfguard.writer import check_compiles
+    from hfguard.writer import check_compiles, read_current
 
     changed = 0
     for path, text in sorted(files.items()):
         check_compiles(text, path)
-        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        old = (read_current(path) or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if old != text:
             changed += 1
             shown = shown_path(path)

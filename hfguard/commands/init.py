@@ -84,7 +84,7 @@ def _appends_our_repo(before: str, after: str, entry: str) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     from hfguard.errors import HfguardError
-    from hfguard.writer import write_atomic
+    from hfguard.atomic import write_atomic
 
     if args.action:
         reference = scaffold.parse_reference(args.action, args.action_tag)
@@ -125,7 +125,7 @@ def _pyproject_registry(root: Path) -> bool:
 
 def _add_hooks(path: Path, reference: scaffold.ActionReference, dry_run: bool) -> None:
     """Merge hfguard's hooks into an existing pre-commit config, or print the snippet to add by hand."""
-    from hfguard.writer import write_atomic
+    from hfguard.atomic import write_atomic
 
     text = path.read_text(encoding="utf-8")
     if scaffold.has_hooks(text):

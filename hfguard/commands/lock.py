@@ -11,7 +11,7 @@ from typing import Any
 from hfguard.catalogue import LOCK_SCHEMA, Catalogue, build_catalogue
 from hfguard.config import find_config, load_config
 from hfguard.errors import run_reporting_errors, shown_path
-from hfguard.writer import write_atomic
+from hfguard.atomic import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
