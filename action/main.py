@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import uuid
@@ -60,6 +61,7 @@ class Inputs:
     previous_dir: Path
     data_branch: str = ""
     upgrade_check: bool = True
+    install: tuple[str, ...] = ()  # pip arguments for the code the tests import (the user's package), before the tests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -93,8 +95,16 @@ class Inputs:
             publish_mode=mode, comment_dir=Path(value("comment-dir", "hfguard-comment")),
             shard=value("shard", "1/1"), jobs=value("jobs", "auto"), transformers=value("transformers", "pinned"),
             shard_reports=Path(value("shard-reports", "hfguard-shards")), previous_dir=Path(value("previous-dir", "hfguard-previous")),
-            data_branch=value("data-branch"), upgrade_check=flag("upgrade-check", "true"),
+            data_branch=value("data-branch"), upgrade_check=flag("upgrade-check", "true"), install=_pip_arguments(value("install")),
         )
+
+
+def _pip_arguments(text: str) -> tuple[str, ...]:
+    """The ``install`` input as pip arguments (shell-like quoting, never a shell); '' is none."""
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise HfguardError(f"input 'install' is not a list of pip arguments ({error}): e.g. '.' or '-r requirements.txt'") from None
 
 
 @dataclass
@@ -175,7 +185,7 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
             names = run.hfguard("changed", "--base", base, "--root", str(config.root), "--names", capture=True).stdout
             run.outputs["changed-models"] = " ".join(names.split())
         elif step == "test":
-            run_tests(run, config.tests_dir, inputs.jobs)
+            run_tests(run, config.tests_dir, inputs.jobs, inputs.install)
         elif step == "coverage":
             coverage(inputs, run, base)
         elif step == "upgrade" and base and inputs.upgrade_check:
@@ -186,22 +196,34 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
             comment(inputs, run, base, upgrade)
 
 
-def run_tests(run: Run, tests_dir: Path, jobs: str) -> None:
-    """Run the generated tests offline with pytest-xdist, results in a fresh JUnit file.
+def run_tests(run: Run, tests_dir: Path, jobs: str, install: tuple[str, ...] = ()) -> None:
+    """Install what the tests import (``install``: pip arguments, e.g. the user's package), then run the
+    generated tests offline with pytest-xdist, results in a fresh JUnit file.
 
-    This is pull-request code: it runs without any token in its environment, and the runner ignores the
-    workflow commands (``::…::``) it prints. Only the JUnit file it writes in this run counts.
+    Both are pull-request code: they run without any token in their environment, and the runner ignores the
+    workflow commands (``::…::``) they print. Only the JUnit file the tests write in this run counts.
     """
     JUNIT.unlink(missing_ok=True)  # a junit.xml the pull request brought along is no test result
     run.ran_tests = True
     env = {key: value for key, value in run.env.items() if key not in SECRET_VARIABLES}
-    stop = uuid.uuid4().hex
-    print(f"::group::pytest {workflow_data(str(tests_dir))}\n::stop-commands::{stop}", flush=True)
-    code = subprocess.run([sys.executable, "-m", "pytest", str(tests_dir), "-n", jobs, "--dist", "loadfile",
-                           f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"],
-                          env={**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}, check=False).returncode
-    print(f"\n::{stop}::\n::endgroup::", flush=True)
+    if install:
+        code = _untrusted(f"pip install {' '.join(install)}", [sys.executable, "-m", "pip", "install", *install], env)
+        run.record("install the code the tests import ('install')", code)
+        if code != 0:
+            return
+    code = _untrusted(f"pytest {tests_dir}", [sys.executable, "-m", "pytest", str(tests_dir), "-n", jobs, "--dist", "loadfile",
+                                              f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"],
+                      {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     run.record("generated tests", code)
+
+
+def _untrusted(title: str, command: list[str], env: Mapping[str, str]) -> int:
+    """Run pull-request code in a log group whose workflow commands the runner ignores; its exit code."""
+    stop = uuid.uuid4().hex
+    print(f"::group::{workflow_data(title)}\n::stop-commands::{stop}", flush=True)
+    code = subprocess.run(command, env=dict(env), check=False).returncode
+    print(f"\n::{stop}::\n::endgroup::", flush=True)
+    return code
 
 
 def coverage(inputs: Inputs, run: Run, base: str) -> None:

@@ -287,3 +287,29 @@ def coverage_of(folder: Path) -> None:
               for m in results["models"]}
     (folder / "coverage.json").write_text(json.dumps({"schema_version": 1, "denominator": "all", "transformers_version": "5.24.0",
                                                       "has_results": True, "models": models}))
+
+
+WRAPPER = "hfguard_demo_zoo_wrapper"  # a package of the user's, which their own tests import
+
+
+@pytest.mark.slow
+def test_install_input_puts_the_users_package_under_their_own_tests(pr_repo: tuple[GitRepo, dict]) -> None:
+    """Without 'install' the team's own test that imports their package breaks collection; with it, it runs."""
+    repo, event = pr_repo
+    repo.write(f"src/{WRAPPER}/__init__.py", "def wrapped():\n    return 'bert'\n")
+    repo.write("pyproject.toml", f'[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                                 f'[project]\nname = "{WRAPPER}"\nversion = "0.1"\n')
+    repo.write("tests/models/test_hf_bert_extra.py", f"from {WRAPPER} import wrapped\n\n\ndef test_wrapper():\n    assert wrapped() == 'bert'\n")
+    inputs = {"run": "coverage", "run-tests": "true", "comment": "false"}
+    try:
+        without = run_action(repo.path, inputs, event)
+        assert without.returncode == 1 and f"No module named '{WRAPPER}'" in without.log
+        installed = run_action(repo.path, {**inputs, "install": "--no-deps --no-build-isolation ."}, event)
+        assert installed.returncode == 0, installed.log
+        assert "| install the code the tests import ('install') | ✅ ok |" in installed.summary
+        bert = json.loads((repo.path / "hfguard-report/coverage.json").read_text())["models"]["bert"]
+        assert bert["tests"]["extra::test_wrapper"] == "passed"
+        bad = run_action(repo.path, {**inputs, "install": "'unclosed"}, event)
+        assert bad.returncode == 1 and "input 'install' is not a list of pip arguments" in bad.log
+    finally:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", WRAPPER], capture_output=True)
