@@ -207,7 +207,7 @@ def run_tests(run: Run, tests_dir: Path, jobs: str, install: tuple[str, ...] = (
     run.ran_tests = True
     env = {key: value for key, value in run.env.items() if key not in SECRET_VARIABLES}
     if install:
-        code = _untrusted(f"pip install {' '.join(install)}", [sys.executable, "-m", "pip", "install", *install], env)
+        code = _untrusted(f"pip install {' '.join(install)}", [sys.executable, "-I", "-m", "pip", "install", *install], env)
         run.record("install the code the tests import ('install')", code)
         if code != 0:
             return
