@@ -45,7 +45,7 @@ class Inputs:
     """The action's inputs, validated."""
 
     run: str
-    config: Path
+    config: Path | None  # None: the registry the CLI finds in the workspace (hfguard.toml, or [tool.hfguard])
     base_ref: str
     run_tests: bool
     fail_on_drop: bool
@@ -62,6 +62,11 @@ class Inputs:
     data_branch: str = ""
     upgrade_check: bool = True
     install: tuple[str, ...] = ()  # pip arguments for the code the tests import (the user's package), before the tests
+
+    @property
+    def config_args(self) -> tuple[str, ...]:
+        """``--config`` for hfguard's commands when the input names a registry."""
+        return ("--config", str(self.config)) if self.config else ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -89,7 +94,7 @@ class Inputs:
         except ValueError:
             raise HfguardError(f"input 'minimum-coverage' must be a percentage, not '{minimum}'") from None
         return cls(
-            run=run, config=Path(value("config", "hfguard.toml")), base_ref=value("base-ref"),
+            run=run, config=Path(value("config")) if value("config") else None, base_ref=value("base-ref"),
             run_tests=flag("run-tests", "false"), fail_on_drop=flag("fail-on-coverage-drop", "false"),
             minimum_coverage=minimum_pct, comment=flag("comment", "true"), scope=value("scope", "default"),
             publish_mode=mode, comment_dir=Path(value("comment-dir", "hfguard-comment")),
@@ -173,7 +178,7 @@ def run_checks(inputs: Inputs, run: Run, payload: dict) -> None:
 
     config = load_config(inputs.config)
     base = base_ref(inputs, payload)
-    config_args = ("--config", str(inputs.config))
+    config_args = inputs.config_args
     upgrade: Path | None = None
     output_folder(REPORT_DIR, Path.cwd(), "the report folder").mkdir(exist_ok=True)
     for step in steps_for(inputs):
@@ -230,7 +235,7 @@ def coverage(inputs: Inputs, run: Run, base: str) -> None:
     """``hfguard coverage``: the JSON report, Markdown, badge, thresholds; outputs from the report."""
     from hfguard.coverage import delta_points, load_report
 
-    args = ["coverage", "--config", str(inputs.config), "--json", str(REPORT), "--markdown", str(MARKDOWN),
+    args = ["coverage", *inputs.config_args, "--json", str(REPORT), "--markdown", str(MARKDOWN),
             "--badge", str(BADGE)]
     args += ["--junit", str(JUNIT)] if run.ran_tests and JUNIT.is_file() else []
     args += ["--base", base] if base else []
@@ -262,7 +267,7 @@ def comment(inputs: Inputs, run: Run, base: str, upgrade: Path | None = None) ->
         print("::notice title=hfguard::not a pull request event; no comment posted")
         return
     folder = output_folder(inputs.comment_dir, Path.cwd(), "input 'comment-dir'")
-    args = ["comment", "--config", str(inputs.config), "--report", str(REPORT), "--scope", inputs.scope,
+    args = ["comment", *inputs.config_args, "--report", str(REPORT), "--scope", inputs.scope,
             "--save", str(folder), "--pr", str(number)]
     args += ["--base", base] if base else []
     args += ["--upgrade", str(upgrade)] if upgrade else []

@@ -48,20 +48,20 @@ def sweep_shard(inputs: Inputs, run: Run) -> None:
 
     config = load_config(inputs.config)
     if inputs.transformers == "latest" and config.lock_path.is_file():
-        check = run.hfguard("lock", "--check", "--config", str(inputs.config), capture=True, ok_codes=(0, 1)).stdout
+        check = run.hfguard("lock", "--check", *inputs.config_args, capture=True, ok_codes=(0, 1)).stdout
         print(check, end="")
         new = [m.group(1) for m in re.finditer(r": new model type (\S+) ", check)]
         run.outputs["changed-models"] = " ".join(new)
         run.summary.append(f"New model types in the latest transformers: {', '.join(new) or 'none'}\n")
     if inputs.transformers == "latest" or not config.lock_path.is_file():
-        run.hfguard("lock", "--config", str(inputs.config))
-    run.hfguard("generate", "--config", str(inputs.config))
+        run.hfguard("lock", *inputs.config_args)
+    run.hfguard("generate", *inputs.config_args)
     out = (REPORT_DIR / SWEEP).resolve()
     names = [] if config.target == "all" else sorted(config.models)
     run.hfguard("sweep", *names, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
                 "--jobs", str(os.cpu_count() or 2) if inputs.jobs == "auto" else inputs.jobs, ok_codes=(0, 1))
     REPORT_DIR.mkdir(exist_ok=True)
-    run.hfguard("coverage", "--config", str(inputs.config), "--junit", str(out / "junit.xml"), "--json", str(REPORT),
+    run.hfguard("coverage", *inputs.config_args, "--junit", str(out / "junit.xml"), "--json", str(REPORT),
                 "--markdown", str(MARKDOWN), "--badge", str(BADGE))
     index, count = parse_shard(inputs.shard)
     catalogue = load_catalogue(config.lock_path)

@@ -125,8 +125,8 @@ def main() -> int:
     run(str(BIN / "pre-commit"), "try-repo", str(PROJECT), "hf-test-generate", "--all-files", cwd=repo)
     run(str(BIN / "pre-commit"), "try-repo", str(PROJECT), "hf-test-verify", "--all-files", cwd=repo)
     summary["hf-test-generate"] = f"rewrote {len(rewritten)} files, then passed"
-    for backup in (repo / "tests/models").glob("*.hfguard-backup*"):
-        backup.unlink()  # the hand edit was kept aside; this PR drops it
+    kept = sorted(str(path.relative_to(repo)) for path in (repo / ".hfguard-backup").rglob("*.py"))
+    print(f"\nThe hand edit was kept aside, out of git's way: {', '.join(kept)}")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "Add wav2vec2, clip and llama")
 

@@ -220,6 +220,7 @@ class ChangeReport:
     lock: tuple[str | None, str | None]
     hand_edited: list[str]
     regenerate: dict[str, list[str]]  # model type -> reasons
+    leftover: list[str] = field(default_factory=list)  # removed entries whose generated file is still at head
 
     def to_dict(self) -> dict[str, Any]:
         """Machine-readable form (``hfguard changed --json``)."""
@@ -232,7 +233,8 @@ class ChangeReport:
             "base_commit": c.base.hexsha if c.base is not None else None,
             "mode": c.mode,
             "notes": c.notes,
-            "entries": {"added": self.added, "changed": self.changed, "removed": self.removed},
+            "entries": {"added": self.added, "changed": self.changed, "removed": self.removed,
+                        "removed_with_file": self.leftover},
             "templates": {"changed": self.templates, "families": self.families},
             "lock": {"base": self.lock[0], "head": self.lock[1], "changed": self.lock[0] != self.lock[1]},
             "hand_edited": self.hand_edited,
@@ -250,7 +252,8 @@ class ChangeReport:
         lines += [f"note: {note}" for note in c.notes]
         lines += [f"added: {name}" for name in self.added]
         lines += [f"changed: {name} ({', '.join(keys)})" for name, keys in self.changed.items()]
-        lines += [f"removed: {name} (delete its test file)" for name in self.removed]
+        lines += [f"removed: {name}" + (" (its generated file is still there: 'hfguard generate' removes it)"
+                                         if name in self.leftover else "") for name in self.removed]
         if self.templates:
             families = "all families" if self.families == ["*"] else ", ".join(self.families)
             lines.append(f"templates changed: {', '.join(self.templates)} -> {families}")
@@ -321,7 +324,10 @@ def detect_changes(project: Path, base: str, head: str | None = None, default_br
     hand_edited = _hand_edited(new, new_config, old, old_config) if new_config else []
     for path in hand_edited:
         flag([n for n in head_entries if path.endswith("/" + test_file_name(n))], "hand-edited")
-    return ChangeReport(comparison, added, changed, removed, templates, families, lock, hand_edited, dict(sorted(regenerate.items())))
+    leftover = [name for name in removed if new_config is not None
+                and new.read(new_config.tests_dir / test_file_name(name)) is not None]
+    return ChangeReport(comparison, added, changed, removed, templates, families, lock, hand_edited, dict(sorted(regenerate.items())),
+                        leftover)
 
 
 def changed_model_types(repo_root: Path, base: str, head: str | None = None) -> list[str]:

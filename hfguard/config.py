@@ -104,7 +104,7 @@ class Config:
                         f"unknown family {shown(entry.family)} for '{entry.model_type}'"
                         f"{_suggest(entry.family, families)}; known: {', '.join(sorted(families))}",
                         self.path,
-                        entry.line,
+                        entry.key_lines.get("family") or entry.line,
                     )
                 )
         if problems:
@@ -116,10 +116,14 @@ def find_config(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
+        pyproject = folder / PYPROJECT_NAME
+        in_pyproject = pyproject.is_file() and re.search(rb"^\[tool\.hfguard[.\]]", pyproject.read_bytes(), re.M) is not None
+        if candidate.is_file() and in_pyproject:
+            raise HfguardError(Problem(f"two registries here: {CONFIG_NAME} and [tool.hfguard] in {PYPROJECT_NAME}; keep one "
+                                       "(or name the one to use with --config)", candidate))
         if candidate.is_file():
             return candidate
-        pyproject = folder / PYPROJECT_NAME
-        if pyproject.is_file() and re.search(rb"^\[tool\.hfguard[.\]]", pyproject.read_bytes(), re.M):
+        if in_pyproject:
             return pyproject
     raise HfguardError(
         f"no {CONFIG_NAME} (or [tool.hfguard] in {PYPROJECT_NAME}) in {here} or above; "

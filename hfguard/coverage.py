@@ -55,7 +55,8 @@ class ModelCoverage:
     verified: bool
     detail: str = ""
     tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped
-    errors: dict[str, str] = field(default_factory=dict)  # failed test id -> the first line of its failure
+    # failed test id -> the first line of its failure, in the order the tests ran (the first is often the cause)
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def level(self) -> str:
@@ -70,13 +71,14 @@ class ModelCoverage:
         return "passing" if "passed" in outcomes else "skipped"
 
     def first_failure(self) -> tuple[str, str] | None:
-        """(test id, first line of its failure) of the first failed test, by id; None when none failed."""
-        failed = sorted(test for test, outcome in self.tests.items() if outcome == "failed")
+        """(test id, first line of its failure) of the test that failed first as they ran; None when none failed."""
+        failed = [test for test in self.errors if self.tests.get(test) == "failed"]
+        failed += sorted(test for test, outcome in self.tests.items() if outcome == "failed" and test not in self.errors)
         return (failed[0], self.errors.get(failed[0]) or "failed") if failed else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
-                "detail": self.detail, "tests": dict(sorted(self.tests.items())), "errors": dict(sorted(self.errors.items()))}
+                "detail": self.detail, "tests": dict(sorted(self.tests.items())), "errors": [[test, line] for test, line in self.errors.items()]}
 
 
 @dataclass
@@ -124,7 +126,7 @@ class Report:
         try:
             models = {
                 name: ModelCoverage(m["family"], m["file"], m["verified"], m.get("detail", ""), dict(m.get("tests", {})),
-                                    dict(m.get("errors", {})))
+                                    {str(test): str(line) for test, line in m.get("errors", [])})
                 for name, m in data["models"].items()
             }
             return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models)
@@ -360,9 +362,12 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
 
 
 def drop_reasons(delta: dict[str, Any]) -> list[str]:
-    """Why ``delta`` is a coverage drop (empty: it is not): registered model types lost or newly failing, or
-    a lower percentage on a comparable measure. Model types removed from the registry never count."""
-    reasons = [f"{CATEGORIES[key].split(' (')[0].lower()}: {', '.join(delta[key])}" for key in DROPS if delta[key]]
+    """Why ``delta`` is a coverage drop (empty: it is not): registered model types lost or newly failing (only
+    against a base with test results), or a lower percentage on a comparable measure. Model types removed from
+    the registry never count; failing tests fail a run on their own."""
+    # "newly" needs a base with results: against git objects, a failing type may have failed there too
+    drops = DROPS if delta["base_has_results"] else tuple(key for key in DROPS if key != "newly_failing")
+    reasons = [f"{CATEGORIES[key].split(' (')[0].lower()}: {', '.join(delta[key])}" for key in drops if delta[key]]
     compared = delta.get("common", delta["overall"])  # percentages over the model types both sides count
     base, head = compared["base"], compared["head"]
     if head["generated_pct"] < base["generated_pct"]:

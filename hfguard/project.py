@@ -63,6 +63,11 @@ def _tiny_mistakes(entry: ModelEntry, info: ModelInfo, catalogue: Catalogue) -> 
                 sub_type = value.get("model_type") if isinstance(value.get("model_type"), str) else owner.sub_configs.get(key)
                 if sub_type in catalogue:
                     check({k: v for k, v in value.items() if k != "model_type"}, catalogue.get(sub_type), f"{where}.{key}")
+            elif key in owner.sub_configs:
+                sub_type = owner.sub_configs[key]
+                sub_class = catalogue.get(sub_type).config_class if sub_type in catalogue else "its sub-config"
+                mistakes.append(f"{where}.{key} of '{entry.model_type}' is a sub-config: give a table of {sub_class} "
+                                "settings, e.g. { hidden_size = 16 }")
 
     check(entry.tiny, info, "tiny")
     return mistakes

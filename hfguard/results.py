@@ -112,15 +112,15 @@ def _from_coverage(data: dict[str, Any], path: Path) -> Night:
     root = Path.cwd()  # a coverage report names its files from the repository root, where it is read
     models = {}
     for name, item in data["models"].items():
-        checks, errors = {}, item.get("errors", {})
+        checks, errors = {}, dict(item.get("errors", []))  # [test id, first line] pairs, in the order the tests ran
         for test_id, outcome in item.get("tests", {}).items():
             if test_id.startswith("extra::"):  # the team's own tests count for the level, but are no check of hfguard's
                 continue
             check = test_id.split("::")[-1].split("[")[0].removeprefix("test_")
             checks[check] = Check(_COVERAGE_OUTCOMES.get(outcome, "error"), _line(errors.get(test_id)))
         level = _COVERAGE_LEVELS.get(item["level"], "missing")
-        failed = sorted(test_id for test_id, outcome in item.get("tests", {}).items() if outcome == "failed")
-        message = item.get("detail") or (f"{failed[0]}: {errors.get(failed[0]) or 'failed'}" if failed else "")
+        failed = [test_id for test_id in errors if item.get("tests", {}).get(test_id) == "failed"]
+        message = item.get("detail") or (f"{failed[0]}: {errors[failed[0]]}" if failed else "")
         models[name] = TypeResult(name, str(item["family"]), level, _line(message), 0.0, _inside(root, str(item.get("file", ""))), checks)
     return Night(models, data.get("transformers_version"), None, str(path), root)
 

@@ -16,7 +16,7 @@ from hfguard.paths import read_bytes
 from hfguard.stamp import is_hand_edited, read_stamp
 from hfguard.verify import compile_finding
 
-BACKUP_SUFFIX = ".hfguard-backup"
+BACKUP_DIR = ".hfguard-backup"  # in the repository root; git ignores it (its own .gitignore), pytest never collects it
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,12 @@ def check_compiles(text: str, path: Path) -> None:
         )
 
 
-def write_generated(files: dict[Path, str], force: bool = False) -> list[WriteResult]:
+def write_generated(files: dict[Path, str], root: Path, force: bool = False) -> list[WriteResult]:
     """Verify every file in memory, then write the ones whose text changed.
 
     Nothing is written unless every file compiles. A file without an hfguard header is ``refused``
-    (left as it is) unless ``force``; replacing it, or a generated file edited by hand, keeps a backup.
+    (left as it is) unless ``force``; replacing it, or a generated file edited by hand, keeps a backup
+    under ``root`` (see ``keep_user_lines``).
     """
     for path, text in files.items():
         check_compiles(text, path)
@@ -64,28 +65,38 @@ def write_generated(files: dict[Path, str], force: bool = False) -> list[WriteRe
         if old is not None and read_stamp(old) is None and not force:
             results.append(WriteResult(path, "refused"))
             continue
-        backup = keep_user_lines(path, old) if old is not None else None
+        backup = keep_user_lines(path, old, root) if old is not None else None
         write_atomic(path, text)
         results.append(WriteResult(path, "created" if old is None else "updated", backup))
     return results
 
 
-def remove_generated(path: Path) -> WriteResult:
-    """Delete a generated file whose entry is gone, backing it up first if it was edited by hand."""
-    backup = keep_user_lines(path, read_current(path) or "")
+def remove_generated(path: Path, root: Path) -> WriteResult:
+    """Delete a generated file whose entry is gone, backing it up first (under ``root``) if it was edited by hand."""
+    backup = keep_user_lines(path, read_current(path) or "", root)
     path.unlink()
     return WriteResult(path, "removed", backup)
 
 
-def keep_user_lines(path: Path, old: str) -> Path | None:
+def keep_user_lines(path: Path, old: str, root: Path) -> Path | None:
     """Back up ``old`` (the text at ``path``) unless it is exactly what hfguard last wrote; the backup's path."""
     stamp = read_stamp(old)
     if stamp is not None and not is_hand_edited(old, stamp):
         return None
-    backup = path.with_name(path.name + BACKUP_SUFFIX)
-    number = 1
+    return back_up(path, old, root)
+
+
+def back_up(path: Path, old: str, root: Path) -> Path:
+    """Keep ``old`` (what was at ``path``) as ``<root>/.hfguard-backup/<path below root>``, numbered when one is there.
+
+    The folder's own ``.gitignore`` keeps backups out of commits (``git add -A`` after a hook's advice)."""
+    folder = root / BACKUP_DIR
+    relative = path.resolve().relative_to(root.resolve()) if path.resolve().is_relative_to(root.resolve()) else Path(path.name)
+    backup, number = folder / relative, 1
     while backup.exists():
         number += 1
-        backup = path.with_name(f"{path.name}{BACKUP_SUFFIX}{number}")
+        backup = folder / relative.with_name(f"{relative.name}.{number}")
+    if not (folder / ".gitignore").exists():
+        write_atomic(folder / ".gitignore", "# hfguard's backups of replaced files: yours to look at, not to commit\n*\n")
     write_atomic(backup, old)
     return backup

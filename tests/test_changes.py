@@ -50,12 +50,18 @@ def test_entries_added_changed_removed(repo: GitRepo, capsys, monkeypatch) -> No
     data = json.loads(out)
     assert code == 0
     assert data["schema_version"] == 1
-    assert data["entries"] == {"added": ["t5"], "changed": {"bert": ["task", "tiny"]}, "removed": ["llama"]}
+    assert data["entries"] == {"added": ["t5"], "changed": {"bert": ["task", "tiny"]}, "removed": ["llama"],
+                               "removed_with_file": ["llama"]}
     assert data["regenerate"] == {"bert": ["changed: task, tiny"], "t5": ["added"]}
     assert data["base_commit"] == base and data["mode"] == "merge-base"
     assert changed_model_types(repo.path, base, None) == ["bert", "t5"]
     code, text, _ = run_changed(repo, "--base", base, capsys=capsys, monkeypatch=monkeypatch)
-    assert "removed: llama (delete its test file)" in text and "regenerate (2): bert t5" in text
+    assert "removed: llama (its generated file is still there: 'hfguard generate' removes it)" in text
+    assert "regenerate (2): bert t5" in text
+    repo.remove("tests/models/test_hf_llama.py")
+    repo.commit("remove llama's file")
+    code, text, _ = run_changed(repo, "--base", base, capsys=capsys, monkeypatch=monkeypatch)
+    assert "removed: llama\n" in text  # nothing left to do
 
 
 def test_family_template_change_selects_that_family(repo: GitRepo) -> None:

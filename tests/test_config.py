@@ -77,7 +77,7 @@ def test_unknown_family_and_bad_enums() -> None:
     [message] = errors_of('target = "everything"\n[models.bert]\n')
     assert message.startswith("hfguard.toml:1: 'target' must be one of registry, all")
     [message] = errors_of('[models.bert]\nfamily = "encoder"\n')
-    assert message.startswith("hfguard.toml:1: unknown family 'encoder'")
+    assert message.startswith("hfguard.toml:2: unknown family 'encoder'")  # the line of the family key
 
 
 def test_empty_skip_reason_is_refused() -> None:

@@ -161,7 +161,7 @@ def test_cli_outputs_are_well_formed(project: Path, tmp_path: Path, monkeypatch,
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     assert "".join(svg.itertext()).startswith("hf passing: 25%")
     assert coverage_main(["--junit", "all.xml", "--fail-under", "30"]) == 1
-    assert "below --fail-under 30%" in capsys.readouterr().out
+    assert "below --fail-under 30%" in capsys.readouterr().err
 
 
 def pull_request(root: Path, base: dict[str, str], head: dict[str, str], head_entries: tuple[str, ...],
@@ -183,11 +183,11 @@ def test_delta_against_git_base_and_fail_on_drop(tmp_path: Path, monkeypatch, ca
     repo = pull_request(tmp_path / "repo", {"bert": PASS, "gpt2": PASS}, {"llama": PASS}, ("bert", "gpt2", "llama"), removed=("gpt2",))
     monkeypatch.chdir(repo.path)
     code = coverage_main(["--base", "main", "--json", "r.json", "--fail-on-drop"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     assert code == 1
     delta = json.loads((repo.path / "r.json").read_text())["delta"]
     assert (delta["newly_covered"], delta["lost"], delta["base_has_results"]) == (["llama"], ["gpt2"], False)
-    assert "#### Changes against merge base `" in out and "coverage dropped" in out
+    assert "#### Changes against merge base `" in captured.out and "coverage dropped" in captured.err
     assert coverage_main(["--fail-on-drop"]) == 2
     assert "--fail-on-drop needs --base or --base-report" in capsys.readouterr().err
 
@@ -213,7 +213,7 @@ def test_removed_entries_are_not_losses_and_do_not_trip_fail_on_drop(tmp_path: P
     assert "- Removed from the registry (1): `gpt2`" in out and "Lost" not in out
     repo.remove("tests/models/test_hf_t5.py")  # a registered entry loses its file: that is a drop
     assert coverage_main(["--base", "main", "--fail-on-drop"]) == 1
-    assert "hfguard: coverage dropped against the base: lost: t5" in capsys.readouterr().out
+    assert "hfguard: coverage dropped against the base: lost: t5" in capsys.readouterr().err
 
 
 def test_comment_against_a_base_without_results_compares_only_what_it_can(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -242,6 +242,18 @@ def test_without_results_the_passing_columns_say_not_run(project: Path, monkeypa
     assert "| **all** | 8 | 6 | – | – | – | 2 | not run |" in out and "0.0%" not in out
 
 
+def test_the_first_failure_shown_is_the_first_that_ran(tmp_path: Path) -> None:
+    """Not the first by name: a NaN output fails the finite check first, and that is the line worth reading."""
+    body = ("def test_zz_outputs_finite():\n    assert False, 'gpt2: 1 non-finite value in output.logits'\n\n"
+            "def test_aa_deterministic():\n    assert False, 'output.logits differs between runs'\n")
+    root = make_project(tmp_path / "p", {"gpt2": body}, ("gpt2",))
+    run_pytest(root, root / "r.xml", "gpt2")
+    report = coverage.current_report(root / "hfguard.toml", [root / "r.xml"])
+    coverage.write_report(report, root / "r.json")
+    again = coverage.load_report(root / "r.json").models["gpt2"]
+    assert again.first_failure() == ("test_zz_outputs_finite", "AssertionError: gpt2: 1 non-finite value in output.logits")
+
+
 def test_own_extra_tests_count_for_their_model_type(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", {"bert": PASS}, ("bert",))
     (root / "tests/models/test_hf_bert_extra.py").write_text("def test_team_check():\n    assert 'a' * 2 == 'aa'\n\ndef test_broken():\n    assert 0\n")
@@ -251,3 +263,13 @@ def test_own_extra_tests_count_for_their_model_type(tmp_path: Path) -> None:
     bert = coverage.current_report(root / "hfguard.toml", [junit]).models["bert"]
     assert bert.tests == {"test_forward": "passed", "test_config": "passed", "extra::test_team_check": "passed", "extra::test_broken": "failed"}
     assert bert.level == "failing" and bert.first_failure() == ("extra::test_broken", "assert 0")
+
+
+def test_a_type_already_failing_is_no_drop_against_a_base_without_results(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A docs-only pull request must not turn red because a model type fails on the base too (which git cannot say)."""
+    repo = pull_request(tmp_path / "repo", {"bert": PASS, "gpt2": FAIL}, {}, ("bert", "gpt2"))
+    run_pytest(repo.path, repo.path / "r.xml", "bert", "gpt2")
+    monkeypatch.chdir(repo.path)
+    assert coverage_main(["--base", "main", "--junit", "r.xml", "--fail-on-drop"]) == 0
+    captured = capsys.readouterr()
+    assert "#### Failing (1)" in captured.out and captured.err == ""

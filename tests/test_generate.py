@@ -130,9 +130,13 @@ def test_any_hand_edit_is_backed_up_before_it_is_replaced(project_dir: Path, hel
         subprocess.run([*git, "commit", "-qm", "x"], cwd=project_dir, check=True)
     result = run_hfguard("generate", cwd=project_dir)
     assert result.returncode == 0
-    backup = target.with_name("test_hf_bert.py.hfguard-backup")
+    backup = project_dir / ".hfguard-backup/tests/models/test_hf_bert.py"
     assert backup.read_text() == edited
-    assert "updated tests/models/test_hf_bert.py (your version is kept in tests/models/test_hf_bert.py.hfguard-backup)" in result.stdout
+    assert "updated tests/models/test_hf_bert.py (your version is kept in .hfguard-backup/tests/models/test_hf_bert.py)" in result.stdout
+    if held_by_git != "untracked":  # the backups stay out of commits
+        subprocess.run([*git, "add", "-A"], cwd=project_dir, check=True)
+        staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=project_dir, capture_output=True, text=True).stdout
+        assert ".hfguard-backup" not in staged
     assert "my precious" not in target.read_text()
 
 
@@ -150,7 +154,7 @@ def test_own_file_is_never_overwritten_without_force(project_dir: Path) -> None:
     assert (project_dir / "tests/models/test_hf_gpt2.py").is_file()  # the others are written
     forced = run_hfguard("generate", "--force", "bert", cwd=project_dir)
     assert forced.returncode == 0
-    assert target.with_name("test_hf_bert.py.hfguard-backup").read_text() == own
+    assert (project_dir / ".hfguard-backup/tests/models/test_hf_bert.py").read_text() == own
     assert read_stamp(target.read_text()) is not None
 
 
@@ -172,8 +176,13 @@ def test_removed_entry_removes_its_generated_file_and_the_hook_says_so(project_d
     assert "removed tests/models/test_hf_t5.py (its registry entry is gone) (your version is kept in " in hook.stdout
     assert "stage them ('git add') and commit again" in hook.stdout
     assert not gpt2.exists() and not t5.exists() and own.is_file()
-    assert t5.with_name("test_hf_t5.py.hfguard-backup").read_text().endswith("# edited\n")
+    assert (project_dir / ".hfguard-backup/tests/models/test_hf_t5.py").read_text().endswith("# edited\n")
+    assert "kept tests/models/test_hf_bert_extra.py" not in hook.stdout  # bert is still registered
     assert run_hfguard("generate", "--exit-code", cwd=project_dir).returncode == 0
+    (project_dir / "hfguard.toml").write_text('tests_dir = "tests/models"\n\n[models.vit]\n')
+    gone = run_hfguard("generate", cwd=project_dir)
+    assert ("kept tests/models/test_hf_bert_extra.py: your own tests of a model type that is no longer registered"
+            in gone.stdout) and own.is_file()
 
 
 def test_unknown_entry_and_missing_head_are_clear(project_dir: Path) -> None:

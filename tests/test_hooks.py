@@ -144,7 +144,7 @@ def test_generate_hook_rewrites_a_stale_file_once(hook_repo: Path, pre_commit_ho
     assert "tests/models/test_hf_bert.py" in first.stdout
     assert "stage them ('git add') and commit again" in first.stdout
     assert "# a hand edit" not in stale.read_text()
-    assert stale.with_name("test_hf_bert.py.hfguard-backup").read_text().endswith("# a hand edit\n")  # staged, still kept
+    assert (consumer.path / ".hfguard-backup/tests/models/test_hf_bert.py").read_text().endswith("# a hand edit\n")  # staged, kept
     consumer.git("add", "-A")
     second = try_repo(hook_repo, pre_commit_home, consumer, "hf-test-generate")
     assert second.returncode == 0, second.stdout + second.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -167,3 +169,33 @@ def test_the_reference_comes_from_where_hfguard_was_installed(tmp_path: Path) ->
     assert scaffold.reference_from_checkout(checkout.path) == scaffold.ActionReference("acme/hfguard", head, "v0.3.0")
     pre_commit = scaffold.render(scaffold.ActionReference("acme/hfguard", head, "v0.3.0"))[".pre-commit-config.yaml"]
     assert f"repo: https://github.com/acme/hfguard\n    rev: {head}  # frozen: v0.3.0" in pre_commit
+
+
+def test_hooks_merge_into_pre_commits_own_layout(tmp_path: Path) -> None:
+    """``pre-commit sample-config`` puts the entries at column 0 (``-   repo:``); a local repo entry too."""
+    sample = subprocess.run([sys.executable, "-m", "pre_commit", "sample-config"], capture_output=True, text=True, check=True).stdout
+    for text in (sample, "repos:\n- repo: local\n  hooks:\n  - id: x\n    name: x\n    entry: x\n    language: system\n"):
+        config = tmp_path / ".pre-commit-config.yaml"
+        config.write_text(text)
+        result = run_hfguard("init", *ACTION, cwd=tmp_path)
+        assert "merged hfguard's hooks into: .pre-commit-config.yaml" in result.stdout, result.stdout
+        assert config.read_text() == text + scaffold.hooks_entry(REFERENCE, "")
+        assert [repo["repo"] for repo in yaml.safe_load(config.read_text())["repos"]][-1] == "https://github.com/acme/hfguard"
+        checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", str(config)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_force_keeps_a_backup_of_every_file_it_replaces(tmp_path: Path) -> None:
+    (tmp_path / "hfguard.toml").write_text("[models.t5]\n\n[models.vit]\n")
+    forced = run_hfguard("init", "--force", *ACTION, cwd=tmp_path)
+    assert "overwritten: hfguard.toml (yours is kept in .hfguard-backup/hfguard.toml)" in forced.stdout
+    assert (tmp_path / ".hfguard-backup/hfguard.toml").read_text() == "[models.t5]\n\n[models.vit]\n"
+
+
+def test_two_registries_side_by_side_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.hfguard]\ntests_dir = "tests/hf"\n')
+    (tmp_path / "hfguard.toml").write_text("[models.bert]\n")
+    result = run_hfguard("verify", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("hfguard: hfguard.toml: two registries here: hfguard.toml and [tool.hfguard] in pyproject.toml; "
+                             "keep one (or name the one to use with --config)\n")

@@ -10,7 +10,7 @@ from conftest import run_hfguard
 def test_misspelt_tiny_settings_are_refused_at_their_line(project_dir: Path) -> None:
     (project_dir / "hfguard.toml").write_text(
         '[models.t5]\ntiny = { d_modle = 32 }\n\n[models.clip]\ntiny = { vision_config = { hidden_sizee = 16 } }\n'
-        '\n[models.bert]\ntiny = { hidden_size = 16, num_labels = 3 }\n'
+        '\n[models.bert]\ntiny = { hidden_size = 16, num_labels = 3 }\n\n[models.siglip]\ntiny = { vision_config = 5 }\n'
     )
     result = run_hfguard("generate", cwd=project_dir)
     assert result.returncode == 2 and result.stdout == ""
@@ -19,6 +19,8 @@ def test_misspelt_tiny_settings_are_refused_at_their_line(project_dir: Path) -> 
         "a misspelt key would silently do nothing",
         "hfguard: hfguard.toml:5: tiny.vision_config.hidden_sizee of 'clip' is not a setting of CLIPVisionConfig "
         "(did you mean 'hidden_size'?); a misspelt key would silently do nothing",
+        "hfguard: hfguard.toml:11: tiny.vision_config of 'siglip' is a sub-config: give a table of SiglipVisionConfig settings, "
+        "e.g. { hidden_size = 16 }",
     ]
     assert not (project_dir / "tests").exists()
 

@@ -37,7 +37,7 @@ def test_a_coverage_report_reads_as_a_night(tmp_path: Path) -> None:
     report = {"schema_version": 1, "denominator": "registry", "transformers_version": "5.24.0", "has_results": True, "models": {
         "bert": {"family": "encoder-only", "file": "tests/models/test_hf_bert.py", "verified": True, "level": "failing", "detail": "",
                  "tests": {"test_forward_shapes": "passed", "test_deterministic": "failed", "extra::test_team": "passed"},
-                 "errors": {"test_deterministic": "AssertionError: output.logits differs between runs"}},
+                 "errors": [["test_deterministic", "AssertionError: output.logits differs between runs"]]},
         "t5": {"family": "encoder-decoder", "file": "tests/models/test_hf_t5.py", "verified": False, "level": "missing",
                "detail": "no test file", "tests": {}}}}
     (tmp_path / "coverage.json").write_text(json.dumps(report))

@@ -79,5 +79,5 @@ def _run(args: argparse.Namespace) -> int:
     if not items:
         print(f"no test_hf_*.py files in {shown_path(config.tests_dir)}; nothing to adopt")
     elif moves and not args.dry_run:
-        print(f"moved {moves} hand-written file(s), not a line changed; now run 'hfguard generate' (and 'git add' the moves)")
+        print(f"moved {moves} hand-written file(s), not a line changed; now run 'hfguard generate', then commit the moves")
     return 1 if any(item.kind == BLOCKED for item in items) else 0

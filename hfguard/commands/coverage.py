@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from hfguard.errors import HfguardError, run_reporting_errors
@@ -69,11 +70,11 @@ def main(argv: list[str]) -> int:
         measure, pct = report.headline()
         failed = False
         if args.fail_under is not None and pct < args.fail_under:
-            print(f"hfguard: {measure} coverage {pct}% is below --fail-under {args.fail_under:g}%")
+            print(f"hfguard: {measure} coverage {pct}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
             failed = True
         reasons = coverage.drop_reasons(delta) if args.fail_on_drop and delta is not None else []
         if reasons:
-            print(f"hfguard: coverage dropped against the base: {'; '.join(reasons)}")
+            print(f"hfguard: coverage dropped against the base: {'; '.join(reasons)}", file=sys.stderr)
             failed = True
         return 1 if failed else 0
 

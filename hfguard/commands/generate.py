@@ -11,7 +11,7 @@ from pathlib import Path
 from hfguard.errors import HfguardError, Problem, run_reporting_errors, shown_path
 from hfguard.plan import PlannedFile, entries_for, plan_file
 from hfguard.project import Project, load_project
-from hfguard.stamp import extra_test_file_name, read_stamp, test_file_name
+from hfguard.stamp import EXTRA_SUFFIX, extra_test_file_name, read_stamp, test_file_name
 from hfguard.verify import STAMP_HEAD_BYTES
 
 
@@ -84,7 +84,8 @@ def _run(args: argparse.Namespace) -> int:
         return _check(files, orphans)
     from hfguard.writer import remove_generated, write_generated
 
-    results = write_generated(files, force=args.force) + [remove_generated(path) for path in orphans]
+    root = project.config.root
+    results = write_generated(files, root, force=args.force) + [remove_generated(path, root) for path in orphans]
     for result in results:
         shown = shown_path(result.path)
         if result.action == "refused":
@@ -97,6 +98,10 @@ def _run(args: argparse.Namespace) -> int:
             note = f" (your version is kept in {shown_path(result.backup)})" if result.backup else ""
             why = " (its registry entry is gone)" if result.action == "removed" else ""
             print(f"{result.action} {shown}{why}{note}")
+            own = result.path.with_name(f"{result.path.stem}{EXTRA_SUFFIX}.py")
+            if result.action == "removed" and own.is_file():
+                print(f"kept {shown_path(own)}: your own tests of a model type that is no longer registered; delete it, "
+                      "or register the entry again")
     counts = Counter(result.action for result in results)
     changed = counts["created"] + counts["updated"] + counts["removed"]
     summary = f"{counts['created'] + counts['updated']} written, {counts['unchanged']} unchanged"

@@ -17,7 +17,7 @@ from hfguard.errors import run_reporting_errors, shown_path
 
 REGISTRY, PRE_COMMIT_CONFIG = "hfguard.toml", ".pre-commit-config.yaml"
 _REPOS = re.compile(r"^repos:[ \t]*(#.*)?$")
-_TOP_LEVEL = re.compile(r"^[^\s#]")
+_TOP_LEVEL = re.compile(r"^[^\s#-]")  # a new top-level key; "- " at column 0 is still an entry of repos
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,8 +83,9 @@ def _appends_our_repo(before: str, after: str, entry: str) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hfguard.errors import HfguardError
     from hfguard.atomic import write_atomic
+    from hfguard.errors import HfguardError
+    from hfguard.writer import back_up
 
     if args.action:
         reference = scaffold.parse_reference(args.action, args.action_tag)
@@ -110,8 +111,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(f"would {'overwrite' if exists else 'create'}: {shown}")
             continue
+        backup = back_up(path, path.read_text(encoding="utf-8", errors="surrogateescape"), root) if exists else None
         write_atomic(path, text)
-        print(f"{'overwritten' if exists else 'created'}: {shown}")
+        kept = f" (yours is kept in {shown_path(backup)})" if backup else ""
+        print(f"{'overwritten' if exists else 'created'}: {shown}{kept}")
     _point_to_adopt(root)
     if not args.dry_run:
         print("next: edit the registry, then run 'hfguard lock' and 'hfguard generate', and 'pre-commit install'")
