@@ -313,3 +313,15 @@ def test_install_input_puts_the_users_package_under_their_own_tests(pr_repo: tup
         assert bad.returncode == 1 and "input 'install' is not a list of pip arguments" in bad.log
     finally:
         subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", WRAPPER], capture_output=True)
+
+
+def test_the_registry_in_pyproject_is_found_without_a_config_input(tmp_path: Path, lock_text: str) -> None:
+    """What 'hfguard init' writes for a [tool.hfguard] repository names no config: the Action finds it as the CLI does."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("pyproject.toml", '[project]\nname = "zoo"\n\n[tool.hfguard]\ntests_dir = "tests/hf"\n\n[tool.hfguard.models.bert]\n')
+    repo.write("hfguard.lock", lock_text)
+    generate(repo.path)
+    repo.commit("registry in pyproject")
+    result = run_action(repo.path, {"run": "verify"}, {})
+    assert result.returncode == 0, result.log
+    assert "| hfguard verify | ✅ ok |" in result.summary
