@@ -9,7 +9,8 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes import media as recipes_media  # noqa: E402
 from hfguard.testing.case import _codebook_rows  # noqa: E402
 
 
@@ -148,8 +149,8 @@ def test_audio_placeholders_follow_the_encoders_own_count_without_a_misread_mask
 
 def test_without_masks_drops_only_masks():
     media = {"input_features": torch.zeros(2, 4), "input_features_mask": torch.ones(2, 4)}
-    assert synth._without_masks(media) == [{"input_features": media["input_features"]}]
-    assert synth._without_masks({"pixel_values": torch.zeros(1)}) == []
+    assert recipes_media._without_masks(media) == [{"input_features": media["input_features"]}]
+    assert recipes_media._without_masks({"pixel_values": torch.zeros(1)}) == []
 
 
 def test_decoder_folding_codebooks_into_rows_keeps_its_batch_checked():

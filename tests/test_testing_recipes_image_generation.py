@@ -9,8 +9,8 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
-from hfguard.testing.recipes_image_generation import IMAGES_PER_SAMPLE  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes.image_generation import IMAGES_PER_SAMPLE  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
-from hfguard.testing.recipes_protein import PROTEIN_LENGTH, protein_inputs  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes.protein import PROTEIN_LENGTH, protein_inputs  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
 from hfguard.testing.overrides import input_hints  # noqa: E402
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hfguard.testing import inputs as synth
+from hfguard.testing import synth
+from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import input_hints, known_issue
 from hfguard.testing.shrink import MAX_PARAMETERS, ConfigBuildError, count_parameters, first_line, tiny_config
 
@@ -114,7 +115,7 @@ class ModelCase:
         if id(model) not in self._inputs:
             hints = input_hints(self.model_type)
             with deadline():
-                inputs = synth.make_inputs(model, self.family, hints, self.task)
+                inputs = make_inputs(model, self.family, hints, self.task)
             batch = hints.get("batch")  # a model that runs only this many samples at once (a transformers bug)
             self._inputs[id(model)] = inputs if batch is None else {k: v[:batch] if hasattr(v, "shape") else v
                                                                     for k, v in inputs.items()}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing.recipes_vq import chameleon_vocabulary, emu3_vocabulary
+from hfguard.testing.recipes.vq import chameleon_vocabulary, emu3_vocabulary
 
 RESERVED = ("needs", "skip", "xfail", "inputs")
 
@@ -252,7 +252,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "chameleon": {"vq_config": {"num_embeddings": 16}, "vocabulary_map": chameleon_vocabulary(4, 10, 16)},
     # the adapter reads ViT layers by index, which must exist in the tiny tower (tester value)
     "molmo2": {"adapter_config": {"vision_feature_layer": [1]}},
-    # a robot policy: its logits are the velocities of a chunk of actions (see recipes_robotics)
+    # a robot policy: its logits are the velocities of a chunk of actions (see recipes.robotics)
     "pi0": {"inputs": {"logits_dims": ("chunk_size", "max_action_dim")}},
     # every encoder layer has a mixture of experts next to its MLP, which the default config leaves unsized (tester)
     # and a 16-token canvas instead of 256

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.testing.overrides import config_overrides
-from hfguard.testing.recipes_multimodal import consistent_media
+from hfguard.testing.recipes.multimodal import consistent_media
 
 WIDTH, FFN, LAYERS, HEADS, KV_HEADS, HEAD_DIM, VOCAB = 32, 64, 2, 4, 2, 8, 99
 MAX_PARAMETERS = 20_000_000
