@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "coverage": ("coverage", "model-type coverage report (JSON, Markdown, SVG badge) and its delta"),
     "comment": ("comment", "post the coverage delta as one sticky pull-request comment"),
     "sweep": ("sweep", "generate and run tests for every standalone model type (sharded)"),
+    "mutate": ("mutate", "break tiny models in known ways and count what the generated tests catch"),
     "init": ("init", "write a starter hfguard.toml, pre-commit config and workflows"),
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),
 }

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hfguard import __version__
+from hfguard import __version__, check_results
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
@@ -50,7 +50,7 @@ class ModelCoverage:
     file: str
     verified: bool
     detail: str = ""
-    tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped
+    tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped / not-applicable
 
     @property
     def level(self) -> str:
@@ -248,9 +248,7 @@ def _locate(case: ET.Element) -> tuple[str, str] | None:
 
 
 def _outcome(case: ET.Element) -> str:
-    if case.find("failure") is not None or case.find("error") is not None:
-        return "failed"
-    return "skipped" if case.find("skipped") is not None else "passed"
+    return check_results.outcome(case)  # passed, failed, skipped, or not-applicable (a check that does not apply)
 
 
 def merge_reports(reports: list[tuple[str, Report]]) -> Report:
@@ -303,6 +301,8 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "newly_failing": [n for n, (b, h) in pairs.items() if h == "failing" and b != "failing"],
         "fixed": [n for n, (b, h) in pairs.items() if b == "failing" and h == "passing"],
     }
+    lost_checks = {n: lost for n in names if n in base.models and n in head.models
+                   and (lost := check_results.lost_checks(base.models[n].tests, head.models[n].tests))}
     base_families, head_families = group_by_family(base.models), group_by_family(head.models)
     families = {
         family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
@@ -314,6 +314,7 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "overall": {"base": summarize(base.models.values()), "head": summarize(head.models.values())},
         "families": families,
         **categories,
+        "lost_checks": lost_checks,
     }
 
 
@@ -321,7 +322,7 @@ def is_drop(delta: dict[str, Any]) -> bool:
     """A coverage drop: something lost or newly failing, or a lower percentage on a comparable measure."""
     base, head = delta["overall"]["base"], delta["overall"]["head"]
     lower = head["generated_pct"] < base["generated_pct"] or delta["base_has_results"] and head["passing_pct"] < base["passing_pct"]
-    return bool(delta["lost"] or delta["newly_failing"] or lower)
+    return bool(delta["lost"] or delta["newly_failing"] or delta.get("lost_checks") or lower)
 
 
 def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
@@ -353,21 +354,26 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
         for key, title in CATEGORIES.items():
             names = delta[key]
             lines.append(f"- {title} ({len(names)}){': ' + _names(names, max_items) if names else ''}")
+        if delta.get("lost_checks"):
+            lost = [f"`{name}`: {', '.join(checks)}" for name, checks in sorted(delta["lost_checks"].items())]
+            lines.append(f"- Checks lost ({len(lost)}): {'; '.join(lost[:max_items] if max_items is not None else lost)}")
         if not delta["base_has_results"]:
             lines += ["", "_The base has no test results (computed from git objects): its levels are only missing or generated, "
                       "so every failing model type counts as newly failing._"]
     if max_items != 0:
         shown = sorted(report.models)[: max_items if max_items is not None else None]
         lines += ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
-                  "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
+                  "| model type | family | level | checks (passing of applicable) | tests (passed/failed/skipped) | note |",
+                  "|---|---|---|---|---|---|"]
         for name in shown:
             item = report.models[name]
             tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
             failed = [test for test, outcome in sorted(item.tests.items()) if outcome == "failed"]
             note = item.detail or (f"failed: {', '.join(failed[:3])}{' …' if len(failed) > 3 else ''}" if failed else "")
-            lines.append(f"| `{name}` | {item.family} | {item.level} | {tally} | {_cell(note)} |")
+            checks = "{} of {} checks".format(*check_results.passing_of_applicable(item.tests)) if item.tests else ""
+            lines.append(f"| `{name}` | {item.family} | {item.level} | {checks} | {tally} | {_cell(note)} |")
         if len(shown) < len(report.models):
-            lines.append(f"| … {len(report.models) - len(shown)} more | | | | |")
+            lines.append(f"| … {len(report.models) - len(shown)} more | | | | | |")
         lines += ["", "</details>"]
     lines += ["", f"_generated: model types with a test file that compiles; passing: model types with at least one passed "
               f"test and no failed one (skips allowed); both out of {n} {label}. Percentage changes are in points._"]

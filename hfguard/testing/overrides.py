@@ -1,10 +1,15 @@
-"""ONE reviewed table of per-model-type quirks, as data.
+"""ONE reviewed table of per-model-type facts and exceptions, as data.
 
 Each entry maps a model type to tiny-config overrides (applied after the generic shrinker,
 before the registry entry's ``tiny``; a nested table overrides a sub-config) plus reserved keys:
 
 - ``needs``: an optional package the model requires; its tests skip when it is missing;
-- ``skip`` / ``xfail``: a reason; the generated tests are skipped / expected to fail;
+- ``skip``: a reason; the generated tests are skipped;
+- ``xfail``: a known upstream bug, named with its evidence: a string (every check fails) or
+  ``{check id: reason}``; strict, so a check that passes again fails with "fixed: remove the xfail";
+- ``off``: ``{check id: reason}``, checks that do not apply to this model for a documented reason
+  (reported as ``not applicable: <reason>``), e.g. a model that samples on purpose is not deterministic;
+- ``unused_parameters``: ``{regex: reason}``, trainable parameters its training forward does not reach;
 - ``inputs``: hints for the synthetic inputs (e.g. ``{"seq_len": 16}``) and the layout of the outputs
   (``packed_output``: one sequence holding the tokens of every image (or audio clip) in turn, as the model documents;
   ``pooling_queries``: classification logits keep an attention-pooling head's query axis; ``batch``: the samples
@@ -19,7 +24,7 @@ from typing import Any
 
 from hfguard.testing.recipes.vq import chameleon_vocabulary, emu3_vocabulary
 
-RESERVED = ("needs", "skip", "xfail", "inputs")
+RESERVED = ("needs", "skip", "xfail", "off", "unused_parameters", "inputs")
 
 _FORECAST = {"prediction_length": 4, "context_length": 8, "lags_sequence": [1, 2], "num_time_features": 1}
 _EFFICIENTNET = {"width_coefficient": 0.25, "depth_coefficient": 0.2}  # compound scaling of the B7 default
@@ -226,9 +231,9 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # the shared transformer block is tied across its hybrid layers (two needed) and reads [hidden, embeddings]: 2x wide
     "zamba": {"num_hidden_layers": 3, "layers_block_type": ["linear_attention", "hybrid", "hybrid"],
               "attention_hidden_size": 64, "attention_head_dim": 16},
-    "nllb-moe": {"xfail": "transformers bug: NllbMoeDecoder.forward calls embed_tokens(input_ids) without checking that "
-                          "decoder_input_ids or decoder_inputs_embeds was given (M2M100 raises a ValueError), so a missing "
-                          "decoder input crashes with a TypeError"},
+    "nllb-moe": {"xfail": {"missing_decoder_inputs": "transformers bug: NllbMoeDecoder.forward calls embed_tokens(input_ids) "
+                                                     "without checking that decoder_input_ids or decoder_inputs_embeds was given "
+                                                     "(M2M100 raises a ValueError), so a missing decoder input crashes with a TypeError"}},
     "layoutlmv3": {"coordinate_size": 6, "shape_size": 4},  # 4 coordinate + 2 shape embeddings make up the width
     "lilt": {"hidden_size": 24, "num_attention_heads": 6},  # six layout embeddings of width // 6; heads shrunk by 4 (tester)
     # CLVP's rotary embedding is at least 32 wide: one head of 32 (the default 4 heads would be 8 wide)
@@ -279,24 +284,30 @@ OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
-# Model types whose tiny tests still fail with the shared recipes (sweep on transformers 5.24.0):
-# the generated tests run and are expected to fail with this first error; fixing the shared
-# shrinker/inputs turns them into XPASS, then the line goes.
-_KNOWN_FAILURES: dict[str, str] = {
-}
-OVERRIDES.update(
-    {name: {"xfail": f"not yet tiny-testable: {reason}", **OVERRIDES.get(name, {})} for name, reason in _KNOWN_FAILURES.items()}
-)
-
-
 def config_overrides(model_type: str) -> dict[str, Any]:
     """Tiny-config overrides of ``model_type`` (without the reserved keys)."""
     return {k: v for k, v in OVERRIDES.get(model_type, {}).items() if k not in RESERVED}
 
 
 def known_issue(model_type: str) -> dict[str, str]:
-    """The ``needs`` / ``skip`` / ``xfail`` data of ``model_type``."""
-    return {k: v for k, v in OVERRIDES.get(model_type, {}).items() if k in ("needs", "skip", "xfail")}
+    """The ``needs`` / ``skip`` data of ``model_type``."""
+    return {k: v for k, v in OVERRIDES.get(model_type, {}).items() if k in ("needs", "skip")}
+
+
+def expected_failure(model_type: str, check_id: str) -> str | None:
+    """The recorded upstream bug that makes ``check_id`` fail for ``model_type``, or None."""
+    xfail = OVERRIDES.get(model_type, {}).get("xfail")
+    return xfail.get(check_id) if isinstance(xfail, dict) else xfail
+
+
+def check_exception(model_type: str, check_id: str) -> str | None:
+    """Why ``check_id`` does not apply to ``model_type`` (the ``off`` data), or None."""
+    return OVERRIDES.get(model_type, {}).get("off", {}).get(check_id)
+
+
+def unused_parameters(model_type: str) -> dict[str, str]:
+    """Regexes of the trainable parameters of ``model_type`` its training forward does not reach, with the reason."""
+    return dict(OVERRIDES.get(model_type, {}).get("unused_parameters", {}))
 
 
 def input_hints(model_type: str) -> dict[str, Any]:
