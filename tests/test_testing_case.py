@@ -121,3 +121,41 @@ def test_a_contrastive_speech_model_is_judged_by_its_speech_embeddings():
     assert tuple(output.logits_per_speech.shape) == (2, 2)  # one row per clip, one column per text
     assert main_tensor(output) is output.speech_embeds  # (batch, projection), batch-first like CLAP's audio_embeds
     run_check(subject, model, "batch_independent")
+
+
+_VECTOR_WIDTH_PROBE = """
+import json, torch
+from hfguard.testing import ModelCase
+from hfguard.testing.checks import CHECKS
+subject = ModelCase("wavtokenizer", "speech", None, "WavTokenizerConfig", "WavTokenizerModel")
+model = subject.build()
+CHECKS["batch_independent"].run(subject, model)
+codebook = model.encoder_model.quantizer.codebook.embed
+print(json.dumps({"codebook_set": bool(codebook.any()), "capability": torch.backends.cpu.get_cpu_capability(),
+                  "audio": subject.reference(model).audio_values.flatten()[::50].tolist()}))
+"""
+
+
+@pytest.mark.slow
+def test_outputs_do_not_depend_on_the_cpus_vector_width():
+    """A zero-initialised VQ codebook made every code tie and fed WavTokenizer's decoder constant signals whose
+    normalisation amplified rounding noise, so its outputs (and batch independence) depended on the SIMD width
+    the CPU dispatches to; with the codebook given values like other zero weights, scalar and vector kernels agree."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    runs = []
+    for capability in ("default", "avx2", "avx512"):
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": capability, "OMP_NUM_THREADS": "1"}
+        result = subprocess.run([sys.executable, "-c", _VECTOR_WIDTH_PROBE], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-2000:]
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert all(run["codebook_set"] for run in runs)
+    assert runs[0]["capability"] == "DEFAULT" and len({run["capability"] for run in runs}) > 1
+    reference = torch.tensor(runs[0]["audio"])
+    for run in runs[1:]:
+        assert torch.allclose(torch.tensor(run["audio"]), reference, rtol=0, atol=1e-3 * float(reference.abs().max()))

@@ -76,6 +76,10 @@ def sdpa_and_eager(case: Any, model: Any) -> str | None:
     """The model supports both SDPA and eager attention."""
     if not getattr(model, "_supports_sdpa", False):
         return f"{type(model).__name__}._supports_sdpa is False"
+    lacking = sorted({type(m).__name__ for m in model.modules() if hasattr(m, "set_attn_implementation")
+                      and getattr(type(m), "_supports_sdpa", None) is False})
+    if lacking:
+        return f"its {', '.join(lacking)} ({'does' if len(lacking) == 1 else 'do'} not support SDPA)"
     current = getattr(model.config, "_attn_implementation", None)
     return None if current in ("sdpa", "eager") else f"it runs {current} attention"
 
@@ -132,15 +136,33 @@ def reads_images(case: Any, model: Any) -> str | None:
 
 
 def records_outputs(kind: str) -> Any:
-    """A capability: the forward can return ``kind`` (``hidden_states`` or ``attentions``) per layer."""
+    """A capability: the forward returns per-layer ``kind`` (``hidden_states`` or ``attentions``) on request: its
+    output type (or one nested in it) has a field for them."""
     def capability(case: Any, model: Any) -> str | None:
-        if f"output_{kind}" in synth.forward_params(model) or any(kind in (getattr(module, "_can_record_outputs", None) or {})
-                                                                 for module in model.modules()):
+        output = case.reference(model)
+        if _declares(output, kind):
             return None
-        return f"its forward takes no output_{kind} and no module records {kind}"
+        return f"its output ({type(output).__name__}) has no {kind} field"
 
-    capability.__doc__ = f"The forward can return per-layer {kind}."
+    capability.__doc__ = f"The forward returns per-layer {kind} on request."
     return capability
+
+
+def _declares(output: Any, kind: str) -> bool:
+    fields = getattr(type(output), "__dataclass_fields__", {})
+    if any(is_per_layer_field(name, kind) for name in fields):
+        return True
+    return any(_declares(value, kind) for value in (output.values() if isinstance(output, dict) else ()))
+
+
+# per-layer outputs: plain, of an encoder or decoder, or of one modality's tower (not FPN levels or decoder iterations)
+_PER_LAYER_PREFIXES = ("", "encoder_", "decoder_", "cross_", "vision_", "text_", "language_", "image_", "audio_", "speech_",
+                       "video_", "qformer_")
+
+
+def is_per_layer_field(name: str, kind: str) -> bool:
+    """``name`` is an output field holding one ``kind`` per layer (``hidden_states``, ``encoder_attentions``, ...)."""
+    return name.endswith(kind) and name[: -len(kind)] in _PER_LAYER_PREFIXES
 
 
 def _input_embeddings(model: Any) -> Any:

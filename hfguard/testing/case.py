@@ -160,7 +160,20 @@ class ModelCase:
 
     def reference(self, model: Any) -> Any:
         """The seeded forward pass on the default inputs, computed once per model (checks compare against it)."""
-        return self.memo(model, "reference", lambda: self.forward(model))
+        return self._seeded_reference(model)[0]
+
+    def generator_after_reference(self, model: Any) -> Any:
+        """The global random generator's state right after the reference pass (a second pass continues from it)."""
+        return self._seeded_reference(model)[1]
+
+    def _seeded_reference(self, model: Any) -> tuple[Any, Any]:
+        import torch
+
+        def compute() -> tuple[Any, Any]:
+            output = self.forward(model)
+            return output, torch.get_rng_state()
+
+        return self.memo(model, "reference", compute)
 
     def memo(self, model: Any, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per (model, key)."""
@@ -168,6 +181,11 @@ class ModelCase:
         if slot not in self._memo:
             self._memo[slot] = compute()
         return self._memo[slot]
+
+    def forget(self, model: Any) -> None:
+        """Drop what was computed from ``model`` except its inputs (the model was changed, e.g. broken on purpose)."""
+        for slot in [slot for slot in self._memo if slot[0] == id(model) and slot[1] != "inputs"]:
+            del self._memo[slot]
 
     def check(self, check_id: str, model: Any) -> None:
         """Run one check: ``not applicable`` with the reason when it does not apply; strict xfail when expected to fail."""

@@ -232,6 +232,25 @@ def _no_gradient(case: Any, model: Any) -> None:
     _subclass(model, forward=forward)
 
 
+def _first_layer(model: Any) -> Any:
+    """The first layer of the model's first stack of layers (a ``ModuleList``), or None."""
+    import torch
+
+    return next((stack[0] for stack in model.modules() if isinstance(stack, torch.nn.ModuleList) and len(stack)), None)
+
+
+def _has_layers(case: Any, model: Any) -> str | None:
+    return capabilities.trains(case, model) or (None if _first_layer(model) is not None else "it has no stack of layers")
+
+
+def _detached_first_layer(case: Any, model: Any) -> None:
+    def detach(module: Any, args: Any, output: Any) -> Any:
+        return output.detach() if hasattr(output, "detach") else \
+            type(output)(t.detach() if hasattr(t, "detach") else t for t in output) if isinstance(output, tuple) else output
+
+    _first_layer(model).register_forward_hook(detach)
+
+
 def _weight_changes_on_save(case: Any, model: Any) -> None:
     def hook(module: Any, state: dict[str, Any], prefix: str, metadata: Any) -> None:
         name = next((k for k, v in state.items() if hasattr(v, "is_floating_point") and v.is_floating_point() and v.numel()), None)
@@ -304,6 +323,8 @@ KINDS: dict[str, Kind] = {kind.id: kind for kind in (
     Kind("batch_leak", "other samples of the batch leak into sample 0", ("batch_independent",), capabilities.batched,
          _on_main(_leak)),
     Kind("no_gradient", "no gradient reaches the weights", ("training_step",), capabilities.trains, _no_gradient),
+    Kind("gradient_cut", "a detach after the first layer cuts the gradient to everything before it", ("training_step",),
+         _has_layers, _detached_first_layer),
     Kind("weight_changed_on_load", "a weight changes across save_pretrained -> from_pretrained", ("save_load",), _always,
          _weight_changes_on_save),
     Kind("kv_cache_drift", "a non-empty key/value cache makes the logits drift",
@@ -365,4 +386,5 @@ def apply_from_env(case: Any, model: Any) -> Any:
     if reason:
         pytest.skip(f"mutation {name} does not apply: {reason}")
     kind.apply(case, model)
+    case.forget(model)  # what the capability computed came from the unbroken model (its inputs stay)
     return model

@@ -13,6 +13,7 @@ from hfguard.testing.tensors import CheckFailure, assert_finite, main_output, na
 
 LM_TASKS = ("causal-lm", "masked-lm", "seq-to-seq-causal-lm", "image-text-to-text", "multimodal-lm", "speech-seq-2-seq")
 CLASSIFICATION = ("sequence-classification", "image-classification", "audio-classification", "video-classification")
+SEGMENTATION = ("semantic-segmentation",)
 
 
 @check()
@@ -34,7 +35,10 @@ def output_shapes(case: Any, model: Any) -> None:
     config = model.config
     dims = hints.get("logits_dims")  # the config attributes sizing logits that are not over a vocabulary
     logits = getattr(output, "logits", None)
-    if dims is not None:
+    if logits is main and case.task in SEGMENTATION and main.dim() == 4:
+        if main.shape[1] != config.num_labels:
+            raise CheckFailure(f"{subject}: axis 1 is not the {config.num_labels} labels")
+    elif dims is not None:
         _expect(subject, main, (batch, *(getattr(config, attr) for attr in dims)), f"(batch, {', '.join(dims)})")
     elif case.task in LM_TASKS and logits is not None and logits is main:
         ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
@@ -55,6 +59,26 @@ def output_shapes(case: Any, model: Any) -> None:
             next(v.shape[:2] for k, v in inputs.items() if k.endswith("embeds"))
         if tuple(main.shape[:2]) != tuple(positions):
             raise CheckFailure(f"{subject}: not one state per position {tuple(positions)}")
+    else:  # no rule of the task: the main output keeps the positions (or channels) of the final hidden state
+        _follows_last_hidden_state(case, model, name, main)
+
+
+def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> None:
+    """A model's last hidden state (or per-position head output) has the batch and axis 1 of the final state of
+    its ``output_hidden_states`` (for a head of three axes: of some stack's final state)."""
+    from hfguard.testing.checks.outputs import hidden_forward, per_layer
+
+    if main.dim() < 3 or capabilities.records_outputs("hidden_states")(case, model) is not None:
+        return
+    finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()]
+    if name == "output.last_hidden_state":
+        finals = finals[:1]
+    elif main.dim() != 3:
+        return
+    finals = [final for final in finals if final.dim() == main.dim()]
+    if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
+        shapes = ", ".join(str(tuple(final.shape)) for final in finals)
+        raise CheckFailure(f"{case.model_type}: {name} {tuple(main.shape)} has other positions than the final hidden state {shapes}")
 
 
 @check()
@@ -130,7 +154,8 @@ def _batch_first(main: Any, inputs: dict[str, Any], batch: int, family: str) -> 
     rows = main.shape[0]
     if rows == batch or batch in tuple(main.shape[1:2]) and family in ("speech", "text-to-audio"):  # codecs: chunks first
         return True
-    folded = rows % batch == 0 and (family == "text-to-audio" or "pixel_position_ids" in inputs)  # rows per sample
+    packed = inputs.keys() & {"pixel_position_ids", "grid_thw", "image_grid_thw"}  # all images' patches in one sequence
+    folded = rows % batch == 0 and (family == "text-to-audio" or bool(packed))  # rows per sample
     return folded or rows == codebook_rows(inputs)
 
 

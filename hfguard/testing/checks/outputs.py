@@ -8,54 +8,54 @@ from typing import Any
 from hfguard.testing import capabilities
 from hfguard.testing.checks.attention import run_with
 from hfguard.testing.checks.registry import check
+from hfguard.testing.overrides import input_hints
 from hfguard.testing.tensors import CheckFailure, assert_close, floating
 
 SAME = 1e-5  # relative to each output's scale: the same embeddings through the same layers
-ROW_SUM = 1e-4  # attention probabilities of a query sum to 1 within float rounding
+ROW_SUM = 1e-4  # attention probabilities of a query sum to at most 1 (less with attention sinks) within rounding
 _DEPTHS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "encoder_layers", "decoder_layers",
            "num_encoder_layers", "num_decoder_layers", "depth")
-_STAGES = ("depths", "hidden_sizes", "embed_dims", "stage_names")
+_STAGES = ("depths", "hidden_sizes", "embed_dims", "stage_names")  # staged models: one state per stage
 
 
 @check(applies=capabilities.records_outputs("hidden_states"))
 def hidden_states(case: Any, model: Any) -> None:
-    output = case.forward(model, output_hidden_states=True)
-    groups = _per_layer(output, "hidden_states")
+    hidden_forward(case, model)
+    output, layers = case.memo(model, "hidden", lambda: None)  # the pass hidden_forward made
+    groups = per_layer(output, "hidden_states")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states")
-    depths = layer_counts(model.config)
+    expected = {count + 1 for count in layers | layer_counts(model.config)}
     for name, states in groups.items():
-        if len(states) - 1 not in depths:
-            raise CheckFailure(f"{case.model_type}: {name} holds {len(states)} states, not layers + 1 for the config's "
-                               f"layer counts {sorted(depths)}")
+        if len(states) not in expected:
+            raise CheckFailure(f"{case.model_type}: {name} holds {len(states)} states, not layers + 1 "
+                               f"(the config's and the forward's layer counts + 1: {sorted(expected)})")
         _batch_first(case, name, states)
-        shapes = {tuple(state.shape) for state in states[1:]}
-        if not _staged(model.config) and len(shapes) > 1:
-            raise CheckFailure(f"{case.model_type}: {name} layers have different shapes {sorted(shapes)}")
 
 
 @check(applies=capabilities.records_outputs("attentions"))
 def attentions(case: Any, model: Any) -> None:
     switch = model.config._attn_implementation != "eager" and capabilities.sdpa_and_eager(case, model) is None
-    output = run_with(case, model, "eager", case.inputs(model), output_attentions=True) if switch else \
-        case.forward(model, output_attentions=True)
-    groups = _per_layer(output, "attentions")
+    if switch:
+        output, layers = run_with(case, model, "eager", lambda m: recorded_forward(case, m, "attentions", inputs=case.inputs(model),
+                                                                              output_attentions=True))
+    else:
+        output, layers = recorded_forward(case, model, "attentions", output_attentions=True)
+    groups = per_layer(output, "attentions")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions")
-    depths = layer_counts(model.config)
+    expected = layers | layer_counts(model.config)
     for name, maps in groups.items():
-        if len(maps) not in depths:
-            raise CheckFailure(f"{case.model_type}: {name} holds {len(maps)} maps, not one per layer {sorted(depths)}")
+        if len(maps) not in expected:
+            raise CheckFailure(f"{case.model_type}: {name} holds {len(maps)} maps, not one per layer "
+                               f"(the config's and the forward's layer counts: {sorted(expected)})")
         _batch_first(case, name, maps)
-        for layer, weights in enumerate(maps):
-            if weights.dim() < 4:
-                raise CheckFailure(f"{case.model_type}: {name}[{layer}] is {tuple(weights.shape)}, not (batch, heads, queries, keys)")
-            sums = weights.detach().double().sum(-1)
-            live = sums > 0.5  # rows of fully masked queries may be all zero
-            off = (sums - 1).abs().masked_fill(~live, 0)
-            if float(off.max()) > ROW_SUM:
-                raise CheckFailure(f"{case.model_type}: {name}[{layer}] rows sum to {float(sums[live].min()):.6g}..."
-                                   f"{float(sums[live].max()):.6g}, not 1")
+        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in (m if isinstance(m, tuple) else (m,))]:
+            values = weights.detach().double()
+            sums = values.sum(-1)
+            if float(values.min()) < -ROW_SUM or float(sums.max()) > 1 + ROW_SUM:
+                raise CheckFailure(f"{case.model_type}: {name}[{layer}] is no attention distribution (weights from "
+                                   f"{float(values.min()):.3g}, a query's weights summing to up to {float(sums.max()):.6g})")
 
 
 @check(applies=capabilities.embeds_tokens)
@@ -96,20 +96,49 @@ def _configs(config: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _staged(config: Any) -> bool:
-    return any(isinstance(values.get(name), list) and len(values[name]) > 1 for values in _configs(config) for name in _STAGES)
+def per_layer(output: Any, kind: str, prefix: str = "output") -> dict[str, tuple[Any, ...]]:
+    """Fields holding one ``kind`` per layer, also in nested outputs (a contrastive model's towers)."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for key, value in (output.items() if isinstance(output, dict) else ()):
+        if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and value \
+                and all(hasattr(v, "shape") or isinstance(v, tuple) and all(hasattr(t, "shape") for t in v) for v in value):
+            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, or one per stream (text and image)
+        elif isinstance(value, dict):
+            found.update(per_layer(value, kind, f"{prefix}.{key}"))
+    return found
 
 
-def _per_layer(output: Any, kind: str) -> dict[str, tuple[Any, ...]]:
-    """Output fields ``*{kind}`` that hold one tensor per layer."""
-    items = output.items() if isinstance(output, dict) else ()
-    return {f"output.{key}": tuple(value) for key, value in items
-            if key.endswith(kind) and isinstance(value, (tuple, list)) and value and all(hasattr(v, "shape") for v in value)}
+def hidden_forward(case: Any, model: Any) -> Any:
+    """The output of a forward pass with ``output_hidden_states=True`` (once per model)."""
+    return case.memo(model, "hidden", lambda: recorded_forward(case, model, "hidden_states", output_hidden_states=True))[0]
+
+
+def recorded_forward(case: Any, model: Any, kind: str, **options: Any) -> tuple[Any, set[int]]:
+    """A forward pass with ``options``, and how many times the layers recording ``kind`` ran in each module that
+    records them (``_can_record_outputs``: a class, optionally only under a layer name)."""
+    stacks = []
+    for module in model.modules():
+        recorded = (getattr(type(module), "_can_record_outputs", None) or {}).get(kind)
+        target = getattr(recorded, "target_class", recorded)
+        where = getattr(recorded, "layer_name", None) or ""
+        if isinstance(target, type):
+            stacks.append([m for name, m in module.named_modules() if isinstance(m, target) and name.endswith(where)])
+    calls = [0] * len(stacks)
+    handles = [layer.register_forward_hook(lambda *_, i=i: calls.__setitem__(i, calls[i] + 1))
+               for i, layers in enumerate(stacks) for layer in layers]
+    try:
+        output = case.forward(model, **options)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, {count for count in calls if count}
 
 
 def _batch_first(case: Any, name: str, tensors: tuple[Any, ...]) -> None:
+    if input_hints(case.model_type).get("packed_output"):  # one sequence holds every sample's tokens
+        return
     batch = case.batch_size()
-    for layer, tensor in enumerate(tensors):
+    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in (item if isinstance(item, tuple) else (item,))]:
         if tensor.dim() == 0 or tensor.shape[0] % batch:
             raise CheckFailure(f"{case.model_type}: {name}[{layer}] {tuple(tensor.shape)} is not batch-first ({batch} samples)")
 

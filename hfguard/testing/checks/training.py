@@ -1,7 +1,20 @@
 """Training: one step on a copy of the model in train mode, a loss from labels (or, for heads without labels,
-the mean square of every output), backward, and a finite, non-zero gradient on every trainable parameter
-(parameters the training forward does not reach are named, with the reason, in the overrides table);
-gradient checkpointing gives the same gradients where the model supports it."""
+the mean square of every output), backward, and a finite, non-zero gradient on every trainable parameter;
+gradient checkpointing gives the same gradients where the model supports it.
+
+A parameter may get no gradient only where the model itself says why, read from the backward pass:
+
+- its module never ran, or never read it (an optional branch: a mask token for masked inputs);
+- its module's output never reaches the loss while the module's input does: a branch the head discards
+  (a pooler a token head skips, vision layers after the layer the language model reads, scores turned into
+  indices);
+- its module returns no floating output (discrete results such as routing indices).
+
+A module whose output and every input get no gradient has its gradient blocked, and fails the check (a
+``detach``, a ``no_grad`` forward); so does a weight matrix's gradient of zeros where its module passed a gradient on
+and read a non-zero input (a bias's can be exactly zero: a normalisation after it removes it), and a non-finite one.
+Exceptions beyond these are data in the overrides table (``unused_parameters``), with their reason.
+"""
 
 from __future__ import annotations
 
@@ -20,39 +33,144 @@ _SHOWN = 4
 
 @check(applies=capabilities.trains)
 def training_step(case: Any, model: Any) -> None:
+    inputs = case.inputs(model)
     trained = copy.deepcopy(model).train()
-    loss, source = training_loss(case, trained, case.inputs(model))
-    if not bool(loss.isfinite()):
-        raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
-    loss.backward()
+    with GradientFlow(trained) as flow:
+        loss, source = training_loss(case, trained, inputs)
+        if not bool(loss.isfinite()):
+            raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
+        loss.backward()
+    case.memo(model, "gradients", lambda: {name: p.grad for name, p in trained.named_parameters() if p.grad is not None})
     exempt = [re.compile(pattern) for pattern in unused_parameters(case.model_type)]
-    problems: dict[str, list[str]] = {"no gradient": [], "a zero gradient": [], "a non-finite gradient": []}
-    trainable = [(name, p) for name, p in trained.named_parameters() if p.requires_grad]
-    for name, parameter in trainable:
+    trainable = {name: p for name, p in trained.named_parameters() if p.requires_grad}
+    problems: dict[str, list[str]] = {"a non-finite gradient": [], "no gradient (blocked)": [], "a zero gradient": []}
+    aside = flow.set_aside()
+    for name, parameter in trainable.items():
         if any(pattern.search(name) for pattern in exempt):
             continue
         grad = parameter.grad
-        kind = "no gradient" if grad is None else "a non-finite gradient" if not bool(grad.isfinite().all()) else \
-            "a zero gradient" if not bool(grad.any()) else None
-        if kind:
-            problems[kind].append(name)
-    found = [(kind, names) for kind, names in problems.items() if names]
-    if found:
-        kind, names = found[0]
-        shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
-        raise CheckFailure(f"{case.model_type}: {len(names)} of {len(trainable)} trainable parameters get {kind} "
-                           f"from the {source}: {shown}")
+        if grad is not None and not bool(grad.isfinite().all()):
+            problems["a non-finite gradient"].append(name)
+        elif grad is None and flow.blocked(name, aside):
+            problems["no gradient (blocked)"].append(name)
+        elif grad is not None and parameter.dim() >= 2 and not bool(grad.any()) and flow.due(name):  # a bias's may be exactly 0
+            problems["a zero gradient"].append(name)
+    for kind, names in problems.items():
+        if names:
+            shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+            raise CheckFailure(f"{case.model_type}: {len(names)} of {len(trainable)} trainable parameters get {kind} "
+                               f"from the {source}: {shown}")
+
+
+class GradientFlow:
+    """Which modules ran in a training forward, and whether their outputs and inputs got gradients in the backward."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.ran: set[str] = set()
+        self.floating_out: set[str] = set()  # modules with a floating output
+        self.output_reached: set[str] = set()  # ... whose output got a non-zero gradient
+        self.input_reached: set[str] = set()  # modules one of whose floating inputs got a gradient
+        self.zero_input: set[str] = set()  # modules whose floating inputs were all zeros (their weights' gradient is 0)
+        self.producer: dict[Any, str] = {}  # autograd node of an output -> the innermost module returning it
+        self.inputs_of: dict[str, list[Any]] = {}  # module -> the autograd nodes of its floating inputs
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> GradientFlow:
+        for name, module in self.model.named_modules():
+            self._handles.append(module.register_forward_hook(self._hook(name), with_kwargs=True))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+    def _hook(self, name: str) -> Any:
+        def record(module: Any, args: Any, kwargs: Any, output: Any) -> None:
+            self.ran.add(name)
+            inputs = _floating((args, kwargs))
+            if inputs and not any(bool(t.any()) for t in inputs):
+                self.zero_input.add(name)
+            self.inputs_of.setdefault(name, []).extend(t.grad_fn for t in inputs if t.grad_fn is not None)
+            for tensor in inputs:
+                if tensor.requires_grad:
+                    tensor.register_hook(lambda grad: self.input_reached.add(name))
+            for tensor in _floating(output):
+                self.floating_out.add(name)
+                if tensor.grad_fn is not None:
+                    self.producer.setdefault(tensor.grad_fn, name)  # hooks fire innermost first
+                if tensor.requires_grad:
+                    tensor.register_hook(lambda grad: self.output_reached.add(name) if bool(grad.any()) else None)
+        return record
+
+    def set_aside(self) -> set[str]:
+        """Modules whose output does not reach the loss by design: discrete (no floating output), discarded by the
+        head (their input reaches the loss, their output does not), or fed only by such modules (a norm after a
+        discarded layer)."""
+        aside = {m for m in self.ran if m not in self.floating_out or m not in self.output_reached and m in self.input_reached}
+        grown = True
+        while grown:
+            fed = {m for m in self.ran - aside if m not in self.output_reached and self.inputs_of.get(m)
+                   and all(producers and producers <= aside for producers in map(self._producers, self.inputs_of[m]))}
+            grown = bool(fed)
+            aside |= fed
+        return aside
+
+    def _producers(self, node: Any, limit: int = 64) -> set[str]:
+        """The modules whose outputs an input was computed from: the nearest recorded nodes up its autograd graph
+        (a slice or a reshape of a module's output leads back to that module)."""
+        found, seen, pending = set(), set(), [node]
+        while pending and len(seen) < limit:
+            current = pending.pop()
+            if current is None or current in seen:
+                continue
+            seen.add(current)
+            if current in self.producer:
+                found.add(self.producer[current])
+            else:
+                pending.extend(next_node for next_node, _ in current.next_functions)
+        return found
+
+    def blocked(self, parameter: str, aside: set[str]) -> bool:
+        """The parameter's module ran with a floating output that, like every input, got no gradient, inside no
+        module set aside: the gradient was cut on its way."""
+        owners = _owners(parameter)
+        owner = owners[0]
+        dead = owner in self.floating_out and owner not in self.output_reached and owner not in self.input_reached
+        return dead and not any(module in aside for module in owners)
+
+    def due(self, parameter: str) -> bool:
+        """The parameter's module passed a non-zero gradient on and read a non-zero input: its weights owed one."""
+        owner = _owners(parameter)[0]
+        return owner in self.output_reached and owner not in self.zero_input
+
+
+def _owners(parameter: str) -> list[str]:
+    """The parameter's module and its ancestors, innermost first."""
+    parts = parameter.split(".")[:-1]
+    return [".".join(parts[:end]) for end in range(len(parts), -1, -1)]
+
+
+def _floating(value: Any) -> list[Any]:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value] if value.is_floating_point() else []
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _floating(v)]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _floating(v)]
+    return [t for v in vars(value).values() for t in _floating(v)] if hasattr(value, "__dataclass_fields__") else []
 
 
 @check(applies=capabilities.checkpoints_gradients)
 def gradient_checkpointing(case: Any, model: Any) -> None:
     inputs = case.inputs(model)
-    plain = copy.deepcopy(model).train()
-    expected = _gradients(case, plain, inputs)
+    expected = case.memo(model, "gradients", lambda: _gradients(case, copy.deepcopy(model).train(), inputs))
     checkpointed = copy.deepcopy(model).train()
     enable_checkpointing(checkpointed)
     if not any(getattr(module, "gradient_checkpointing", False) for module in checkpointed.modules()):
-        raise CheckFailure(f"{case.model_type}: gradient_checkpointing_enable() turned on no layer")
+        raise CheckFailure(f"{case.model_type}: checkpointing was enabled but no layer checkpoints")
     actual = _gradients(case, checkpointed, inputs)
     for name, grad in expected.items():
         if name not in actual:
@@ -86,7 +204,8 @@ def training_loss(case: Any, model: Any, inputs: dict[str, Any], seed: int = 0) 
             return loss.float().mean(), "loss from labels"
     else:
         output = model(**inputs)
-    parts = [(t.float() ** 2).mean() for _, t in named_tensors(output) if t.is_floating_point() and t.requires_grad]
+    parts = [(t.float()[t.isfinite()] ** 2).mean() for _, t in named_tensors(output)  # a documented -inf padding aside
+             if t.is_floating_point() and t.requires_grad and bool(t.isfinite().any())]
     if not parts:
         raise CheckFailure(f"{case.model_type}: no output of the training forward carries a gradient")
     return torch.stack(parts).sum(), "mean square of the outputs"
