@@ -109,6 +109,8 @@ def generate_continues_from_cache(case: Any, model: Any) -> None:
     more = {k: torch.cat([v, (v.new_ones if k == mask_key else v.new_zeros)(v.shape[0], grown, *v.shape[2:])], dim=1)
             if grows(k, v) else v for k, v in kept.items()}
     more[key] = first.sequences
+    if mask_key not in more and mask_key in synth.forward_params(model):  # a mask over all tokens so far, as transformers' own test
+        more[mask_key] = torch.ones(first.sequences.shape[:2], dtype=torch.long)
     continued = _generate(case, model, more, 1, use_cache=True, **{capabilities.cache_argument(model): returned_cache(first)})
     whole = greedy(case, model, NEW_TOKENS, use_cache=True)
     same_run(case, continued, whole, "continued from the returned cache", "in one run")
@@ -134,10 +136,14 @@ def _generate(case: Any, model: Any, inputs: dict[str, Any], tokens: int, **opti
     pad = pad[0] if isinstance(pad, list) else pad
     if getattr(model.config, "is_encoder_decoder", False) and config.decoder_start_token_id is None:
         options.setdefault("decoder_start_token_id", synth.generation_start(model))
+    forced, config.forced_eos_token_id = config.forced_eos_token_id, None  # it would end runs of other lengths differently
     torch.manual_seed(0)
-    with torch.no_grad():
-        out = model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False, num_beams=1,
-                             pad_token_id=pad, return_dict_in_generate=True, output_logits=True, **options)
+    try:
+        with torch.no_grad():
+            out = model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False, num_beams=1,
+                                 pad_token_id=pad, return_dict_in_generate=True, output_logits=True, **options)
+    finally:
+        config.forced_eos_token_id = forced
     if not hasattr(out, "sequences"):
         raise CheckFailure(f"{case.model_type}: generate(return_dict_in_generate=True) returned no sequences")
     return out
