@@ -137,12 +137,16 @@ def reads_images(case: Any, model: Any) -> str | None:
 
 def records_outputs(kind: str) -> Any:
     """A capability: the forward returns per-layer ``kind`` (``hidden_states`` or ``attentions``) on request: its
-    output type (or one nested in it) has a field for them."""
+    output type (or one nested in it) has a field for them, and its forward takes ``output_<kind>`` or one of its
+    modules records them (``_can_record_outputs``)."""
     def capability(case: Any, model: Any) -> str | None:
         output = case.reference(model)
-        if _declares(output, kind):
+        if not _declares(output, kind):
+            return f"its output ({type(output).__name__}) has no {kind} field"
+        if f"output_{kind}" in synth.forward_params(model) or any(
+                kind in (getattr(type(module), "_can_record_outputs", None) or {}) for module in model.modules()):
             return None
-        return f"its output ({type(output).__name__}) has no {kind} field"
+        return f"its forward takes no output_{kind} and no module records {kind}"
 
     capability.__doc__ = f"The forward returns per-layer {kind} on request."
     return capability

@@ -66,11 +66,11 @@ _SAM2 = {"vision_config": _SAM2_VISION, "prompt_encoder_config": {"image_size": 
 _VIBEVOICE_TOKENIZER = {"kernel_size": 3, "num_filters": 4, "downsampling_ratios": [2], "depths": [1, 1]}
 
 OVERRIDES: dict[str, dict[str, Any]] = {
-    **dict.fromkeys(("detr", "conditional_detr", "dab-detr", "deformable_detr", "table-transformer"), _DETR),
+    **dict.fromkeys(("detr", "conditional_detr", "dab-detr", "table-transformer"), _DETR),
     **dict.fromkeys(("omdet-turbo", "timm_backbone", "timm_wrapper", "gemma3n_vision", "edgetam", "edgetam_vision_model",
                      "pe_audio_video", "pe_audio_video_encoder", "pe_video", "pe_video_encoder"), _TIMM),
     **dict.fromkeys(("fast_vlm", "gemma3n", "perception_lm"), _PIL),
-    **dict.fromkeys(("mask2former", "maskformer", "oneformer", "inkling_mm_model"), _SCIPY),
+    **dict.fromkeys(("mask2former", "maskformer", "inkling_mm_model"), _SCIPY),
     "dinat": {"needs": "natten"},
     "layoutlmv2": {"needs": "detectron2"},
     "autoformer": _FORECAST,
@@ -157,8 +157,12 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "hidden_size": 16, "num_hidden_layers": 4, "num_attention_heads": 2, "window_block_indices": [0, 2],
         "out_indices": [1, 3], "image_size": 64}},
     # the contrastive class head pads the text-token logits to config.max_text_len with -inf (masked fill in
-    # GroundingDinoContrastiveEmbedding), so that padding positions get sigmoid probability 0
-    **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"neg_inf_padded_to": "max_text_len"}}),
+    # GroundingDinoContrastiveEmbedding), so that padding positions get sigmoid probability 0; 64 px images: at 32 px
+    # the last feature map is 1 x 1 and GroupNorm(32 groups of one channel) normalises a single value per group
+    **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"neg_inf_padded_to": "max_text_len", "image_size": [64, 64]}}),
+    # 64 px images: at 32 px the last feature map is 1 x 1 and GroupNorm(32 groups of one channel) has one value per group
+    "deformable_detr": {**_DETR, "inputs": {"image_size": [64, 64]}},
+    "oneformer": {**_SCIPY, "inputs": {"image_size": [64, 64]}},
     # text-line recognisers: wide images, tall enough for their stride-2 stages and final pooling
     **dict.fromkeys(("pp_ocrv5_server_rec", "pp_ocrv6_small_rec", "pp_ocrv6_tiny_rec"), {"inputs": {"image_size": [48, 320]}}),
     "pp_ocrv5_mobile_rec": {"inputs": {"image_size": [96, 320]}},

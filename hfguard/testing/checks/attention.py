@@ -58,15 +58,17 @@ def unmasked(tensor: Any, inputs: dict[str, Any]) -> Any:
 def run_with(case: Any, model: Any, implementation: str, run: Callable[[Any], Any]) -> Any:
     """``run(m)`` on ``model`` switched to ``implementation`` attention (its own restored afterwards), or, for a
     model that cannot switch at run time (no attention interface), on a twin built with it and the same weights."""
-    current = model.config._attn_implementation
-    if current == implementation:
+    if model.config._attn_implementation == implementation:
         return run(model)
+    configs = {id(m.config): m.config for m in model.modules() if hasattr(m, "config") and hasattr(m.config, "_attn_implementation")}
+    saved = [(config, config._attn_implementation) for config in configs.values()]
     try:
         model.set_attn_implementation(implementation)
         if model.config._attn_implementation == implementation:
             return run(model)
     finally:
-        model.set_attn_implementation(current)
+        for config, value in saved:  # per (sub-)config: a composite may mix implementations
+            config._attn_implementation = value
     return run(case.memo(model, f"twin-{implementation}", lambda: _twin(case, model, implementation)))
 
 

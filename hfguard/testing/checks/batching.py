@@ -12,7 +12,7 @@ from typing import Any
 
 from hfguard.testing import capabilities
 from hfguard.testing.checks.registry import check
-from hfguard.testing.tensors import CheckFailure, assert_close, floating, main_output
+from hfguard.testing.tensors import CheckFailure, assert_close, main_output, named_tensors
 
 BATCH_REL = 1e-3
 PADS = 2  # padding positions of the shortened sample
@@ -21,10 +21,10 @@ PADS = 2  # padding positions of the shortened sample
 @check(applies=capabilities.batched)
 def batch_independent(case: Any, model: Any) -> None:
     batch = case.batch_size()
-    full = floating(case.reference(model))
+    full = per_sample_outputs(case.reference(model))
     main_name = main_output(case.reference(model))[0]
     for index in range(batch):
-        single = floating(case.forward(model, sample(case.inputs(model), index, batch)))
+        single = per_sample_outputs(case.forward(model, sample(case.inputs(model), index, batch)))
         compared = False
         for name, alone in single.items():
             together = full.get(name)
@@ -32,7 +32,11 @@ def batch_independent(case: Any, model: Any) -> None:
             if part is None:
                 continue
             compared |= name == main_name
-            assert_close(alone, part, f"{case.model_type}: sample {index} of {batch}: {name} alone vs in the batch", BATCH_REL)
+            subject = f"{case.model_type}: sample {index} of {batch}: {name} alone vs in the batch"
+            if alone.is_floating_point():
+                assert_close(alone, part, subject, BATCH_REL)
+            elif not bool((alone == part).all()):  # codes, indices: exactly the same
+                raise CheckFailure(f"{subject}: {int((alone != part).sum())} of {alone.numel()} values differ")
         if not compared:
             raise CheckFailure(f"{case.model_type}: {main_name} of sample {index} cannot be found in the batch's output")
 
@@ -81,21 +85,30 @@ def sample(inputs: dict[str, Any], index: int, batch: int) -> dict[str, Any]:
     return out
 
 
+def per_sample_outputs(output: Any) -> dict[str, Any]:
+    """The output tensors that hold something per sample: all but losses (a batch mean) and scalars."""
+    return {name: tensor for name, tensor in named_tensors(output) if tensor.dim() > 0 and not name.endswith("loss")}
+
+
 def sample_of(together: Any, alone: Any, index: int, batch: int) -> Any:
     """The part of a batched output that belongs to sample ``index``: on every axis that is ``batch`` times as
     long as in the sample's own output (rows; a similarity matrix's both axes; codec chunks before the batch),
-    its block; None when the shapes do not relate that way."""
+    its block; on an axis padded to the longest sample (a waveform whose length the model predicts), its first
+    positions; None when the shapes do not relate that way."""
     if together.dim() != alone.dim():
         return None
-    index_by_axis = []
-    for size, own in zip(together.shape, alone.shape, strict=True):
+    index_by_axis, per_sample = [], False
+    for axis, (size, own) in enumerate(zip(together.shape, alone.shape, strict=True)):
         if size == own * batch and size != own:
             index_by_axis.append(slice(index * own, (index + 1) * own))
+            per_sample = True
         elif size == own:
             index_by_axis.append(slice(None))
+        elif size > own and per_sample and axis > 0:  # padded to the longest sample of the batch
+            index_by_axis.append(slice(0, own))
         else:
             return None
-    return together[tuple(index_by_axis)] if any(s != slice(None) for s in index_by_axis) else None
+    return together[tuple(index_by_axis)] if per_sample else None
 
 
 def is_causal_decoder(model: Any) -> bool:

@@ -47,6 +47,9 @@ def output_shapes(case: Any, model: Any) -> None:
             raise CheckFailure(f"{subject}: last axis is not the vocabulary ({vocab})")
         if ids is not None and main.dim() == 3 and ids.dim() == 2 and main.shape[1] != ids.shape[1]:
             raise CheckFailure(f"{subject}: {main.shape[1]} positions for {ids.shape[1]} tokens")
+    elif logits is main and main.dim() == 3 and isinstance(getattr(config, "num_queries", None), int) and "detection" in (case.task or ""):
+        if main.shape[1] != config.num_queries:
+            raise CheckFailure(f"{subject}: axis 1 is not the {config.num_queries} object queries")
     elif case.task in CLASSIFICATION and logits is main:
         queries = hints.get("pooling_queries")  # an attention-pooling head may keep its query axis
         expected = (batch, config.num_labels) if queries is None else (batch, queries, config.num_labels)
@@ -64,17 +67,13 @@ def output_shapes(case: Any, model: Any) -> None:
 
 
 def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> None:
-    """A model's last hidden state (or per-position head output) has the batch and axis 1 of the final state of
-    its ``output_hidden_states`` (for a head of three axes: of some stack's final state)."""
+    """A model's last hidden state has the batch and axis 1 (positions, or channels) of the final state of its
+    ``output_hidden_states``."""
     from hfguard.testing.checks.outputs import hidden_forward, per_layer
 
-    if main.dim() < 3 or capabilities.records_outputs("hidden_states")(case, model) is not None:
+    if name != "output.last_hidden_state" or main.dim() < 3 or capabilities.records_outputs("hidden_states")(case, model):
         return
-    finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()]
-    if name == "output.last_hidden_state":
-        finals = finals[:1]
-    elif main.dim() != 3:
-        return
+    finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()][:1]
     finals = [final for final in finals if final.dim() == main.dim()]
     if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
         shapes = ", ".join(str(tuple(final.shape)) for final in finals)

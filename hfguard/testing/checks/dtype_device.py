@@ -12,7 +12,7 @@ from hfguard.testing.checks.registry import check
 from hfguard.testing.tensors import CheckFailure, assert_close, assert_finite, main_output
 
 DEVICE_ENV = "HFGUARD_DEVICE"
-BF16_ERROR = 0.05  # relative RMS error of the main output against fp32
+BF16_ERROR = 0.10  # relative RMS error of the main output against fp32 (8 bits of mantissa, compounded)
 DEVICE_REL = 1e-3  # relative to the output's scale: other kernels (and TF32 matrix products) on the accelerator
 
 

@@ -27,7 +27,7 @@ def generates_new_tokens(case: Any, model: Any) -> None:
     sequences = greedy(case, model, NEW_TOKENS, use_cache=True).sequences
     block = input_hints(case.model_type).get("generation_block")  # block-diffusion models add whole blocks
     size = getattr(model.config, block) if block else 1
-    prompt = inputs["input_ids"] if block else inputs.get("decoder_input_ids", inputs["input_ids"])
+    prompt = inputs["decoder_input_ids"] if "decoder_input_ids" in inputs and not block else inputs["input_ids"]
     new = -(-NEW_TOKENS // size) * size
     expected = (prompt.shape[0], prompt.shape[1] + new)
     if tuple(sequences.shape) != expected:
@@ -136,14 +136,17 @@ def _generate(case: Any, model: Any, inputs: dict[str, Any], tokens: int, **opti
     pad = pad[0] if isinstance(pad, list) else pad
     if getattr(model.config, "is_encoder_decoder", False) and config.decoder_start_token_id is None:
         options.setdefault("decoder_start_token_id", synth.generation_start(model))
-    forced, config.forced_eos_token_id = config.forced_eos_token_id, None  # it would end runs of other lengths differently
+    forced = getattr(config, "forced_eos_token_id", None)
+    if forced is not None:
+        config.forced_eos_token_id = None  # it would end runs of other lengths differently
     torch.manual_seed(0)
     try:
         with torch.no_grad():
             out = model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False, num_beams=1,
                                  pad_token_id=pad, return_dict_in_generate=True, output_logits=True, **options)
     finally:
-        config.forced_eos_token_id = forced
+        if forced is not None:
+            config.forced_eos_token_id = forced
     if not hasattr(out, "sequences"):
         raise CheckFailure(f"{case.model_type}: generate(return_dict_in_generate=True) returned no sequences")
     return out

@@ -24,7 +24,7 @@ def hidden_states(case: Any, model: Any) -> None:
     output, layers = case.memo(model, "hidden", lambda: None)  # the pass hidden_forward made
     groups = per_layer(output, "hidden_states")
     if not groups:
-        raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states")
+        raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states{_empty(output, 'hidden_states')}")
     expected = {count + 1 for count in layers | layer_counts(model.config)}
     for name, states in groups.items():
         if len(states) not in expected:
@@ -35,15 +35,11 @@ def hidden_states(case: Any, model: Any) -> None:
 
 @check(applies=capabilities.records_outputs("attentions"))
 def attentions(case: Any, model: Any) -> None:
-    switch = model.config._attn_implementation != "eager" and capabilities.sdpa_and_eager(case, model) is None
-    if switch:
-        output, layers = run_with(case, model, "eager", lambda m: recorded_forward(case, m, "attentions", inputs=case.inputs(model),
-                                                                              output_attentions=True))
-    else:
-        output, layers = recorded_forward(case, model, "attentions", output_attentions=True)
+    output, layers = run_with(case, model, "eager", lambda m: recorded_forward(case, m, "attentions", inputs=case.inputs(model),
+                                                                          output_attentions=True))
     groups = per_layer(output, "attentions")
     if not groups:
-        raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions")
+        raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions{_empty(output, 'attentions')}")
     expected = layers | layer_counts(model.config)
     for name, maps in groups.items():
         if len(maps) not in expected:
@@ -132,6 +128,16 @@ def recorded_forward(case: Any, model: Any, kind: str, **options: Any) -> tuple[
         for handle in handles:
             handle.remove()
     return output, {count for count in calls if count}
+
+
+def _empty(output: Any, kind: str, prefix: str = "output") -> str:
+    """`` (output.x is an empty tuple)`` for fields of ``kind`` that came back empty, else ``""``."""
+    empty = [f"{prefix}.{key}" for key, value in (output.items() if isinstance(output, dict) else ())
+             if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and not value]
+    nested = [_empty(value, kind, f"{prefix}.{key}") for key, value in (output.items() if isinstance(output, dict) else ())
+              if isinstance(value, dict)]
+    return f" ({', '.join(empty)} {'is an empty tuple' if len(empty) == 1 else 'are empty tuples'})" if empty else \
+        next((text for text in nested if text), "")
 
 
 def _batch_first(case: Any, name: str, tensors: tuple[Any, ...]) -> None:

@@ -72,6 +72,7 @@ class GradientFlow:
         self.output_reached: set[str] = set()  # ... whose output got a non-zero gradient
         self.input_reached: set[str] = set()  # modules one of whose floating inputs got a gradient
         self.zero_input: set[str] = set()  # modules whose floating inputs were all zeros (their weights' gradient is 0)
+        self.discrete_out: set[str] = set()  # modules returning integer tensors (codes, indices) among their outputs
         self.producer: dict[Any, str] = {}  # autograd node of an output -> the innermost module returning it
         self.inputs_of: dict[str, list[Any]] = {}  # module -> the autograd nodes of its floating inputs
         self._handles: list[Any] = []
@@ -95,6 +96,8 @@ class GradientFlow:
             for tensor in inputs:
                 if tensor.requires_grad:
                     tensor.register_hook(lambda grad: self.input_reached.add(name))
+            if _discrete(output):
+                self.discrete_out.add(name)
             for tensor in _floating(output):
                 self.floating_out.add(name)
                 if tensor.grad_fn is not None:
@@ -105,15 +108,22 @@ class GradientFlow:
 
     def set_aside(self) -> set[str]:
         """Modules whose output does not reach the loss by design: discrete (no floating output), discarded by the
-        head (their input reaches the loss, their output does not), or fed only by such modules (a norm after a
-        discarded layer)."""
+        head (their input reaches the loss, their output does not), fed only by such modules (a norm after a
+        discarded layer), or feeding only modules that turn them into codes (a VQ encoder before its quantizer)."""
         aside = {m for m in self.ran if m not in self.floating_out or m not in self.output_reached and m in self.input_reached}
+        sources = {m: [self._producers(node) for node in self.inputs_of.get(m, [])] for m in self.ran}
+        consumers: dict[str, set[str]] = {}
+        for consumer, groups in sources.items():
+            for producer in set().union(*groups) if groups else ():
+                consumers.setdefault(producer, set()).add(consumer)
         grown = True
         while grown:
-            fed = {m for m in self.ran - aside if m not in self.output_reached and self.inputs_of.get(m)
-                   and all(producers and producers <= aside for producers in map(self._producers, self.inputs_of[m]))}
-            grown = bool(fed)
-            aside |= fed
+            dead = {m for m in self.ran - aside if m not in self.output_reached}
+            fed = {m for m in dead if sources[m] and all(producers and producers <= aside for producers in sources[m])}
+            feeding = {m for m in dead if consumers.get(m) and all(c in aside or c in self.discrete_out and c not in self.input_reached
+                                                                  for c in consumers[m] - {m} - _ancestors(m))}
+            grown = bool(fed | feeding)
+            aside |= fed | feeding
         return aside
 
     def _producers(self, node: Any, limit: int = 64) -> set[str]:
@@ -145,10 +155,29 @@ class GradientFlow:
         return owner in self.output_reached and owner not in self.zero_input
 
 
+def _ancestors(module: str) -> set[str]:
+    """The modules containing ``module`` (they see its output as theirs)."""
+    parts = module.split(".")
+    return {".".join(parts[:end]) for end in range(len(parts))}
+
+
 def _owners(parameter: str) -> list[str]:
     """The parameter's module and its ancestors, innermost first."""
     parts = parameter.split(".")[:-1]
     return [".".join(parts[:end]) for end in range(len(parts), -1, -1)]
+
+
+def _discrete(value: Any) -> bool:
+    """Whether an output holds an integer tensor (codes, indices)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return not value.is_floating_point() and not value.is_complex() and value.dtype != torch.bool
+    if isinstance(value, dict):
+        return any(_discrete(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return any(_discrete(v) for v in value)
+    return any(_discrete(v) for v in vars(value).values()) if hasattr(value, "__dataclass_fields__") else False
 
 
 def _floating(value: Any) -> list[Any]:
