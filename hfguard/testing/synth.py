@@ -57,10 +57,13 @@ def vision_config(config: Any) -> Any:
 
 
 def special_ids(config: Any) -> set[int]:
-    """Every special token id in ``config`` and its sub-configs (kept out of random text)."""
+    """Every special token id in ``config`` and its sub-configs, and the image-code tokens of a VQ
+    ``vocabulary_map`` (Chameleon, Emu3), kept out of random text."""
     ids: set[int] = set()
     for name, value in config.to_dict().items():
-        if isinstance(value, dict):
+        if name == "vocabulary_map" and isinstance(value, dict):
+            ids |= {v for v in value.values() if isinstance(v, int)}
+        elif isinstance(value, dict):
             ids |= {v for k, v in value.items() if _is_token_key(k) and isinstance(v, int)}
         elif _is_token_key(name):
             ids |= {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int)}

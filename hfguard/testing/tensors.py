@@ -53,10 +53,13 @@ def main_tensor(output: Any) -> Any:
     return main_output(output)[1]
 
 
+SENTINEL = 1e30  # magnitudes beyond this are masking sentinels (finfo.min logits of suppressed tokens), not values
+
+
 def scale(tensor: Any) -> float:
-    """The largest finite magnitude of ``tensor`` (at least a tiny positive number)."""
+    """The largest magnitude of ``tensor``'s values (not infinities or masking sentinels), at least a tiny positive number."""
     values = tensor.detach().double().abs()
-    values = values[values.isfinite()]
+    values = values[values < SENTINEL]
     return max(float(values.max()) if values.numel() else 0.0, 1e-30)
 
 

@@ -71,8 +71,8 @@ def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> N
     ``output_hidden_states``."""
     from hfguard.testing.checks.outputs import hidden_forward, per_layer
 
-    if name != "output.last_hidden_state" or main.dim() < 3 or capabilities.records_outputs("hidden_states")(case, model):
-        return
+    if name != "output.last_hidden_state" or main.dim() != 3 or capabilities.records_outputs("hidden_states")(case, model):
+        return  # (batch, positions, width) only: feature maps come channels first or last
     finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()][:1]
     finals = [final for final in finals if final.dim() == main.dim()]
     if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):

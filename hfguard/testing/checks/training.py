@@ -224,8 +224,11 @@ def training_loss(case: Any, model: Any, inputs: dict[str, Any], seed: int = 0) 
 
     from hfguard.testing.tensors import named_tensors
 
+    import numpy
+
     labels = task_labels(case, model, inputs)
     torch.manual_seed(seed)
+    numpy.random.seed(seed)  # SpecAugment masks are drawn with numpy (wav2vec2 and its kin)
     if labels is not None:
         output = model(**inputs, labels=labels)
         loss = getattr(output, "loss", None)
@@ -253,7 +256,8 @@ def task_labels(case: Any, model: Any, inputs: dict[str, Any]) -> Any:
     ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
     if task in ("causal-lm", "masked-lm", "seq-to-seq-causal-lm", "image-text-to-text", "multimodal-lm", "speech-seq-2-seq") \
             and ids is not None and ids.dim() == 2:
-        return ids.clone()
+        special = sorted(synth.special_ids(config))  # media placeholders and special tokens are not predicted (-100)
+        return ids.masked_fill(torch.isin(ids, torch.tensor(special, dtype=ids.dtype)), -100) if special else ids.clone()
     if task.endswith("-classification") and task != "token-classification":
         labels = getattr(config, "num_labels", 2)
         return torch.zeros(batch) if labels == 1 else torch.zeros(batch, dtype=torch.long)
