@@ -61,8 +61,12 @@ def batched(case: Any, model: Any) -> str | None:
 
 
 def trains(case: Any, model: Any) -> str | None:
-    """The model has trainable parameters."""
-    return None if any(p.requires_grad for p in model.parameters()) else "it has no trainable parameter"
+    """The model has trainable parameters and a floating output to learn from."""
+    if not any(p.requires_grad for p in model.parameters()):
+        return "it has no trainable parameter"
+    from hfguard.testing.tensors import floating
+
+    return None if floating(case.reference(model)) else "its outputs are all discrete (codes): no loss to learn from"
 
 
 def checkpoints_gradients(case: Any, model: Any) -> str | None:

@@ -252,9 +252,10 @@ def _wake_zero_tensors(model: Any) -> None:
 
 
 def _calibrate_batch_norms(model: Any, inputs: dict[str, Any]) -> None:
-    """Give batch norms the running statistics of the synthetic inputs, as a trained checkpoint has its data's:
-    with the untrained ones (mean 0, variance 1) nothing normalises the small activations of random weights, and
-    deep convolutional stacks decay them to exact zeros (EfficientNet, MobileViT), so no input would matter."""
+    """Give batch norms the scale of the synthetic inputs' activations, as a trained checkpoint has its data's: with the
+    untrained statistics (mean 0, variance 1) nothing normalises the small activations of random weights, and deep
+    convolutional stacks decay them to exact zeros (EfficientNet, MobileViT), so no input would matter. Each layer
+    gets the mean and variance of its activations over all its channels."""
     import torch
 
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
@@ -270,6 +271,11 @@ def _calibrate_batch_norms(model: Any, inputs: dict[str, Any]) -> None:
         with deadline(), torch.no_grad():
             model(**inputs)
     finally:
-        for norm, momentum in zip(norms, momenta, strict=True):
-            norm.momentum = momentum
-            norm.eval()
+        with torch.no_grad():
+            for norm, momentum in zip(norms, momenta, strict=True):
+                norm.momentum = momentum
+                norm.eval()
+                # one scale per layer: a channel's own variance over two samples can be near zero (1 x 1 maps), and
+                # dividing by it would amplify rounding into the outputs
+                norm.running_var.fill_(float(norm.running_var.mean()))
+                norm.running_mean.fill_(float(norm.running_mean.mean()))

@@ -158,12 +158,12 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "hidden_size": 16, "num_hidden_layers": 4, "num_attention_heads": 2, "window_block_indices": [0, 2],
         "out_indices": [1, 3], "image_size": 64}},
     # the contrastive class head pads the text-token logits to config.max_text_len with -inf (masked fill in
-    # GroundingDinoContrastiveEmbedding), so that padding positions get sigmoid probability 0; 64 px images: at 32 px
-    # the last feature map is 1 x 1 and GroupNorm(32 groups of one channel) normalises a single value per group
-    **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"neg_inf_padded_to": "max_text_len", "image_size": [64, 64]}}),
-    # 64 px images: at 32 px the last feature map is 1 x 1 and GroupNorm(32 groups of one channel) has one value per group
-    "deformable_detr": {**_DETR, "inputs": {"image_size": [64, 64]}},
-    "oneformer": {**_SCIPY, "inputs": {"image_size": [64, 64]}},
+    # GroundingDinoContrastiveEmbedding), so that padding positions get sigmoid probability 0; 128 px images: below,
+    # the extra feature level is 1 x 1 and GroupNorm(32 groups of one channel) normalises a single value per group
+    **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"neg_inf_padded_to": "max_text_len", "image_size": [128, 128]}}),
+    # 128 px images: below, the extra feature level is 1 x 1 and GroupNorm(32 groups of one channel) has one value per group
+    "deformable_detr": {**_DETR, "inputs": {"image_size": [128, 128]}},
+    "oneformer": {**_SCIPY, "inputs": {"image_size": [128, 128]}},
     # text-line recognisers: wide images, tall enough for their stride-2 stages and final pooling
     **dict.fromkeys(("pp_ocrv5_server_rec", "pp_ocrv6_small_rec", "pp_ocrv6_tiny_rec"), {"inputs": {"image_size": [48, 320]}}),
     "pp_ocrv5_mobile_rec": {"inputs": {"image_size": [96, 320]}},
@@ -272,6 +272,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "emu3": {"vq_config": {"codebook_size": 16, "channel_multiplier": [1, 2, 1]}, "vocabulary_map": emu3_vocabulary(3, 10, 16)},
     # T5 style: the decoder starts from pad (0), read by _shift_right and generate; unset in the default config
     "udop": {"decoder_start_token_id": 0},
+    "bert-generation": {"is_decoder": True},  # a causal decoder (as the upstream tester builds it), so that it caches
     # transformers bug: only the parent T5Gemma2Config.__post_init__ gives the encoder's text config its
     # dropout_rate (read by T5Gemma2TextScaledWordEmbedding); set it as that parent would
     "t5gemma2_encoder": {"text_config": {"dropout_rate": 0.0}},
@@ -415,6 +416,14 @@ CHECK_EXCEPTIONS: list[dict[str, dict[str, Any]]] = [
        for name in ("encodec", "mimi", "wavtokenizer", "xcodec")},
     dict.fromkeys(("neucodec", "xcodec2"), {"unused_parameters": {r"^semantic_encoder\.|^semantic_model\.": (
         "it runs its semantic encoder under torch.no_grad() (a frozen teacher)")}}),
+    dict.fromkeys(("pe_audio", "pe_audio_encoder"), {"unused_parameters": {r"(^|\.)embedder\.(dac_encoder|bottleneck)\.": (
+        "it runs its DAC encoder and bottleneck under torch.no_grad() (frozen)")}}),
+    {"vibevoice": {"unused_parameters": {r"^model\.audio_tower\.": (
+        "it runs its acoustic tokenizer under torch.no_grad() (\"not meant to be trainable\", says the code)")}}},
+    {"vibevoice_asr": {"unused_parameters": {r"^model\.(acoustic|semantic)_tokenizer_encoder\.": (
+        "it runs its acoustic and semantic tokenizers under torch.no_grad() (frozen)")}}},
+    {"vits": {"unused_parameters": {r"^duration_predictor\.": "its duration predictor's output becomes integer lengths "
+                                                             "(a ceil): the waveform gives it no gradient"}}},
     dict.fromkeys(("fastspeech2_conformer", "fastspeech2_conformer_with_hifigan"), {"off": {
         "training_step": "its training forward needs spectrogram, duration, pitch and energy labels",
         **dict.fromkeys(("padding_independent",), "its spectrogram length follows the durations it predicts for every token, "
@@ -427,6 +436,157 @@ CHECK_EXCEPTIONS: list[dict[str, dict[str, Any]]] = [
     "paligemma": {"off": {"padding_independent": "its prefix (image and prompt) attends bidirectionally, left padding included"}}},
     dict.fromkeys(("musicgen", "musicgen_melody"), {"off": {"padding_independent": "its decoder rows are (batch x codebooks): "
                                                                                     "the text padding moves every codebook row"}}),
+]
+
+def _measured(percent: str) -> str:
+    return f"bfloat16 error compounds through its tiny random stack to {percent} (measured; its outputs stay finite)"
+
+
+_DISCRETE = "its outputs pass through discrete selections (top-k queries, argmax, thresholds) that bfloat16 rounding flips"
+_GRAD_CKPT_REFUSED = ("supports_gradient_checkpointing is True on the class, but enabling it raises 'not compatible with "
+                      "gradient checkpointing' for a sub-model")
+
+CHECK_EXCEPTIONS += [
+    # documented per-layer layouts: how many states or maps it returns
+    {"cvt": {"inputs": {"hidden_states": 3}}, "glpn": {"inputs": {"hidden_states": 4}}, "poolformer": {"inputs": {"hidden_states": 4}},
+     "pvt_v2": {"inputs": {"hidden_states": 4}}, "segformer": {"inputs": {"hidden_states": 2}},  # one per stage, no embeddings
+     "mobilevit": {"inputs": {"hidden_states": 5}}, "mobilevitv2": {"inputs": {"hidden_states": 5}},  # one per stage
+     "swiftformer": {"inputs": {"hidden_states": 8}},  # one per stage and per downsampling step
+     "patchtst": {"inputs": {"hidden_states": 2}}, "patchtsmixer": {"inputs": {"hidden_states": 2}},  # one per layer, no embeddings
+     "mobilenet_v1": {"inputs": {"hidden_states": 26}},  # one per convolution (13 depthwise-separable pairs)
+     "mobilenet_v2": {"inputs": {"hidden_states": 16}},  # one per inverted-residual layer
+     "efficientnet": {"inputs": {"hidden_states": 8}},  # the stem, then one per block
+     "perceiver": {"inputs": {"hidden_states": 3, "attentions": 2}},  # the latents' cross-attention, then its self-attends
+     "canine": {"inputs": {"hidden_states": 7, "attentions": 4}},  # its character and molecule (downsampled) stacks
+     "blt": {"inputs": {"hidden_states": 5, "attentions": 4}},  # its local encoder, global and local decoder layers
+     "lightglue": {"inputs": {"hidden_states": 14, "attentions": 4}},  # keypoint encoder and matcher layers
+     "lxmert": {"inputs": {"hidden_states": {"language_hidden_states": 4}, "attentions": {"language_attentions": 2}}},
+     "blip_2_qformer": {"inputs": {"attentions": 3}},  # self-attention maps, and cross-attention maps of its cross layers
+     "instructblipvideo": {"inputs": {"attentions": {"attentions": 3}}},  # its Q-Former's self and cross maps
+     **dict.fromkeys(("mask2former", "maskformer", "oneformer"), {"inputs": {"hidden_states": {"encoder_hidden_states": 4},
+                                                                            "attentions": {"attentions": 1}}}),  # pixel levels
+     **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"attentions": {"decoder_attentions": 3}}}),
+     **dict.fromkeys(("sam2", "sam2_video", "edgetam_video"), {"inputs": {"attentions": {"vision_attentions": 24}}}),
+     **dict.fromkeys(("sam3_tracker", "sam3_video"), {"inputs": {"attentions": {"vision_attentions": 4}}})},
+    # packed image towers: every image's tokens in one sequence
+    dict.fromkeys(("hunyuan_vl_vision", "hy_v4_vl_vision"), {"inputs": {"packed_output": True}}),
+    dict.fromkeys(("hy_v4_vl", "minimax_m3_vl"), {"off": {"hidden_states": "its image tower's states pack every image in one sequence (no batch axis)"}}),
+    dict.fromkeys(("lfm3_vl", "lfm3_vl_vision"), {"off": {"attentions": "its vision tower attends over every image packed in one sequence (no batch axis)"}}),
+    {"bridgetower": {"off": {"hidden_states": "its hidden states nest the text and image streams of each layer"}}},
+    # output_hidden_states / output_attentions that return nothing
+    {name: {"xfail": {"hidden_states": _bug("output_hidden_states=True returns no (or an empty) hidden_states")}}
+     for name in ("gemma3n_audio", "sam3_lite_text_text_model", "nemotron3_5_transcribe_audio", "muse_glimmer_assistant")},
+    {name: {"xfail": {"attentions": _bug("output_attentions=True (eager) returns no attentions")}}
+     for name in ("data2vec-vision", "inkling2_vision", "video_llama_3_vision", "muse_glimmer_assistant")},
+    {"prophetnet": {"xfail": {"attentions": _bug("ProphetNet's cross_attentions hold negative values: not attention weights")}}},
+    # forwards that take an attention mask and ignore it
+    {name: {"xfail": {"attention_mask_changes_output": _bug(f"{name}'s forward takes attention_mask, but masking two positions "
+                                                            "of every sample leaves its output unchanged")}}
+     for name in ("cpmant", "mra", "mllama", "sam3_lite_text_text_model")},
+    {"sam3_lite_text_text_model": {"xfail": {"padding_independent": _bug("its attention mask is not applied: padding reaches the real tokens")}}},
+    {name: {"xfail": {"gradient_checkpointing": _bug(f"{cls}.{_GRAD_CKPT_REFUSED}")}}
+     for name, cls in (("gemma3n_audio", "Gemma3nAudioEncoder"), ("gemma4_audio", "Gemma4AudioModel"),
+                       ("muse_spark_audio", "MuseSparkAudioModel"), ("sam3_lite_text_text_model", "Sam3LiteTextTextModel"))},
+    {"xlstm": {"xfail": dict.fromkeys(("training_step", "gradient_checkpointing"), _bug(
+        "backward fails: a variable needed for gradient computation was modified by an inplace operation"))}},
+    {"pi0": {"xfail": {"gradient_checkpointing": _bug("with checkpointing its forward reads cache.get_seq_length() of a None cache"),
+                       "inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.368, scale 0.305)")}}},
+    {"phi4_multimodal": {"xfail": {**dict.fromkeys(("attentions", "hidden_states", "cache_matches_full_forward", "generates_new_tokens",
+                                                    "generate_cache_consistent", "generate_continues_from_cache"), _bug(
+        "with output_attentions, output_hidden_states or a cache its forward reads .size() of None")),
+        "eager_matches_sdpa": _bug("eager and SDPA logits differ by 0.424 (scale 0.58)"),
+        "inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.732)")}}},
+    {"minicpmv4_7": {"xfail": {"inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.0322)")}}},
+    # the cache and generation
+    {"recurrent_gemma": {"off": {"cache_matches_full_forward": "it keeps its recurrent state inside the model and returns no cache"}}},
+    {"granite4_vision": {"xfail": {"cache_matches_full_forward": _bug("forward(use_cache=True) returns no cache")}}},
+    {"blt": {"off": dict.fromkeys(("cache_matches_full_forward", "generate_cache_consistent"),
+                                  "it regroups bytes into patches by entropy over the whole sequence: a prefix is patched otherwise"),
+             "xfail": {"eager_matches_sdpa": _bug("eager and SDPA logits differ by 0.183 (scale 3.21)")}}},
+    {"diffusion_gemma": {"off": dict.fromkeys(("cache_matches_full_forward", "generate_continues_from_cache", "padding_independent"),
+                                              "its canvas decoder refines whole blocks: attention within a block is bidirectional")}},
+    {"paligemma": {"off": {"cache_matches_full_forward": "its prefix (image and prompt) attends bidirectionally: a shorter prompt "
+                                                         "changes every prefix logit"}}},
+    {"cpmant": {"xfail": dict.fromkeys(("cache_matches_full_forward", "generate_cache_consistent"), _bug(
+        "logits from its cache differ from the full forward's (by 1.87, scale 19.5)"))}},
+    {"dory": {"xfail": {**dict.fromkeys(("attentions", "eager_matches_sdpa", "attention_mask_changes_output", "padding_independent",
+                                         "generate_continues_from_cache"), _bug(
+        "with a padding mask or eager attention its forward fails: the size of tensor a (16) must match the size of tensor b (8)")),
+        **dict.fromkeys(("cache_matches_full_forward", "generate_cache_consistent", "gradient_checkpointing"), _bug(
+            "its cached and checkpointed passes differ from the plain forward (by up to 0.004, scale 0.05)"))}}},
+    {"mllama": {"xfail": {**dict.fromkeys(("cache_matches_full_forward", "generate_cache_consistent", "eager_matches_sdpa",
+                                           "padding_independent"), _bug(
+        "its cross-attention layers give other logits with a cache, eager attention or padding (by up to 0.0025)")),
+        "generate_continues_from_cache": _bug("continuing from the returned cache fails: cannot reshape a tensor of 0 elements")}}},
+    {name: {"xfail": dict.fromkeys(("cache_matches_full_forward", "generate_continues_from_cache"), _bug(error))}
+     for name, error in (("idefics", "a cached step without a new image raises 'Exactly 1 of pixel_values, image_encoder_"
+                                     "embeddings or perceiver_embeddings has to be not-None'"),
+                         ("kosmos-2", "a cached step without a new image raises 'You have to specify either pixel_values "
+                                      "or image_embeds'"),
+                         ("kosmos-2.5", "a cached step finds no image positions: shape mismatch [16, 32] vs [0, 32]"),
+                         ("voxtral_realtime", "its audio is added per position: a one-token step reads 5 frames against 8"))},
+    {name: {"xfail": {"generate_cache_consistent": _bug("generate(use_cache=False) expands the image placeholders again: image "
+                                                        "features and image tokens do not match (tokens 33, features 32)")}}
+     for name in ("glm_ocr", "qwen3_omni_moe_thinker")},
+    {"emu3": {"xfail": {"generate_cache_consistent": _bug("generate(use_cache=False) re-encodes the image: image features and "
+                                                          "image tokens do not match (tokens 145, features 4608)")}}},
+    {"switch_transformers": {"xfail": {"cache_matches_full_forward": _bug("its encoder stack refuses use_cache=True when the "
+                                                                         "model passes it on")}}},
+    {"git": {"off": dict.fromkeys(("cache_matches_full_forward", "generate_continues_from_cache", "padding_independent"),
+                                  "its logits cover the image tokens it prepends, then the text")}},
+    {"voxtral_realtime": {"off": dict.fromkeys(("generates_new_tokens", "generate_cache_consistent", "generate_continues_from_cache"),
+                                                "its generation config's max_length equals the prompt length of its audio frames")}},
+    {"kyutai_speech_to_text": {"xfail": dict.fromkeys(("generates_new_tokens", "generate_cache_consistent",
+                                                       "generate_continues_from_cache"),
+                                                      _bug("generate() reads .shape of a None audio input"))}},
+    {"vibevoice": {"off": {"generates_new_tokens": "its generate() needs the diffusers noise scheduler (an optional package)"}},
+     "vibevoice_asr": {"off": {"generate_cache_consistent": f"{_SAMPLES}: its acoustic VAE latents"}}},
+    {"dia": {"off": {"generates_new_tokens": "it generates one token per audio channel (batch, length, channels)"}}},
+    {name: {"xfail": {"generate_continues_from_cache": _bug(f"continuing generate() from its returned cache gives step logits "
+                                                            f"{gap} off one longer run")}}
+     for name, gap in (("falcon_mamba", "0.0228"), ("mamba2", "0.0054"), ("dia", "0.0174"))},
+    {"moonshine_streaming": {"xfail": {"generate_cache_consistent": _bug("step logits with the cache differ from those without "
+                                                                         "(by 0.002)")}}},
+    {"prophetnet": {"off": dict.fromkeys(("cache_matches_full_forward", "generate_cache_consistent"),
+                                         "its n-gram streams predict ahead: a cached step's main stream sees other future streams")}},
+    {"fsmt": {"xfail": {"cache_matches_full_forward": _bug("a prefill's logits differ from the full forward's (by 0.00155, scale 0.323)"),
+                        "padding_independent": _bug("right padding moves the real positions' logits (by 0.00123, scale 0.323)")}}},
+    # padding
+    {"canine": {"off": {"padding_independent": "it downsamples characters by strided convolution over the padding"}}},
+    {"convbert": {"off": {"padding_independent": "its span-based dynamic convolution reads the padded positions"}}},
+    dict.fromkeys(("idefics3", "smolvlm"), {"xfail": {"padding_independent": _bug("left padding shifts its image tokens out of the "
+                                                                                  "embedding range: index out of range")}}),
+    dict.fromkeys(("minicpm_ocr", "minicpmv4_6", "minicpmv4_7"), {"xfail": {"padding_independent": _bug(
+        "left padding breaks its image-token scatter: the size of tensor a (128) must match the size of tensor b (64)")}}),
+    # batching
+    {"molmo2": {"off": {"batch_independent": "its image_token_pooling indexes the patches of the whole batch (one index space)"},
+                "xfail": {"media_changes_output": _bug("other pixels move its logits by 1.75e-07 only (scale 0.37)")}}},
+    {"efficientloftr": {"off": {"batch_independent": "its matches are discrete (mutual nearest neighbours above a threshold): "
+                                                     "near-ties flip between batch sizes"}}},
+    dict.fromkeys(("fastspeech2_conformer", "fastspeech2_conformer_with_hifigan"), {"off": {"batch_independent": (
+        "its spectrogram follows the durations it predicts; the batch pads each to the longest")}}),
+    {"vits": {"off": {"batch_independent": "its vocoder's convolutions read the padding after a shorter waveform"}}},
+    dict.fromkeys(("instructblip", "instructblipvideo"), {"xfail": {"batch_independent": _bug(
+        "sample 1 alone and in the batch give logits 0.523 apart")}}),
+    {"videoprism": {"off": {"batch_independent": "its video-text logits compare every video with every text of the batch"}}},
+    {"deimv2": {"off": {"batch_independent": "its encoder keeps the top-k query positions: near-ties flip between batch sizes"}}},
+    # media
+    dict.fromkeys(("neucodec", "xcodec2"), {"xfail": {"media_changes_output": _bug(
+        "its audio_values are all zeros on the tiny model: neither waveform nor features reach them")}}),
+    {"lightglue": {"off": {"media_changes_output": "its matches are discrete: random images give no match either way"}}},
+    # save and load
+    {"gradium_phonon_tts": {"xfail": {"save_load": _bug("from_pretrained of its own save fails in the automatic weight conversion")}},
+     "nemo_speechlm": {"xfail": {"save_load": _bug("from_pretrained of its own save reports mismatched sizes")}}},
+    # bfloat16
+    {name: {"off": {"bf16_forward": _DISCRETE}} for name in ("rt_detr", "rt_detr_v2", "d_fine", "deimv2", "pp_doclayout_v3",
+                                                             "pp_doclayout_v4", "grounding-dino", "mm-grounding-dino", "emu3", "pi0")},
+    {name: {"off": {"bf16_forward": _measured(percent)}} for name, percent in (
+        ("align", "13.6%"), ("groupvit", "11.5%"), ("hgnet_v2", "14.2%"), ("muse_spark", "16.9%"), ("musicflamingo", "20.6%"),
+        ("nemotron3_5_transcribe_audio", "61.5%"), ("pp_ocrv5_mobile_rec", "34.2%"), ("pp_ocrv5_server_rec", "31.0%"),
+        ("pp_ocrv6_small_rec", "10.3%"), ("pp_ocrv6_tiny_rec", "10.3%"), ("swiftformer", "12.1%"), ("swinv2", "11.9%"),
+        ("textnet", "13.9%"), ("uvdoc", "14.0%"))},
+    {name: {"xfail": {"eager_matches_sdpa": _bug("its eager attention returns inf where SDPA is finite")}}
+     for name in ("nemotron3_5_asr", "nemotron_asr_streaming", "nemotron_asr_streaming_encoder")},
 ]
 
 

@@ -26,9 +26,9 @@ def hidden_states(case: Any, model: Any) -> None:
     groups = per_layer(output, "hidden_states")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states{_empty(output, 'hidden_states')}")
-    counted = input_hints(case.model_type).get("hidden_states")  # a documented other count (one per stage, ...)
-    expected = {counted} if counted else {count + 1 for count in layers | layer_counts(model.config)}
+    default = {count + 1 for count in layers | layer_counts(model.config)}
     for name, states in groups.items():
+        expected = _counted(case, "hidden_states", name) or default  # a documented other layout (one per stage, ...)
         if len(states) not in expected:
             raise CheckFailure(f"{case.model_type}: {name} holds {len(states)} states, not layers + 1 "
                                f"(the config's and the forward's layer counts + 1: {sorted(expected)})")
@@ -42,9 +42,9 @@ def attentions(case: Any, model: Any) -> None:
     groups = per_layer(output, "attentions")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions{_empty(output, 'attentions')}")
-    counted = input_hints(case.model_type).get("attentions")  # a documented other count (one per block, ...)
-    expected = {counted} if counted else layers | layer_counts(model.config)
+    default = layers | layer_counts(model.config)
     for name, maps in groups.items():
+        expected = _counted(case, "attentions", name) or default  # a documented other layout (one per block, ...)
         if len(maps) not in expected:
             raise CheckFailure(f"{case.model_type}: {name} holds {len(maps)} maps, not one per layer "
                                f"(the config's and the forward's layer counts: {sorted(expected)})")
@@ -69,6 +69,14 @@ def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
     for name, tensor in expected.items():
         if name in actual:
             assert_close(actual[name], tensor, f"{case.model_type}: {name} from inputs_embeds vs input_ids", SAME)
+
+
+def _counted(case: Any, kind: str, name: str) -> set[int]:
+    """The count the overrides record for ``kind`` of this model type: one for every field, or per field name."""
+    counted = input_hints(case.model_type).get(kind)
+    if isinstance(counted, dict):
+        counted = counted.get(name.rpartition(".")[2])
+    return {counted} if isinstance(counted, int) else set()
 
 
 def layer_counts(config: Any) -> set[int]:

@@ -11,8 +11,9 @@ A parameter may get no gradient only where the model itself says why, read from 
 - its module returns no floating output (discrete results such as routing indices).
 
 A module whose output and every input get no gradient has its gradient blocked, and fails the check (a
-``detach``, a ``no_grad`` forward); so does a weight matrix's gradient of zeros where its module passed a gradient on
-and read a non-zero input (a bias's can be exactly zero: a normalisation after it removes it), and a non-finite one.
+``detach``, a ``no_grad`` forward); so does a linear or convolution weight with a gradient of zeros where its module
+passed a gradient on and read a non-zero input (other parameters may get exact zeros: an embedding's padding row, a
+bias a normalisation removes), and any non-finite gradient.
 Exceptions beyond these are data in the overrides table (``unused_parameters``), with their reason.
 """
 
@@ -53,7 +54,7 @@ def training_step(case: Any, model: Any) -> None:
             problems["a non-finite gradient"].append(name)
         elif grad is None and flow.blocked(name, aside):
             problems["no gradient (blocked)"].append(name)
-        elif grad is not None and parameter.dim() >= 2 and not bool(grad.any()) and flow.due(name):  # a bias's may be exactly 0
+        elif grad is not None and not bool(grad.any()) and flow.due(name):
             problems["a zero gradient"].append(name)
     for kind, names in problems.items():
         if names:
@@ -71,7 +72,8 @@ class GradientFlow:
         self.floating_out: set[str] = set()  # modules with a floating output
         self.output_reached: set[str] = set()  # ... whose output got a non-zero gradient
         self.input_reached: set[str] = set()  # modules one of whose floating inputs got a gradient
-        self.zero_input: set[str] = set()  # modules whose floating inputs were all zeros (their weights' gradient is 0)
+        self.input_scale: dict[str, float] = {}  # the largest magnitude of a module's floating inputs
+        self.output_grad_scale: dict[str, float] = {}  # ... and of the gradient reaching its outputs
         self.discrete_out: set[str] = set()  # modules returning integer tensors (codes, indices) among their outputs
         self.producer: dict[Any, str] = {}  # autograd node of an output -> the innermost module returning it
         self.inputs_of: dict[str, list[Any]] = {}  # module -> the autograd nodes of its floating inputs
@@ -90,8 +92,8 @@ class GradientFlow:
         def record(module: Any, args: Any, kwargs: Any, output: Any) -> None:
             self.ran.add(name)
             inputs = _floating((args, kwargs))
-            if inputs and not any(bool(t.any()) for t in inputs):
-                self.zero_input.add(name)
+            if inputs:
+                self.input_scale[name] = max(self.input_scale.get(name, 0.0), max(float(t.detach().abs().max()) for t in inputs if t.numel()))
             self.inputs_of.setdefault(name, []).extend(t.grad_fn for t in inputs if t.grad_fn is not None)
             for tensor in inputs:
                 if tensor.requires_grad:
@@ -103,15 +105,24 @@ class GradientFlow:
                 if tensor.grad_fn is not None:
                     self.producer.setdefault(tensor.grad_fn, name)  # hooks fire innermost first
                 if tensor.requires_grad:
-                    tensor.register_hook(lambda grad: self.output_reached.add(name) if bool(grad.any()) else None)
+                    tensor.register_hook(lambda grad: self._reached(name, grad))
         return record
+
+    def _reached(self, name: str, grad: Any) -> None:
+        largest = float(grad.abs().max()) if grad.numel() else 0.0
+        if largest:
+            self.output_reached.add(name)
+            self.output_grad_scale[name] = max(self.output_grad_scale.get(name, 0.0), largest)
 
     def set_aside(self) -> set[str]:
         """Modules whose output does not reach the loss by design: discrete (no floating output), discarded by the
         head (their input reaches the loss, their output does not), fed only by such modules (a norm after a
         discarded layer), or feeding only modules that turn them into codes (a VQ encoder before its quantizer)."""
-        aside = {m for m in self.ran if m not in self.floating_out or m not in self.output_reached and m in self.input_reached}
         sources = {m: [self._producers(node) for node in self.inputs_of.get(m, [])] for m in self.ran}
+        # an input is live when it got a gradient, or when the module that made it passed one on (a slice of a live
+        # output, e.g. a pooler's first token, gets none once the pooler's output is discarded)
+        fed_live = {m for m, groups in sources.items() if m in self.input_reached or any(g & self.output_reached for g in groups)}
+        aside = {m for m in self.ran if m not in self.floating_out or m not in self.output_reached and m in fed_live}
         consumers: dict[str, set[str]] = {}
         for consumer, groups in sources.items():
             for producer in set().union(*groups) if groups else ():
@@ -150,9 +161,15 @@ class GradientFlow:
         return dead and not any(module in aside for module in owners)
 
     def due(self, parameter: str) -> bool:
-        """The parameter's module passed a non-zero gradient on and read a non-zero input: its weights owed one."""
+        """A linear or convolution weight whose module passed a gradient on and read an input whose product is
+        representable in float32: its gradient (the output gradient times the input) cannot be all zeros. (Other
+        parameters can: a padding row of an embedding, a bias after a normalisation; and products below 1e-30 underflow.)"""
+        import torch
+
         owner = _owners(parameter)[0]
-        return owner in self.output_reached and owner not in self.zero_input
+        module = self.model.get_submodule(owner)
+        linear = isinstance(module, (torch.nn.Linear, torch.nn.modules.conv._ConvNd)) and parameter.endswith(".weight")
+        return linear and self.output_grad_scale.get(owner, 0.0) * self.input_scale.get(owner, 0.0) > 1e-30
 
 
 def _ancestors(module: str) -> set[str]:
