@@ -74,8 +74,9 @@ def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
 def _counted(case: Any, kind: str, name: str) -> set[int]:
     """The count the overrides record for ``kind`` of this model type: one for every field, or per field name."""
     counted = input_hints(case.model_type).get(kind)
-    if isinstance(counted, dict):
-        counted = counted.get(name.rpartition(".")[2])
+    if isinstance(counted, dict):  # by field: the longest path suffix that names it (``qformer_outputs.attentions``)
+        matches = sorted((key for key in counted if name.endswith(f".{key}")), key=len)
+        counted = counted[matches[-1]] if matches else None
     return {counted} if isinstance(counted, int) else set()
 
 

@@ -93,7 +93,8 @@ class GradientFlow:
             self.ran.add(name)
             inputs = _floating((args, kwargs))
             if inputs:
-                self.input_scale[name] = max(self.input_scale.get(name, 0.0), max(float(t.detach().abs().max()) for t in inputs if t.numel()))
+                largest = max((float(t.detach().abs().max()) for t in inputs if t.numel()), default=0.0)
+                self.input_scale[name] = max(self.input_scale.get(name, 0.0), largest)
             self.inputs_of.setdefault(name, []).extend(t.grad_fn for t in inputs if t.grad_fn is not None)
             for tensor in inputs:
                 if tensor.requires_grad:
