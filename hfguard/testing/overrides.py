@@ -591,8 +591,8 @@ CHECK_EXCEPTIONS += [
         "(the contrastive embeddings) read neither")}},
      "lightglue": {"unused_parameters": {r"^keypoint_detector\.": "its keypoint detector's scores become discrete keypoints "
                                                                  "(a threshold and top-k): the matches give it no gradient"}},
-     "nemo_speechlm": {"unused_parameters": {r"diarization_model\.silence_embeds": "read only when its streaming speaker "
-                                                                                 "cache compresses, which one forward does not"}},
+     "nemo_speechlm": {"unused_parameters": {r"diarization_model\.": "its audio tower thresholds the diarization model's "
+                                                                   "speaker probabilities (a discrete step) before the language model reads them"}},
      "phimoe": {"unused_parameters": {r"mlp\.router\.weight": "its SparseMixer top-2 routing gives the router an exactly zero "
                                                              "gradient in this step (measured)"}},
      "reformer": {"off": dict.fromkeys(("training_step", "gradient_checkpointing"), "in training its axial position "
