@@ -36,12 +36,17 @@ _SHOWN = 4
 def training_step(case: Any, model: Any) -> None:
     inputs = case.inputs(model)
     trained = copy.deepcopy(model).train()
-    with GradientFlow(trained) as flow:
-        loss, source = training_loss(case, trained, inputs)
-        if not bool(loss.isfinite()):
-            raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
-        loss.backward()
+    loss, source = training_loss(case, trained, inputs)
+    if not bool(loss.isfinite()):
+        raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
+    loss.backward()
     case.memo(model, "gradients", lambda: {name: p.grad for name, p in trained.named_parameters() if p.grad is not None})
+    trainable = {name: p for name, p in trained.named_parameters() if p.requires_grad}
+    if all(p.grad is not None and bool(p.grad.isfinite().all()) and bool(p.grad.any()) for p in trainable.values()):
+        return  # every parameter learns: nothing to explain
+    trained = copy.deepcopy(model).train()  # the same step again, watched module by module
+    with GradientFlow(trained) as flow:
+        training_loss(case, trained, inputs)[0].backward()
     exempt = [re.compile(pattern) for pattern in unused_parameters(case.model_type)]
     trainable = {name: p for name, p in trained.named_parameters() if p.requires_grad}
     problems: dict[str, list[str]] = {"a non-finite gradient": [], "no gradient (blocked)": [], "a zero gradient": []}
