@@ -46,3 +46,12 @@ def test_recipes_never_import_the_dispatcher_and_no_module_imports_itself_back()
 
     circles = sorted(name for name in graph if reaches(name, name, set()))
     assert not circles, f"import circles through {circles}"
+
+
+def test_every_runtime_package_is_installed():
+    """pyproject lists packages one by one: a runtime subpackage missing there is absent from installs."""
+    import tomllib
+
+    listed = set(tomllib.loads((RUNTIME.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {_module_name(path) for path in RUNTIME.rglob("__init__.py")}
+    assert packages <= listed, sorted(packages - listed)

@@ -69,83 +69,110 @@ def training_step(case: Any, model: Any) -> None:
 
 
 class GradientFlow:
-    """Which modules ran in a training forward, and whether their outputs and inputs got gradients in the backward."""
+    """Every module call of a training forward, and whether its outputs and inputs got gradients in the backward.
+
+    Calls, not modules: a module called twice (a shared embedding read by the encoder and the decoder, one
+    cross-attention layer run in both directions) can have one call's output live and the other's cut or discarded.
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self.ran: set[str] = set()
-        self.floating_out: set[str] = set()  # modules with a floating output
-        self.output_reached: set[str] = set()  # ... whose output got a non-zero gradient
-        self.input_reached: set[str] = set()  # modules one of whose floating inputs got a gradient
-        self.input_scale: dict[str, float] = {}  # the largest magnitude of a module's floating inputs
+        self.ran: set[str] = set()  # modules that ran
+        self.module_of: dict[int, str] = {}  # call -> its module
+        self.parent: dict[int, int | None] = {}  # call -> the call it ran inside
+        self.floating_out: set[int] = set()  # calls with a floating output
+        self.reached: set[int] = set()  # ... one of whose outputs got a non-zero gradient
+        self.input_reached: set[int] = set()  # calls one of whose floating inputs got a gradient
+        self.discrete_out: set[int] = set()  # calls returning integer tensors (codes, indices) among their outputs
+        self.producer: dict[Any, int] = {}  # autograd node of an output -> the innermost call returning it
+        self.inputs_of: dict[int, list[Any]] = {}  # call -> the autograd nodes of its floating inputs
+        self.input_scale: dict[str, float] = {}  # module -> the largest magnitude of its floating inputs
         self.output_grad_scale: dict[str, float] = {}  # ... and of the gradient reaching its outputs
-        self.discrete_out: set[str] = set()  # modules returning integer tensors (codes, indices) among their outputs
-        self.producer: dict[Any, str] = {}  # autograd node of an output -> the innermost module returning it
-        self.inputs_of: dict[str, list[Any]] = {}  # module -> the autograd nodes of its floating inputs
+        self._stack: list[int] = []
         self._handles: list[Any] = []
 
     def __enter__(self) -> GradientFlow:
         for name, module in self.model.named_modules():
-            self._handles.append(module.register_forward_hook(self._hook(name), with_kwargs=True))
+            self._handles.append(module.register_forward_pre_hook(self._enter(name)))
+            self._handles.append(module.register_forward_hook(self._record(name), with_kwargs=True))
         return self
 
     def __exit__(self, *exc: Any) -> None:
         for handle in self._handles:
             handle.remove()
 
-    def _hook(self, name: str) -> Any:
+    def _enter(self, name: str) -> Any:
+        def enter(module: Any, args: Any) -> None:
+            call = len(self.module_of)
+            self.module_of[call] = name
+            self.parent[call] = self._stack[-1] if self._stack else None
+            self._stack.append(call)
+        return enter
+
+    def _record(self, name: str) -> Any:
         def record(module: Any, args: Any, kwargs: Any, output: Any) -> None:
+            call = self._stack.pop()
             self.ran.add(name)
             inputs = _floating((args, kwargs))
             if inputs:
                 largest = max((float(t.detach().abs().max()) for t in inputs if t.numel()), default=0.0)
                 self.input_scale[name] = max(self.input_scale.get(name, 0.0), largest)
-            self.inputs_of.setdefault(name, []).extend(t.grad_fn for t in inputs if t.grad_fn is not None)
+            self.inputs_of[call] = [t.grad_fn for t in inputs if t.grad_fn is not None]
             for tensor in inputs:
                 if tensor.requires_grad:
-                    tensor.register_hook(lambda grad: self.input_reached.add(name))
+                    tensor.register_hook(lambda grad: self.input_reached.add(call))
             if _discrete(output):
-                self.discrete_out.add(name)
+                self.discrete_out.add(call)
             for tensor in _floating(output):
-                self.floating_out.add(name)
+                self.floating_out.add(call)
                 if tensor.grad_fn is not None:
-                    self.producer.setdefault(tensor.grad_fn, name)  # hooks fire innermost first
+                    self.producer.setdefault(tensor.grad_fn, call)  # hooks fire innermost first
                 if tensor.requires_grad:
-                    tensor.register_hook(lambda grad: self._reached(name, grad))
+                    tensor.register_hook(lambda grad: self._reached(call, grad))
         return record
 
-    def _reached(self, name: str, grad: Any) -> None:
+    def _reached(self, call: int, grad: Any) -> None:
         largest = float(grad.abs().max()) if grad.numel() else 0.0
         if largest:
-            self.output_reached.add(name)
+            name = self.module_of[call]
+            self.reached.add(call)
             self.output_grad_scale[name] = max(self.output_grad_scale.get(name, 0.0), largest)
 
-    def set_aside(self) -> set[str]:
-        """Modules whose output does not reach the loss by design: discrete (no floating output), discarded by the
-        head (their input reaches the loss, their output does not), fed only by such modules (a norm after a
-        discarded layer), or feeding only modules that turn them into codes (a VQ encoder before its quantizer)."""
-        sources = {m: [self._producers(node) for node in self.inputs_of.get(m, [])] for m in self.ran}
-        # an input is live when it got a gradient, or when the module that made it passed one on (a slice of a live
+    def _enclosing(self, call: int) -> set[int]:
+        """The calls ``call`` ran inside (they see its output as theirs)."""
+        found, current = set(), self.parent.get(call)
+        while current is not None:
+            found.add(current)
+            current = self.parent.get(current)
+        return found
+
+    def set_aside(self) -> set[int]:
+        """Calls whose output does not reach the loss by design: discrete (no floating output), discarded by the
+        head (their input reaches the loss, their output does not), fed only by such calls (a norm after a
+        discarded layer), or feeding only calls that turn them into codes (a VQ encoder before its quantizer)."""
+        calls = set(self.inputs_of)
+        sources = {c: [self._producers(node) for node in self.inputs_of[c]] for c in calls}
+        # an input is live when it got a gradient, or when the call that made it passed one on (a slice of a live
         # output, e.g. a pooler's first token, gets none once the pooler's output is discarded)
-        fed_live = {m for m, groups in sources.items() if m in self.input_reached or any(g & self.output_reached for g in groups)}
-        aside = {m for m in self.ran if m not in self.floating_out or m not in self.output_reached and m in fed_live}
-        consumers: dict[str, set[str]] = {}
+        fed_live = {c for c, groups in sources.items() if c in self.input_reached or any(g & self.reached for g in groups)}
+        aside = {c for c in calls if c not in self.floating_out or c not in self.reached and c in fed_live}
+        consumers: dict[int, set[int]] = {}
         for consumer, groups in sources.items():
             for producer in set().union(*groups) if groups else ():
                 consumers.setdefault(producer, set()).add(consumer)
         grown = True
         while grown:
-            dead = {m for m in self.ran - aside if m not in self.output_reached}
-            fed = {m for m in dead if sources[m] and all(producers and producers <= aside for producers in sources[m])}
-            feeding = {m for m in dead if consumers.get(m) and all(c in aside or c in self.discrete_out and c not in self.input_reached
-                                                                  for c in consumers[m] - {m} - _ancestors(m))}
+            dead = {c for c in calls - aside if c not in self.reached}
+            fed = {c for c in dead if sources[c] and all(producers and producers <= aside for producers in sources[c])}
+            feeding = {c for c in dead if consumers.get(c) and all(k in aside or k in self.discrete_out and k not in self.input_reached
+                                                                  for k in consumers[c] - {c} - self._enclosing(c))}
             grown = bool(fed | feeding)
             aside |= fed | feeding
         return aside
 
-    def _producers(self, node: Any, limit: int = 64) -> set[str]:
-        """The modules whose outputs an input was computed from: the nearest recorded nodes up its autograd graph
-        (a slice or a reshape of a module's output leads back to that module)."""
+    def _producers(self, node: Any, limit: int = 64) -> set[int]:
+        """The calls whose outputs an input was computed from: the nearest recorded nodes up its autograd graph
+        (a slice or a reshape of a call's output leads back to that call)."""
         found, seen, pending = set(), set(), [node]
         while pending and len(seen) < limit:
             current = pending.pop()
@@ -158,13 +185,12 @@ class GradientFlow:
                 pending.extend(next_node for next_node, _ in current.next_functions)
         return found
 
-    def blocked(self, parameter: str, aside: set[str]) -> bool:
-        """The parameter's module ran with a floating output that, like every input, got no gradient, inside no
-        module set aside: the gradient was cut on its way."""
-        owners = _owners(parameter)
-        owner = owners[0]
-        dead = owner in self.floating_out and owner not in self.output_reached and owner not in self.input_reached
-        return dead and not any(module in aside for module in owners)
+    def blocked(self, parameter: str, aside: set[int]) -> bool:
+        """A call of the parameter's module returned a floating output that, like every input, got no gradient,
+        inside no call set aside: the gradient was cut on its way."""
+        owner = _owners(parameter)[0]
+        return any(self.module_of[c] == owner and c in self.floating_out and c not in self.reached and c not in self.input_reached
+                   and c not in aside and not self._enclosing(c) & aside for c in self.inputs_of)
 
     def due(self, parameter: str) -> bool:
         """A linear or convolution weight whose module passed a gradient on and read an input whose product is
@@ -176,12 +202,6 @@ class GradientFlow:
         module = self.model.get_submodule(owner)
         linear = isinstance(module, (torch.nn.Linear, torch.nn.modules.conv._ConvNd)) and parameter.endswith(".weight")
         return linear and self.output_grad_scale.get(owner, 0.0) * self.input_scale.get(owner, 0.0) > 1e-30
-
-
-def _ancestors(module: str) -> set[str]:
-    """The modules containing ``module`` (they see its output as theirs)."""
-    parts = module.split(".")
-    return {".".join(parts[:end]) for end in range(len(parts))}
 
 
 def _owners(parameter: str) -> list[str]:
