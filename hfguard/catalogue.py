@@ -449,7 +449,7 @@ def _generic_input_hints(hint: Any, model_class: Any, signature: Any, keys: set[
 
     Embeddings (a required ``*_embeds``, e.g. a Q-Former's ``query_embeds``) are read in the modality the
     class declares (``input_modalities``): text embeddings make a text model, audio ones a speech model. A
-    bare first input (see ``bare_main_input``) is the class's ``main_input_name`` under another name:
+    bare first input (see ``hfguard.testing.synth.bare_main_input``) is the class's ``main_input_name`` under another name:
     audio for ``input_values`` (VibeVoice's tokenizer encoder and decoder: a waveform, or its latents).
     """
     required = [p for name, p in list(signature.parameters.items())[1:] if p.default is p.empty
@@ -461,25 +461,12 @@ def _generic_input_hints(hint: Any, model_class: Any, signature: Any, keys: set[
         _text_hint(hint, keys, embeds[0])
     elif embeds and "audio" in modalities:
         hint("speech", set(embeds), "forward takes embeddings of its declared audio input,")
-    bare = bare_main_input(model_class)
+    from hfguard.testing.synth import bare_main_input
+
+    bare = bare_main_input(model_class, tuple(_MAIN_INPUT_FAMILIES))
     if not embeds and bare is not None:
         main = model_class.main_input_name
         hint(_MAIN_INPUT_FAMILIES[main], {main}, f"forward's {bare} is its class's main input,")
-
-
-def bare_main_input(model_class: Any) -> str | None:
-    """The forward's first input when it is bare (required, with no type or a tensor type) and stands for the
-    class's ``main_input_name`` under another name, for a main input hfguard's recipes build; else None."""
-    import inspect
-
-    import torch
-
-    params = list(inspect.signature(model_class.forward).parameters.values())[1:]
-    first = params[0] if params else None
-    main = getattr(model_class, "main_input_name", None)
-    if first is None or first.default is not first.empty or first.annotation not in (first.empty, torch.Tensor):
-        return None
-    return first.name if main in _MAIN_INPUT_FAMILIES and first.name != main else None
 
 
 def _unknown_forward(model_class: Any, signature: Any) -> str:

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sweep", "generate and run tests for every standalone model type (sharded)"),
     "compare": ("compare", "what changed between two sweeps: per model type and check (e.g. two transformers versions)"),
     "report": ("report", "build the static coverage dashboard (HTML) from sweep results and the history"),
+    "mutate": ("mutate", "break tiny models in known ways and count what the generated tests catch"),
     "init": ("init", "write a starter hfguard.toml, pre-commit config and workflows"),
     "adopt": ("adopt", "move hand-written test_hf_<type>.py files to test_hf_<type>_extra.py, losing nothing"),
     "install-hook": ("install_hook", "install hfguard's plain git pre-commit hook"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hfguard import __version__
+from hfguard import __version__, check_results
 from hfguard.atomic import write_atomic
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
@@ -54,7 +54,7 @@ class ModelCoverage:
     file: str
     verified: bool
     detail: str = ""
-    tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped
+    tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped / not-applicable
     # failed test id -> the first line of its failure, in the order the tests ran (the first is often the cause)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -278,15 +278,14 @@ def _locate(case: ET.Element) -> tuple[str, str] | None:
 
 
 def _case_result(case: ET.Element) -> CaseResult:
-    problem = case.find("failure") if case.find("failure") is not None else case.find("error")
-    if problem is not None:
-        return CaseResult("failed", first_line(problem.get("message") or problem.text or problem.tag))
-    return CaseResult("skipped" if case.find("skipped") is not None else "passed")
+    """A test case's coverage outcome (errors count as failed, xfail as skipped) and a failure's first line."""
+    result = check_results.case_result(case)
+    outcome = {"error": "failed", "xfail": "skipped"}.get(result.status, result.status)
+    return CaseResult(outcome, _clip(result.message) if outcome == "failed" else "")
 
 
-def first_line(text: str) -> str:
-    """The first non-blank line of a failure message, at most ``MESSAGE_WIDTH`` characters."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _clip(line: str) -> str:
+    """A failure's first line, at most ``MESSAGE_WIDTH`` characters."""
     return line if len(line) <= MESSAGE_WIDTH else line[: MESSAGE_WIDTH - 1] + "…"
 
 
@@ -345,6 +344,8 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "newly_failing": [n for n, (b, h) in pairs.items() if h == "failing" and b != "failing"],
         "fixed": [n for n, (b, h) in pairs.items() if b == "failing" and h == "passing"],
     }
+    lost_checks = {n: lost for n in sorted(set(base.models) & set(head.models))
+                   if (lost := check_results.lost_checks(base.models[n].tests, head.models[n].tests))}
     base_families, head_families = group_by_family(base.models), group_by_family(head.models)
     families = {
         family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
@@ -358,6 +359,7 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "common": {side: summarize(m for name, m in report.models.items() if name in common) for side, report in (("base", base), ("head", head))},
         "families": families,
         **categories,
+        "lost_checks": lost_checks,
     }
 
 
@@ -368,6 +370,8 @@ def drop_reasons(delta: dict[str, Any]) -> list[str]:
     # "newly" needs a base with results: against git objects, a failing type may have failed there too
     drops = DROPS if delta["base_has_results"] else tuple(key for key in DROPS if key != "newly_failing")
     reasons = [f"{CATEGORIES[key].split(' (')[0].lower()}: {', '.join(delta[key])}" for key in drops if delta[key]]
+    if delta.get("lost_checks"):
+        reasons.append("checks lost: " + "; ".join(f"{name} ({', '.join(checks)})" for name, checks in delta["lost_checks"].items()))
     compared = delta.get("common", delta["overall"])  # percentages over the model types both sides count
     base, head = compared["base"], compared["head"]
     if head["generated_pct"] < base["generated_pct"]:
@@ -435,8 +439,14 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
     """The 'Changes against' section: one line per non-empty category, or one line saying nothing changed."""
     keys = [key for key in CATEGORIES if delta[key] and (delta["base_has_results"] or key not in ("newly_failing", "fixed"))]
     lines = ["", f"#### Changes against {_label(delta['base_label'])}", ""]
-    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys] or \
-        ["No model type changed level."]
+    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys]
+    if lost := delta.get("lost_checks"):
+        named = [f"{markdown_code(name)}: {', '.join(markdown_code(check) for check in checks)}" for name, checks in lost.items()]
+        rest = len(named) - len(named[:max_items] if max_items is not None else named)
+        lines.append(f"- Checks lost ({len(named)}): {'; '.join(named[:max_items] if max_items is not None else named)}"
+                     + (f" … and {rest} more" if rest else ""))
+    if len(lines) == 3:
+        lines.append("No model type changed level.")
     if not delta["base_has_results"]:
         lines += ["", "_The base has no test results (it was read from git objects), so only the generated files are "
                   "compared: failing model types are listed above, not as newly failing or fixed._"]
@@ -446,13 +456,15 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
 def _model_table(report: Report, max_items: int | None) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
-             "| model type | family | level | tests (passed/failed/skipped) | note |", "|---|---|---|---|---|"]
+             "| model type | family | level | checks (passing of applicable) | tests (passed/failed/skipped) | note |",
+             "|---|---|---|---|---|---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-        lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {tally} | "
+        checks = "{} of {}".format(*check_results.passing_of_applicable(item.tests)) if item.tests else ""
+        lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {checks} | {tally} | "
                      f"{_cell(item.detail) if item.detail else _failure(item, in_table=True)} |")
     if max_items is not None and len(report.models) > max_items:
-        lines.append(f"| … {len(report.models) - max_items} more | | | | |")
+        lines.append(f"| … {len(report.models) - max_items} more | | | | | |")
     return [*lines, "", "</details>"]
 
 

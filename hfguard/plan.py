@@ -14,6 +14,7 @@ from hfguard.catalogue import Catalogue, ModelInfo
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError, Problem
 from hfguard.stamp import inputs_hash, template_sources, test_file_name
+from hfguard.testing.checks.registry import summaries
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class PlannedFile:
             "tiny": dict(self.entry.tiny),
             "skip": self.entry.skip,
             "xfail": self.entry.xfail,
+            "check_summaries": summaries(),
         }
 
 
@@ -80,7 +82,8 @@ def plan_file(config: Config, catalogue: Catalogue, entry: ModelEntry) -> Planne
     sources = template_sources(family, config.templates_dir)
     if f"{family}.j2" not in sources:
         raise HfguardError(Problem(f"no template '{family}.j2' for family '{family}'", config.path, entry.line or None))
-    planned_info = {"model_type": info.model_type, "config_class": info.config_class, "model_class": info.model_class(task)}
+    planned_info = {"model_type": info.model_type, "config_class": info.config_class, "model_class": info.model_class(task),
+                    "checks": summaries()}  # the generated docstrings come from the runtime's table of checks
     inputs = inputs_hash({**entry.as_dict(), "family": family, "task": task}, planned_info, sources)
     return PlannedFile(
         model_type=entry.model_type,

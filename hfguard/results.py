@@ -23,7 +23,7 @@ STATUSES = ("passing", "failing", "error", "xfail", "skipped", "no-result", "mis
 BROKEN = ("failing", "error")
 CHECK_STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 _COVERAGE_LEVELS = {"passing": "passing", "failing": "failing", "skipped": "skipped", "generated": "no-result", "missing": "missing"}
-_COVERAGE_OUTCOMES = {"passed": "passed", "failed": "failed", "skipped": "skipped"}
+_COVERAGE_OUTCOMES = {"passed": "passed", "failed": "failed", "skipped": "skipped", "not-applicable": "not-applicable"}
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hfguard.catalogue import FAMILIES, Catalogue, ModelInfo
+from hfguard.check_results import CheckResult, case_result, check_id, tally
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
 from hfguard.escape import markdown_code, markdown_text
@@ -25,6 +27,7 @@ from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
 
 STATUSES = ("passing", "failing", "error", "xfail", "skipped")
+SCHEMA_VERSION = 2
 TEST_TIMEOUT = 90
 
 
@@ -38,6 +41,13 @@ class ModelResult:
     seconds: float
     tests: int
     message: str = ""
+    file: str = ""  # the generated test file, relative to the sweep's output directory
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model_type": self.model_type, "family": self.family, "status": self.status, "seconds": self.seconds,
+                "tests": self.tests, "message": self.message, "file": self.file,
+                "checks": {check: result.to_dict() for check, result in self.checks.items()}}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -100,8 +110,9 @@ def run_pytest(tests_dir: Path, junit: Path, jobs: int, timeout: int = TEST_TIME
     return subprocess.run(command, env=env, cwd=tests_dir, stdout=subprocess.DEVNULL, check=False).returncode
 
 
-def parse_junit(junit: Path, infos: list[ModelInfo]) -> list[ModelResult]:
-    """Per-model results from a JUnit XML report (a model with no test case is an error)."""
+def parse_junit(junit: Path, infos: list[ModelInfo], tests_dir: str = "tests") -> list[ModelResult]:
+    """Per-model results from a JUnit XML report (a model with no test case is an error); each check's result
+    from its ``test_<check id>`` case."""
     module_of = {f"test_hf_{python_identifier(info.model_type)}": info for info in infos}
     cases: dict[str, list[ET.Element]] = {name: [] for name in module_of}
     if junit.is_file():
@@ -109,38 +120,29 @@ def parse_junit(junit: Path, infos: list[ModelInfo]) -> list[ModelResult]:
             module = case.get("classname", "").split(".")[-1]
             if module in cases:
                 cases[module].append(case)
-    return [_result(module_of[module], found) for module, found in cases.items()]
+    return [_result(module_of[module], found, f"{tests_dir}/{module}.py") for module, found in cases.items()]
 
 
-def _result(info: ModelInfo, cases: list[ET.Element]) -> ModelResult:
+def _result(info: ModelInfo, cases: list[ET.Element], file: str) -> ModelResult:
     seconds = round(sum(float(case.get("time", 0)) for case in cases), 2)
-    outcomes = []
-    for case in cases:
-        problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
-        if problem is None:
-            outcomes.append(("passed", ""))
-        elif problem.tag == "skipped" and problem.get("type") == "pytest.xfail":
-            outcomes.append(("xfail", _message(problem)))
-        else:
-            outcomes.append((problem.tag, _message(problem)))
-    for tag, status in (("error", "error"), ("failure", "failing")):
-        message = next((text for kind, text in outcomes if kind == tag), None)
-        if message is not None:
-            return ModelResult(info.model_type, info.family, status, seconds, len(cases), message)
+    results = [(case.get("name", ""), case_result(case)) for case in cases]
+    checks = {check: result for name, result in results if (check := check_id(name)) is not None}
+    result = ModelResult(info.model_type, info.family, "skipped", seconds, len(cases), "", file, checks)
+    statuses = [r.status for _, r in results]
     if not cases:
-        return ModelResult(info.model_type, info.family, "error", seconds, 0, "no test ran (collection failed?)")
-    xfail = next((text for kind, text in outcomes if kind == "xfail"), None)
-    if xfail is not None:
-        return ModelResult(info.model_type, info.family, "xfail", seconds, len(cases), xfail)
-    if any(kind == "passed" for kind, _ in outcomes):
-        return ModelResult(info.model_type, info.family, "passing", seconds, len(cases))
-    return ModelResult(info.model_type, info.family, "skipped", seconds, len(cases), outcomes[0][1])
-
-
-def _message(element: ET.Element) -> str:
-    text = (element.get("message") or element.text or "").strip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0][:300] if lines else element.tag
+        result.status, result.message = "error", "no test ran (collection failed?)"
+        return result
+    for status, model_status in (("error", "error"), ("failed", "failing")):
+        if status in statuses:
+            result.status, result.message = model_status, next(r.message for _, r in results if r.status == status)
+            return result
+    if "passed" in statuses:
+        result.status = "passing"
+    elif "xfail" in statuses:
+        result.status, result.message = "xfail", next(r.message for _, r in results if r.status == "xfail")
+    else:
+        result.message = results[0][1].message
+    return result
 
 
 def summary(results: list[ModelResult]) -> dict[str, dict[str, int]]:
@@ -154,7 +156,7 @@ def summary(results: list[ModelResult]) -> dict[str, dict[str, int]]:
 
 
 def markdown(results: list[ModelResult], wall_seconds: float) -> str:
-    """The sweep table (per family) and one row per model type that did not pass."""
+    """The sweep table (per family), the table of checks, and one row per model type or check that did not pass."""
     times = [r.seconds for r in results if r.status == "passing"]
     lines = [
         f"# hfguard sweep: {len(results)} model types in {wall_seconds:.0f}s "
@@ -172,7 +174,36 @@ def markdown(results: list[ModelResult], wall_seconds: float) -> str:
         if r.status != "passing":
             lines.append(f"| {markdown_code(r.model_type, in_table=True)} | {r.family} | {r.status} | {r.seconds} | "
                          f"{markdown_text(r.message)} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + check_table(results)) + "\n"
+
+
+def check_table(results: list[ModelResult]) -> list[str]:
+    """Per check: the model types it applies to, how many pass, fail or are expected to fail, the reasons it does
+    not apply (grouped), and each failure."""
+    counts = tally(r.checks for r in results)
+    lines = ["## Checks", "",
+             "| check | applies to | passing | failing | error | xfail | skipped | not applicable |",
+             "|---|---|---|---|---|---|---|---|"]
+    for check, row in counts.items():
+        applies = sum(row.values()) - row["not_applicable"]
+        lines.append(f"| {check} | {applies} | {row['passed']} | {row['failed']} | {row['error']} | {row['xfail']} | "
+                     f"{row['skipped']} | {row['not_applicable']} |")
+    for check in counts:
+        reasons: dict[str, list[str]] = {}
+        problems = []
+        for r in sorted(results, key=lambda r: r.model_type):
+            result = r.checks.get(check)
+            if result is not None and result.status == "not-applicable":
+                reasons.setdefault(result.message, []).append(r.model_type)
+            elif result is not None and result.status in ("failed", "error", "xfail"):
+                problems.append(f"- {result.status}: {markdown_code(r.model_type)}: {markdown_text(result.message)}")
+        if not reasons and not problems:
+            continue
+        lines += ["", f"### {check}", ""]
+        lines += [f"- not applicable ({len(names)}): {markdown_text(reason)}: {', '.join(map(markdown_code, names))}"
+                  for reason, names in sorted(reasons.items(), key=lambda item: -len(item[1]))]
+        lines += problems
+    return lines
 
 
 def _installed(package: str) -> str | None:
@@ -200,7 +231,9 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     run_pytest(out / "tests", junit, jobs, timeout)
     results = parse_junit(junit, infos)
     wall = time.monotonic() - start
-    data = {"transformers_version": _installed("transformers"), "wall_seconds": round(wall, 1), "summary": summary(results), "models": [asdict(r) for r in results]}
+    data = {"schema_version": SCHEMA_VERSION, "transformers_version": _installed("transformers"),
+            "wall_seconds": round(wall, 1), "summary": summary(results), "checks": tally(r.checks for r in results),
+            "models": [r.to_dict() for r in results]}
     (out / "results.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(results, wall), encoding="utf-8")
     return results

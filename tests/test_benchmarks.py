@@ -94,3 +94,30 @@ def test_dashboard_loads_and_filters_in_the_browser(tmp_path: Path, chromium) ->
         "3 checks per type: load", "3 checks per type: filter by family", "3 checks per type: filter by status",
         "3 checks per type: filter by check", "3 checks per type: search (2 letters)"]
     assert all(row.seconds > 0 for row in rows) and rows[0].note.startswith("6 model types; folder ")
+
+
+def test_mutation_benchmark_takes_types_of_every_family() -> None:
+    import bench_mutate
+
+    lock = json.loads(catalogue().to_json())
+    chosen = bench_mutate.choose(lock, per_family=2)
+    families = {lock["models"][name]["family"] for name in chosen}
+    standalone = {info["family"] for info in lock["models"].values() if info["kind"] == "standalone"} - {"unsupported"}
+    assert families == standalone and len(chosen) <= 2 * len(families)
+    assert chosen == bench_mutate.choose(lock, per_family=2)  # the same every time: it does not look at results
+
+
+def test_check_figures_of_a_sweep(tmp_path: Path) -> None:
+    import bench_checks
+
+    models = [{"model_type": "bert", "family": "encoder-only", "status": "passing", "seconds": 0.5,
+               "checks": {"save_load": {"status": "passed", "message": "", "seconds": 0.2},
+                          "eager_matches_sdpa": {"status": "not-applicable", "message": "no sdpa", "seconds": 0.0}}},
+              {"model_type": "roberta", "family": "encoder-only", "status": "passing", "seconds": 0.7,
+               "checks": {"save_load": {"status": "passed", "message": "", "seconds": 0.3},
+                          "eager_matches_sdpa": {"status": "passed", "message": "", "seconds": 0.1}}}]
+    (tmp_path / "results.json").write_text(json.dumps({"transformers_version": "5", "wall_seconds": 3.0, "models": models}))
+    assert bench_checks.main([str(tmp_path / "results.json"), "--results", str(tmp_path / "out.md")]) == 0
+    text = (tmp_path / "out.md").read_text()
+    assert "| save_load | 0.5 | 0.250 | 0.3 |" in text
+    assert "| encoder-only | eager_matches_sdpa | supported | 1 | 2 | 50% |" in text and "under it: none" in text

@@ -9,8 +9,10 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
-from hfguard.testing.case import _codebook_rows  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes import media as recipes_media  # noqa: E402
+from hfguard.testing.checks.contracts import codebook_rows  # noqa: E402
+from tiny_models import run_check  # noqa: E402
 
 
 def case(model_type, family, task, config_class, model_class, **tiny):
@@ -41,10 +43,10 @@ def test_model_is_built_in_eval_mode_with_the_same_weights(bert):
 
 def test_shared_assertions_hold_for_bert(bert):
     subject, model = bert
-    subject.assert_forward_shapes(model)
-    subject.assert_finite(model)
-    subject.assert_deterministic(model)
-    subject.assert_batch_independent(model)
+    run_check(subject, model, "output_shapes")
+    run_check(subject, model, "outputs_finite")
+    run_check(subject, model, "deterministic")
+    run_check(subject, model, "batch_independent")
 
 
 def test_decoder_inputs_start_with_the_decoder_start_token():
@@ -52,13 +54,13 @@ def test_decoder_inputs_start_with_the_decoder_start_token():
     model = subject.build()
     inputs = subject.inputs(model)
     assert inputs["decoder_input_ids"][:, 0].eq(synth.decoder_start(model.config)).all()
-    subject.assert_decoder_starts(model)
-    subject.assert_missing_decoder_inputs(model)
+    run_check(subject, model, "generate_starts_from_decoder_start")
+    run_check(subject, model, "missing_decoder_inputs")
 
 
 def test_gpt2_generates_exactly_the_new_tokens():
     subject = case("gpt2", "decoder-only", "causal-lm", "GPT2Config", "GPT2LMHeadModel")
-    subject.assert_generates(subject.build())
+    run_check(subject, subject.build(), "generates_new_tokens")
 
 
 def test_pixel_values_follow_the_vision_config():
@@ -66,15 +68,15 @@ def test_pixel_values_follow_the_vision_config():
     model = subject.build()
     config = model.config
     assert subject.inputs(model)["pixel_values"].shape == (synth.BATCH, config.num_channels, config.image_size, config.image_size)
-    subject.assert_forward_shapes(model)
-    subject.assert_rejects_wrong_channels(model)
+    run_check(subject, model, "output_shapes")
+    run_check(subject, model, "rejects_wrong_channel_count")
 
 
 def test_raw_audio_for_wav2vec2():
     subject = case("wav2vec2", "speech", None, "Wav2Vec2Config", "Wav2Vec2Model")
     model = subject.build()
     assert subject.inputs(model)["input_values"].shape == (synth.BATCH, synth.AUDIO_SAMPLES)
-    subject.assert_forward_shapes(model)
+    run_check(subject, model, "output_shapes")
 
 
 def test_image_tokens_match_the_vision_features():
@@ -83,7 +85,7 @@ def test_image_tokens_match_the_vision_features():
     inputs = subject.inputs(model)
     image_tokens = inputs["input_ids"].eq(model.config.image_token_id).sum(-1)
     assert image_tokens.eq(image_tokens[0]).all() and image_tokens[0] > 1
-    subject.assert_media_changes_output(model)
+    run_check(subject, model, "media_changes_output")
 
 
 def test_unbuildable_config_fails_with_the_model_type():
@@ -96,16 +98,8 @@ def test_missing_optional_package_skips(monkeypatch):
     from hfguard.testing import overrides
 
     monkeypatch.setitem(overrides.OVERRIDES, "bert", {"needs": "surely_not_installed_pkg"})
-    marks = case("bert", "encoder-only", None, "BertConfig", "BertModel").known_issues()
-    assert [m.name for m in marks] == ["skip"] and "surely_not_installed_pkg" in marks[0].kwargs["reason"]
-
-
-def test_table_xfail_becomes_a_non_strict_mark(monkeypatch):
-    from hfguard.testing import overrides
-
-    monkeypatch.setitem(overrides.OVERRIDES, "bert", {"xfail": "known: reason"})
-    marks = case("bert", "encoder-only", None, "BertConfig", "BertModel").known_issues()
-    assert [(m.name, m.kwargs) for m in marks] == [("xfail", {"reason": "known: reason", "strict": False})]
+    marks = case("bert", "encoder-only", None, "BertConfig", "BertModel").marks()
+    assert [m.name for m in marks] == ["hfguard", "skip"] and "surely_not_installed_pkg" in marks[1].kwargs["reason"]
 
 
 def test_grid_images_carry_each_images_merge_size():
@@ -113,7 +107,7 @@ def test_grid_images_carry_each_images_merge_size():
     model = subject.build()
     inputs = subject.inputs(model)
     assert inputs["image_merge_sizes"].tolist() == [1] * synth.BATCH
-    subject.assert_media_changes_output(model)
+    run_check(subject, model, "media_changes_output")
 
 
 def test_hybrid_towers_get_their_high_resolution_images():
@@ -123,7 +117,7 @@ def test_hybrid_towers_get_their_high_resolution_images():
     high = model.config.high_res_vision_config
     shape = (synth.BATCH, high.num_channels, high.image_size, high.image_size)
     assert tuple(subject.inputs(model)["high_res_pixel_values"].shape) == shape
-    subject.assert_forward_shapes(model)
+    run_check(subject, model, "output_shapes")
 
 
 def test_least_media_tokens_hint_starts_from_a_run_of_placeholders():
@@ -131,7 +125,7 @@ def test_least_media_tokens_hint_starts_from_a_run_of_placeholders():
     model = subject.build()
     audio = subject.inputs(model)["input_ids"].eq(model.config.audio_token_id).sum(-1)
     assert audio.tolist() == [15] * synth.BATCH  # 60 mel frames: 30 after the conv, 15 after the pooling
-    subject.assert_generates(model)
+    run_check(subject, model, "generates_new_tokens")
 
 
 def test_audio_placeholders_follow_the_encoders_own_count_without_a_misread_mask():
@@ -148,18 +142,18 @@ def test_audio_placeholders_follow_the_encoders_own_count_without_a_misread_mask
 
 def test_without_masks_drops_only_masks():
     media = {"input_features": torch.zeros(2, 4), "input_features_mask": torch.ones(2, 4)}
-    assert synth._without_masks(media) == [{"input_features": media["input_features"]}]
-    assert synth._without_masks({"pixel_values": torch.zeros(1)}) == []
+    assert recipes_media._without_masks(media) == [{"input_features": media["input_features"]}]
+    assert recipes_media._without_masks({"pixel_values": torch.zeros(1)}) == []
 
 
 def test_decoder_folding_codebooks_into_rows_keeps_its_batch_checked():
     subject = case("dia", "speech-seq2seq", "speech-seq-2-seq", "DiaConfig", "DiaForConditionalGeneration")
     model = subject.build()
-    subject.assert_forward_shapes(model)
-    subject.assert_missing_decoder_inputs(model)
+    run_check(subject, model, "output_shapes")
+    run_check(subject, model, "missing_decoder_inputs")
     channels = model.config.decoder_config.num_channels
-    assert _codebook_rows(subject.inputs(model)) == synth.BATCH * channels
-    assert _codebook_rows({"decoder_input_ids": torch.zeros(2, 8, dtype=torch.long)}) is None
+    assert codebook_rows(subject.inputs(model)) == synth.BATCH * channels
+    assert codebook_rows({"decoder_input_ids": torch.zeros(2, 8, dtype=torch.long)}) is None
 
 
 def test_encoder_decoder_vlms_continue_a_decoder_prompt_from_the_generation_start():
@@ -170,7 +164,7 @@ def test_encoder_decoder_vlms_continue_a_decoder_prompt_from_the_generation_star
     assert model.generation_config.decoder_start_token_id is None
     assert inputs["decoder_input_ids"][:, 0].eq(model.generation_config.bos_token_id).all()
     assert inputs["input_ids"].eq(model.config.image_token_id).sum(-1).eq(model.config.encoder.mm_tokens_per_image).all()
-    subject.assert_generates(model)
+    run_check(subject, model, "generates_new_tokens")
 
 
 def test_vision_text_encoders_with_image_tokens_read_the_images_at_placeholders():
@@ -178,4 +172,4 @@ def test_vision_text_encoders_with_image_tokens_read_the_images_at_placeholders(
     model = subject.build()
     inputs = subject.inputs(model)
     assert inputs["input_ids"].eq(model.config.image_token_id).sum(-1).eq(model.config.mm_tokens_per_image).all()
-    subject.assert_media_changes_output(model)
+    run_check(subject, model, "media_changes_output")

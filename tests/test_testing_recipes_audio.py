@@ -8,7 +8,9 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 
 import torch  # noqa: E402
 
-from hfguard.testing import inputs, recipes_audio  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes import media as recipes_media  # noqa: E402
+from hfguard.testing.recipes import audio as recipes_audio  # noqa: E402
 from tiny_models import build_tiny  # noqa: E402
 
 
@@ -27,34 +29,34 @@ def test_projection_refusal_resizes_the_feature_axis():
 def test_mono_codec_gets_a_channel_axis():
     model = build_tiny("dac", "DacConfig", "DacModel")
     fitted = recipes_audio.fitted_audio_inputs(model)
-    assert tuple(fitted["input_values"].shape) == (inputs.BATCH, 1, inputs.AUDIO_SAMPLES)
+    assert tuple(fitted["input_values"].shape) == (synth.BATCH, 1, synth.AUDIO_SAMPLES)
 
 
 def test_codebook_streams_stack_under_the_text_stream():
     model = build_tiny("kyutai_speech_to_text", "KyutaiSpeechToTextConfig", "KyutaiSpeechToTextForConditionalGeneration")
     fed = recipes_audio.codebook_inputs(model)
     config = model.config
-    assert tuple(fed["input_ids"].shape) == (inputs.BATCH, inputs.SEQ, 1 + config.num_codebooks)
+    assert tuple(fed["input_ids"].shape) == (synth.BATCH, synth.SEQ, 1 + config.num_codebooks)
     assert fed["input_ids"][..., 1:].max() < config.codebook_vocab_size - 1
     with torch.no_grad():
         logits = model(**fed).logits
-    assert tuple(logits.shape) == (inputs.BATCH, inputs.SEQ, config.vocab_size)
+    assert tuple(logits.shape) == (synth.BATCH, synth.SEQ, config.vocab_size)
 
 
 def test_audio_codes_decoder_starts_every_channel_from_its_start_token():
     model = build_tiny("dia", "DiaConfig", "DiaForConditionalGeneration")
     fed = recipes_audio.codebook_inputs(model)
     decoder = model.config.decoder_config
-    assert tuple(fed["decoder_input_ids"].shape) == (inputs.BATCH, inputs.SEQ, decoder.num_channels)
+    assert tuple(fed["decoder_input_ids"].shape) == (synth.BATCH, synth.SEQ, decoder.num_channels)
     assert fed["decoder_input_ids"][:, 0].eq(decoder.bos_token_id).all()
     with torch.no_grad():
         logits = model(**fed).logits
-    assert tuple(logits.shape) == (inputs.BATCH * decoder.num_channels, inputs.SEQ, decoder.vocab_size)
+    assert tuple(logits.shape) == (synth.BATCH * decoder.num_channels, synth.SEQ, decoder.vocab_size)
 
 
 def test_additive_audio_gets_frames_for_every_text_token():
     model = build_tiny("voxtral_realtime", "VoxtralRealtimeConfig", "VoxtralRealtimeForConditionalGeneration")
-    text = inputs.text_inputs(model)
+    text = synth.text_inputs(model)
     fitted = recipes_audio.fitted_audio_inputs(model, text)
     frames = text["input_ids"].shape[-1] * model.config.audio_length_per_tok
     assert frames in fitted["input_features"].shape[1:]
@@ -62,7 +64,7 @@ def test_additive_audio_gets_frames_for_every_text_token():
 
 def test_waveform_gets_an_all_real_padding_mask_when_the_model_reads_one():
     model = build_tiny("vibevoice", "VibeVoiceConfig", "VibeVoiceForConditionalGeneration")
-    fitted = recipes_audio.fitted_audio_inputs(model, inputs.text_inputs(model), passed=inputs._MISMATCH)
+    fitted = recipes_audio.fitted_audio_inputs(model, synth.text_inputs(model), passed=recipes_media._MISMATCH)
     wave, mask = fitted["input_values"], fitted["padding_mask"]
     assert mask.dtype == torch.bool and mask.all() and tuple(mask.shape) == (wave.shape[0], wave.shape[-1])
 
@@ -70,8 +72,8 @@ def test_waveform_gets_an_all_real_padding_mask_when_the_model_reads_one():
 def test_spectrogram_image_models_get_a_one_channel_axis():
     # CLAP's Swin tower reads (batch, channels, frames, mel); the override's small spectrogram image
     model = build_tiny("clap", "ClapConfig", "ClapModel")
-    text = inputs.text_inputs(model)
+    text = synth.text_inputs(model)
     fitted = recipes_audio.fitted_audio_inputs(model, text)
     features = fitted["input_features"]
-    assert features.dim() == 4 and features.shape[:2] == (inputs.BATCH, 1)
+    assert features.dim() == 4 and features.shape[:2] == (synth.BATCH, 1)
     assert features.shape[-1] == model.config.audio_config.num_mel_bins

@@ -9,8 +9,9 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
-from hfguard.testing.recipes_image_generation import IMAGES_PER_SAMPLE  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes.image_generation import IMAGES_PER_SAMPLE  # noqa: E402
+from tiny_models import run_check  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,5 +35,5 @@ def test_each_sample_has_a_marked_source_image_and_a_target_grid(glm_image):
 
 def test_source_images_change_the_hidden_states(glm_image):
     subject, model = glm_image
-    subject.assert_forward_shapes(model)
-    subject.assert_media_changes_output(model)
+    run_check(subject, model, "output_shapes")
+    run_check(subject, model, "media_changes_output")

@@ -9,7 +9,11 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 import transformers  # noqa: E402
 
-from hfguard.testing import inputs, recipes_multimodal  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes import media as recipes_media  # noqa: E402
+from hfguard.testing.inputs import make_inputs  # noqa: E402
+from hfguard.testing.recipes import multimodal as recipes_multimodal  # noqa: E402
+from hfguard.testing.recipes import vision as recipes_vision  # noqa: E402
 from hfguard.testing.shrink import tiny_config  # noqa: E402
 
 
@@ -23,19 +27,19 @@ def test_anyres_pinpoints_follow_the_tiny_vision_tower():
 def test_anyres_inputs_carry_tiles_and_image_sizes():
     torch.manual_seed(0)
     model = transformers.LlavaNextForConditionalGeneration(tiny_config("LlavaNextConfig", "llava_next")).eval()
-    media, _ = inputs.media_inputs(model)
+    media, _ = recipes_media.media_inputs(model)
     smallest = min(model.config.image_grid_pinpoints, key=lambda point: point[0] * point[1])
-    assert media["image_sizes"].tolist() == [smallest] * inputs.BATCH
-    assert media["pixel_values"].dim() == 5 and media["pixel_values"].shape[0] == inputs.BATCH
+    assert media["image_sizes"].tolist() == [smallest] * synth.BATCH
+    assert media["pixel_values"].dim() == 5 and media["pixel_values"].shape[0] == synth.BATCH
 
 
 def test_naflex_models_get_flattened_patches_with_their_grid():
     torch.manual_seed(0)
     model = transformers.Siglip2Model(tiny_config("Siglip2Config", "siglip2")).eval()
-    media = inputs.make_inputs(model, "vision-text")
+    media = make_inputs(model, "vision-text")
     rows, columns = media["spatial_shapes"][0].tolist()
-    assert media["pixel_values"].shape[:2] == (inputs.BATCH, rows * columns)
-    assert media["pixel_attention_mask"].shape == (inputs.BATCH, rows * columns)
+    assert media["pixel_values"].shape[:2] == (synth.BATCH, rows * columns)
+    assert media["pixel_attention_mask"].shape == (synth.BATCH, rows * columns)
     with torch.no_grad():
         model(**media)
 
@@ -48,10 +52,10 @@ def test_mllama_tower_output_width_counts_its_intermediate_layers():
 def test_tiled_images_put_each_image_in_its_first_tile():
     torch.manual_seed(0)
     model = transformers.MllamaForConditionalGeneration(tiny_config("MllamaConfig", "mllama")).eval()
-    media = inputs.make_inputs(model, "multimodal-lm")
+    media = make_inputs(model, "multimodal-lm")
     tiles = model.config.vision_config.max_num_tiles
-    assert media["pixel_values"].shape[:3] == (inputs.BATCH, 1, tiles)
-    assert media["aspect_ratio_mask"].tolist() == [[[1] + [0] * (tiles - 1)]] * inputs.BATCH
+    assert media["pixel_values"].shape[:3] == (synth.BATCH, 1, tiles)
+    assert media["aspect_ratio_mask"].tolist() == [[[1] + [0] * (tiles - 1)]] * synth.BATCH
 
 
 def test_packed_patches_keep_every_patch():
@@ -66,9 +70,9 @@ def test_packed_patches_keep_every_patch():
 def test_crop_models_read_a_global_view_and_a_crop():
     torch.manual_seed(0)
     config = tiny_config("Phi4MultimodalConfig", "phi4_multimodal")
-    media = inputs.make_inputs(transformers.Phi4MultimodalForCausalLM(config).eval(), "multimodal-lm")
+    media = make_inputs(transformers.Phi4MultimodalForCausalLM(config).eval(), "multimodal-lm")
     side = config.vision_config.crop_size
-    assert media["image_pixel_values"].shape == (inputs.BATCH, 2, 3, side, side)
+    assert media["image_pixel_values"].shape == (synth.BATCH, 2, 3, side, side)
     assert "pixel_values" not in media
 
 
@@ -84,12 +88,12 @@ def test_positioned_patch_models_get_packed_patches_and_their_positions(config_c
     config = tiny_config(config_class, model_type, {"vision_config": vision})
     torch.manual_seed(0)
     model = getattr(transformers, model_class)(config).eval()
-    media = recipes_multimodal.positioned_image_patches(model)
+    media = recipes_vision.positioned_image_patches(model)
     patch = getattr(config.vision_config, "model_patch_size", config.vision_config.patch_size)
     patches = media["pixel_values"].shape[1]
-    assert media["pixel_values"].shape == (inputs.BATCH, patches, 3 * patch * patch)
-    assert media["image_position_ids"].shape == (inputs.BATCH, patches, 2)
-    full = inputs.media_token_inputs(model)
+    assert media["pixel_values"].shape == (synth.BATCH, patches, 3 * patch * patch)
+    assert media["image_position_ids"].shape == (synth.BATCH, patches, 2)
+    full = recipes_media.media_token_inputs(model)
     assert full["input_ids"].eq(config.image_token_id).sum() > 0
     with torch.no_grad():
         model(**full)

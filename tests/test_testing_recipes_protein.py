@@ -7,8 +7,9 @@ import pytest
 pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
-from hfguard.testing.recipes_protein import PROTEIN_LENGTH, protein_inputs  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
+from hfguard.testing.recipes.protein import PROTEIN_LENGTH, protein_inputs  # noqa: E402
+from tiny_models import run_check  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_zero_gates_of_the_protein_cross_attention_are_woken(evolla):
 
 def test_other_proteins_change_the_output(evolla):
     subject, model = evolla
-    subject.assert_media_changes_output(model)
+    run_check(subject, model, "media_changes_output")
 
 
 def test_models_without_protein_input_get_none():

@@ -9,8 +9,9 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 import torch  # noqa: E402
 
 from hfguard.testing import ModelCase  # noqa: E402
-from hfguard.testing import inputs as synth  # noqa: E402
+from hfguard.testing import synth  # noqa: E402
 from hfguard.testing.overrides import input_hints  # noqa: E402
+from tiny_models import run_check  # noqa: E402
 
 
 def case(model_type, family, task, config_class, model_class):
@@ -32,21 +33,21 @@ def test_minicpm_tower_reads_every_image_packed_in_one_strip_with_its_target_siz
     assert inputs["target_sizes"].tolist() == [[rows, rows]] * synth.BATCH
     main = subject.forward(model).last_hidden_state
     assert main.shape[0] == 1 and main.shape[1] % synth.BATCH == 0  # the merger pools each image's windows
-    subject.assert_forward_shapes(model)
+    run_check(subject, model, "output_shapes")
 
 
 def test_packed_output_hint_checks_one_sequence_and_the_first_image_tokens(pixtral):
     subject, model = pixtral
     assert input_hints("pixtral")["packed_output"]
-    subject.assert_forward_shapes(model)
-    subject.assert_batch_independent(model)  # compares the lone image's tokens with the first image's
+    run_check(subject, model, "output_shapes")
+    run_check(subject, model, "batch_independent")  # compares the lone image's tokens with the first image's
 
 
 def test_without_the_packed_output_hint_the_packed_sequence_is_a_batch_mismatch(pixtral):
     _, model = pixtral
     unhinted = case("pixtral-unhinted", "vision", None, "PixtralVisionConfig", "PixtralVisionModel")
-    with pytest.raises(AssertionError, match="does not match input batch"):
-        unhinted.assert_forward_shapes(model)
+    with pytest.raises(AssertionError, match="no batch axis of 2 samples"):
+        run_check(unhinted, model, "output_shapes")
 
 
 def test_pooling_queries_hint_expects_the_pooling_head_query_axis():
@@ -54,11 +55,11 @@ def test_pooling_queries_hint_expects_the_pooling_head_query_axis():
                    "VideoPrismForVideoClassification")
     model = subject.build()
     assert tuple(subject.forward(model).logits.shape) == (synth.BATCH, 1, model.config.num_labels)
-    subject.assert_forward_shapes(model)
+    run_check(subject, model, "output_shapes")
     unhinted = case("videoprism-unhinted", "video", "video-classification", "VideoPrismVisionConfig",
                     "VideoPrismForVideoClassification")
     with pytest.raises(AssertionError, match="logits"):
-        unhinted.assert_forward_shapes(model)
+        run_check(unhinted, model, "output_shapes")
 
 
 def test_batch_hint_runs_one_sample_and_skips_batch_independence():
@@ -66,6 +67,6 @@ def test_batch_hint_runs_one_sample_and_skips_batch_independence():
     model = subject.build()
     inputs = subject.inputs(model)
     assert all(v.shape[0] == 1 for v in inputs.values() if isinstance(v, torch.Tensor))
-    subject.assert_forward_shapes(model)
-    with pytest.raises(pytest.skip.Exception, match="one sample at a time"):
-        subject.assert_batch_independent(model)
+    run_check(subject, model, "output_shapes")
+    with pytest.raises(pytest.skip.Exception, match="not applicable: it runs one sample at a time"):
+        subject.check("batch_independent", model)

@@ -10,7 +10,7 @@ import torch  # noqa: E402
 from transformers.models.chameleon.modeling_chameleon import ChameleonImageVocabularyMapping  # noqa: E402
 from transformers.models.emu3.modeling_emu3 import Emu3ImageVocabularyMapping  # noqa: E402
 
-from hfguard.testing.recipes_vq import chameleon_vocabulary, emu3_vocabulary  # noqa: E402
+from hfguard.testing.recipes.vq import chameleon_vocabulary, emu3_vocabulary  # noqa: E402
 
 
 def test_chameleon_maps_every_code_to_its_token():

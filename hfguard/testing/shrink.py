@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.testing.overrides import config_overrides
-from hfguard.testing.recipes_multimodal import consistent_media
+from hfguard.testing.recipes.multimodal import consistent_media
 
 WIDTH, FFN, LAYERS, HEADS, KV_HEADS, HEAD_DIM, VOCAB = 32, 64, 2, 4, 2, 8, 99
 MAX_PARAMETERS = 20_000_000
@@ -103,6 +103,8 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
     ("conv-pos", 16): ("num_conv_pos_embeddings",),
     ("media-tokens", 4): ("mm_tokens_per_image",),
     ("queries", 8): ("num_queries", "num_query_tokens", "resampler_n_latents", "num_latents", "latent_query_num"),
+    # SpecAugment spans masked in training (frames, features): spans of 10 do not fit the tiny inputs' few frames
+    ("mask-span", 2): ("mask_time_length", "mask_feature_length"),
 }
 TINY: dict[str, tuple[str, int]] = {name: role for role, names in _ROLES.items() for name in names}
 # Counts that lists of the same config are sized by: never shrunk, even through an attribute_map alias.

@@ -13,12 +13,14 @@
   (Phi-4 multimodal), Pix2Struct style flattened patches led by their row and column (Kosmos-2.5),
   grid patches grouped per merged token (Inkling 2), still patch cubes, one token each (Inkling).
 
-The input recipes of ``hfguard.testing.inputs`` call these where the forward signature asks for them.
+The input recipes (``recipes.media``, ``recipes.vision``) call these where the forward signature asks for them.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from hfguard.testing import synth
 
 
 def consistent_media(kwargs: dict[str, Any], values: dict[str, Any]) -> None:
@@ -73,26 +75,13 @@ def flattened_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] |
     """
     import torch
 
-    from hfguard.testing.inputs import forward_params, vision_config
-
-    if "flattened_patches" not in forward_params(model):
+    if "flattened_patches" not in synth.forward_params(model):
         return None
-    side, width = 4, vision_config(model.config).patch_embed_hidden_size
+    side, width = 4, synth.vision_config(model.config).patch_embed_hidden_size
     rows, columns = torch.meshgrid(torch.arange(1, side + 1), torch.arange(1, side + 1), indexing="ij")
     positions = torch.stack([rows.flatten(), columns.flatten()], dim=-1).float().expand(batch, -1, -1)
     values = torch.randn(batch, side * side, width, generator=torch.Generator().manual_seed(seed))
     return {"flattened_patches": torch.cat([positions, values], dim=-1)}
-
-
-def positioned_image_patches(model: Any) -> dict[str, Any] | None:
-    """Gemma 4 style: packed patches with their (x, y) ``image_position_ids``; ``None`` for models without them."""
-    from hfguard.testing.inputs import forward_params
-    from hfguard.testing.recipes_vision import positioned_patches
-
-    if "image_position_ids" not in forward_params(model):
-        return None
-    patches = positioned_patches(model)
-    return {"pixel_values": patches["pixel_values"], "image_position_ids": patches["pixel_position_ids"]}
 
 
 def embeds_position_inputs(model: Any, text: dict[str, Any]) -> dict[str, Any]:
@@ -102,9 +91,7 @@ def embeds_position_inputs(model: Any, text: dict[str, Any]) -> dict[str, Any]:
     """
     import torch
 
-    from hfguard.testing.inputs import forward_params
-
-    if "image_embeds_position_mask" not in forward_params(model):
+    if "image_embeds_position_mask" not in synth.forward_params(model):
         return text
     ids, count = text["input_ids"], model.config.latent_query_num
     ids = torch.cat([ids[:, :1], ids[:, 1:2].expand(-1, count), ids[:, 1:]], dim=1)
@@ -122,13 +109,11 @@ def patch_pixels(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | None
     """
     import torch
 
-    from hfguard.testing.inputs import forward_params, image_shape, vision_config
-
-    params = forward_params(model)
+    params = synth.forward_params(model)
     if "spatial_shapes" not in params and "image_patches" not in params:
         return None
-    patch = vision_config(model.config).patch_size
-    channels, height, width = image_shape(model.config)
+    patch = synth.vision_config(model.config).patch_size
+    channels, height, width = synth.image_shape(model.config)
     rows, columns = height // patch, width // patch
     generator = torch.Generator().manual_seed(seed)
     pixels = {"pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator)}
@@ -153,26 +138,24 @@ def extra_layouts(model: Any, media: dict[str, Any]) -> list[dict[str, Any]]:
     """
     import torch
 
-    from hfguard.testing.inputs import forward_params, image_shape, vision_config
-
     layouts = []
     pixels = media.get("pixel_values")
-    if "pixel_attention_mask" in forward_params(model) and pixels is not None and pixels.dim() == 4:
+    if "pixel_attention_mask" in synth.forward_params(model) and pixels is not None and pixels.dim() == 4:
         mask = torch.ones(pixels.shape[0], 1, dtype=torch.bool)
         layouts.append({**media, "pixel_values": pixels.unsqueeze(1), "pixel_attention_mask": mask})
-    patch, channels = getattr(vision_config(model.config), "patch_size", None), image_shape(model.config)[0]
+    patch, channels = getattr(synth.vision_config(model.config), "patch_size", None), synth.image_shape(model.config)[0]
     key = next((k for k in ("pixel_values", "hidden_states") if k in media), None)
     flat = media.get(key) if key is not None and media.keys() & {"grid_thw", "image_grid_thw"} else None
     if isinstance(patch, int) and flat is not None and flat.dim() == 2 and flat.shape[1] == channels * patch * patch:
         layouts.append({**media, key: flat.view(-1, channels, patch, patch)})
-        merge = getattr(vision_config(model.config), "spatial_merge_size", 1)
+        merge = getattr(synth.vision_config(model.config), "spatial_merge_size", 1)
         if isinstance(merge, int) and merge > 1:
             layouts.append(merged_token_patches(media, patch, merge, channels))
-    if "aspect_ratio_ids" in forward_params(model) and pixels is not None and pixels.dim() == 4:
+    if "aspect_ratio_ids" in synth.forward_params(model) and pixels is not None and pixels.dim() == 4:
         layouts.append({**media, **tiled_images(model, pixels)})
-    if "target_sizes" in forward_params(model) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
+    if "target_sizes" in synth.forward_params(model) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
         layouts.append({**media, **packed_patches(pixels, patch)})
-    frames = getattr(vision_config(model.config), "temporal_patch_size", None)
+    frames = getattr(synth.vision_config(model.config), "temporal_patch_size", None)
     if isinstance(frames, int) and isinstance(patch, int) and pixels is not None and pixels.dim() == 4:
         layouts.append({**media, "pixel_values": patch_cubes(pixels, patch, frames)})
     return layouts
@@ -221,9 +204,7 @@ def cropped_images(model: Any, pixels: Any) -> dict[str, Any]:
     patch columns) mask of real patches."""
     import torch
 
-    from hfguard.testing.inputs import vision_config
-
-    vision = vision_config(model.config)
+    vision = synth.vision_config(model.config)
     batch, side = pixels.shape[0], vision.crop_size
     crops = torch.nn.functional.interpolate(pixels, size=(side, side)).unsqueeze(1).repeat(1, 2, 1, 1, 1)
     crops[:, 0] = crops[:, 0].flip(-1)  # the global view differs from the crop
@@ -236,9 +217,7 @@ def tiled_images(model: Any, pixels: Any) -> dict[str, Any]:
     """Mllama style tiles: each image of ``pixels`` (batch, C, H, W) as the first of ``max_num_tiles`` tiles."""
     import torch
 
-    from hfguard.testing.inputs import vision_config
-
-    batch, tiles = pixels.shape[0], vision_config(model.config).max_num_tiles
+    batch, tiles = pixels.shape[0], synth.vision_config(model.config).max_num_tiles
     tiled = torch.zeros(batch, 1, tiles, *pixels.shape[1:])
     tiled[:, 0, 0] = pixels
     mask = torch.zeros(batch, 1, tiles, dtype=torch.long)
@@ -252,10 +231,8 @@ def cross_attended_images(model: Any, text: dict[str, Any], media: dict[str, Any
     ``image_attention_mask``; ``media`` unchanged for other models."""
     import torch
 
-    from hfguard.testing.inputs import forward_params
-
     pixels = media.get("pixel_values")
-    if "image_attention_mask" not in forward_params(model) or pixels is None or pixels.dim() != 4:
+    if "image_attention_mask" not in synth.forward_params(model) or pixels is None or pixels.dim() != 4:
         return media
     mask = torch.ones(*text["input_ids"].shape, 1, dtype=torch.long)
     return {**media, "pixel_values": pixels.unsqueeze(1), "image_attention_mask": mask}

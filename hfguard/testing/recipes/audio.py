@@ -15,13 +15,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from hfguard.testing import inputs as synth
-from hfguard.catalogue import bare_main_input
-from hfguard.testing.recipes_stand_in import stand_in_waveform
+from hfguard.testing import synth
+from hfguard.testing.recipes.stand_in import stand_in_waveform
 
 _MULTIPLE = re.compile(r"multiple of([^,]{0,60})", re.I)  # "a multiple of `n_window * 2` (100), but got 16"
 _TOO_SHORT = re.compile(r"Kernel size can't be greater than actual input size|Output size is too small", re.I)
-_MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
 MAX_SAMPLES = 16_000
 MAX_TRIES = 12
 # config attributes that may give the channel count of a decoder's continuous latents
@@ -68,7 +66,7 @@ def _retry(inputs: dict[str, Any], key: str, axis: int, message: str) -> tuple[d
         2 * length if _TOO_SHORT.search(message) else 0
     if length < size <= MAX_SAMPLES:
         return _resized(inputs, key, axis, size, masks=True), key, axis
-    product = _MATMUL.search(message)
+    product = synth.MATMUL.search(message)
     if key != "input_features" or product is None:
         return None
     # the projection after the front end read (features x k) values per frame but wants (width x k)
@@ -92,7 +90,7 @@ def _candidates(model: Any, extra: dict[str, Any]) -> Iterator[tuple[dict[str, A
     if "latents" in required:  # codec decoders read continuous latents (batch, channels, frames)
         yield from _latent_candidates(model)
         return
-    stand_in = bare_main_input(type(model))  # a bare input for the class's input_values: a waveform, else codec latents
+    stand_in = synth.bare_main_input(type(model))  # a bare input for the class's input_values: a waveform, else codec latents
     if stand_in is not None:
         yield stand_in_waveform(model, stand_in), stand_in, 2
         yield from _latent_candidates(model, stand_in)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfguard.testing import synth
+from hfguard.testing.recipes.media import media_token_inputs
+
 
 def canvas_inputs(model: Any, batch: int, seq: int) -> dict[str, Any] | None:
     """The encoder's multimodal prompt plus a random canvas; ``None`` unless the model's forward takes a
     canvas but leaves the media to its encoder."""
-    from hfguard.testing.inputs import SEQ, forward_params, media_token_inputs, token_ids
-
-    params = forward_params(model)
+    params = synth.forward_params(model)
     if "pixel_values" in params or "decoder_input_ids" not in params or not hasattr(model, "get_encoder"):
         return None
     encoder = model.get_encoder()
-    if encoder is model or "pixel_values" not in forward_params(encoder):
+    if encoder is model or "pixel_values" not in synth.forward_params(encoder):
         return None
-    canvas = token_ids(model.config, (batch, getattr(model.config, "canvas_length", SEQ)), seed=2)
+    canvas = synth.token_ids(model.config, (batch, getattr(model.config, "canvas_length", synth.SEQ)), seed=2)
     return {**media_token_inputs(encoder, seq), "decoder_input_ids": canvas}

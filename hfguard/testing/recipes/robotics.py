@@ -15,23 +15,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfguard.testing import synth
+
 
 def action_inputs(model: Any, batch: int, seq: int, seed: int = 8) -> dict[str, Any] | None:
     """A prompt led by one camera image's placeholder tokens, that image, the robot state, the noisy action
     chunk and its timestep; ``None`` for models without a robot state."""
     import torch
 
-    from hfguard.testing.inputs import _with_image_tokens, forward_params, generator, pixel_values, token_ids
-
-    if "state" not in forward_params(model):
+    if "state" not in synth.forward_params(model):
         return None
     config = model.config
     vlm = config.vlm_config
-    gen = generator(seed)
-    text = {"input_ids": token_ids(vlm, (batch, seq)), "attention_mask": torch.ones(batch, seq, dtype=torch.long)}
+    gen = synth.generator(seed)
+    text = {"input_ids": synth.token_ids(vlm, (batch, seq)), "attention_mask": torch.ones(batch, seq, dtype=torch.long)}
     return {
-        **_with_image_tokens(text, vlm.image_token_id, vlm.text_config.num_image_tokens),
-        "pixel_values": pixel_values(vlm, batch).unsqueeze(1),
+        **synth.with_image_tokens(text, vlm.image_token_id, vlm.text_config.num_image_tokens),
+        "pixel_values": synth.pixel_values(vlm, batch).unsqueeze(1),
         "pixel_attention_mask": torch.ones(batch, 1, dtype=torch.bool),
         "state": torch.randn(batch, config.max_state_dim, generator=gen),
         "noise": torch.randn(batch, config.chunk_size, config.max_action_dim, generator=gen),

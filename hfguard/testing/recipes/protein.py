@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfguard.testing import synth
+
 PROTEIN_LENGTH = 10  # residues per protein (the upstream tester's protein_seq_length)
 
 
@@ -18,9 +20,7 @@ def protein_inputs(model: Any, batch: int, seed: int = 8) -> dict[str, Any] | No
     special tokens, with an all-ones mask; ``None`` for models without a protein input."""
     import torch
 
-    from hfguard.testing.inputs import forward_params, token_ids
-
-    if "protein_input_ids" not in forward_params(model):
+    if "protein_input_ids" not in synth.forward_params(model):
         return None
-    ids = token_ids(model.config.protein_encoder_config, (batch, PROTEIN_LENGTH), seed=seed)
+    ids = synth.token_ids(model.config.protein_encoder_config, (batch, PROTEIN_LENGTH), seed=seed)
     return {"protein_input_ids": ids, "protein_attention_mask": torch.ones_like(ids)}

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfguard.testing import synth
+
 POOL = 2  # patches per side of the block one image token pools
 
 
@@ -20,18 +22,16 @@ def pooled_patches(model: Any, batch: int, seed: int = 1) -> dict[str, Any] | No
     ``None`` for models without ``image_token_pooling``."""
     import torch
 
-    from hfguard.testing.inputs import forward_params, generator, image_shape, vision_config
-
-    if "image_token_pooling" not in forward_params(model):
+    if "image_token_pooling" not in synth.forward_params(model):
         return None
-    patch = vision_config(model.config).patch_size
-    channels, height, width = image_shape(model.config)
+    patch = synth.vision_config(model.config).patch_size
+    channels, height, width = synth.image_shape(model.config)
     rows, columns = height // patch, width // patch
     grid = torch.arange(rows * columns).view(rows // POOL, POOL, columns // POOL, POOL)
     blocks = grid.permute(0, 2, 1, 3).reshape(-1, POOL * POOL)  # one row of patch indices per token
     pooling = torch.cat([blocks + sample * rows * columns for sample in range(batch)])
     return {
-        "pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=generator(seed)),
+        "pixel_values": torch.randn(batch, rows * columns, channels * patch * patch, generator=synth.generator(seed)),
         "image_token_pooling": pooling,
         "image_grids": torch.tensor([[rows // POOL, columns // POOL, 0, 0]] * batch),
         "image_num_crops": torch.ones(batch, dtype=torch.long),

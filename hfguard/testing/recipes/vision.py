@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing import inputs as synth
-from hfguard.testing.recipes_multimodal import merged_token_patches, packed_patches
+from hfguard.testing import synth
+from hfguard.testing.recipes.multimodal import merged_token_patches, packed_patches
 
 
 def vision_inputs(model: Any, hints: dict[str, Any]) -> dict[str, Any]:
@@ -106,3 +106,11 @@ def grid_patches(model: Any, layout: str | None) -> dict[str, Any]:
     if "merge_sizes" in synth.forward_params(model):  # each image's spatial merge (downsampling) ratio
         grid["merge_sizes"] = torch.full((synth.BATCH,), getattr(vision, "spatial_merge_size", 1))
     return grid
+
+
+def positioned_image_patches(model: Any) -> dict[str, Any] | None:
+    """Gemma 4 style: packed patches with their (x, y) ``image_position_ids``; ``None`` for models without them."""
+    if "image_position_ids" not in synth.forward_params(model):
+        return None
+    patches = positioned_patches(model)
+    return {"pixel_values": patches["pixel_values"], "image_position_ids": patches["pixel_position_ids"]}

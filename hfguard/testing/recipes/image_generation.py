@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing import inputs as synth
+from hfguard.testing import synth
 
 IMAGES_PER_SAMPLE = 2  # one source image and the target grid
 

@@ -7,16 +7,16 @@ at ``encoder_hidden_size`` (given when the config names that width, so the cross
 and a required context ``*hidden_states`` at the width its own input projection reads (it says so when it
 refuses another: a drafter reads several target layers' states concatenated).
 
-A bare first input (``hfguard.catalogue.bare_main_input``) stands for the class's ``main_input_name``: for
+A bare first input (``synth.bare_main_input``) stands for the class's ``main_input_name``: for
 ``input_values`` it is audio, a waveform ``(batch, channels, samples)`` for an acoustic encoder or
-continuous latents ``(batch, width, frames)`` for its decoder; ``recipes_audio`` fits which one runs.
+continuous latents ``(batch, width, frames)`` for its decoder; ``recipes.audio`` fits which one runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing import inputs as synth
+from hfguard.testing import synth
 
 # inputs of the families' own recipes: a forward taking one of them is not read generically
 _NAMED_INPUTS = frozenset({"input_ids", "pixel_values", "input_values", "input_features", "past_values"})
@@ -46,8 +46,6 @@ def _fitted_context(model: Any, inputs: dict[str, Any], context: list[str], seq:
     input projection names when it refuses that one (``mat1 and mat2 shapes cannot be multiplied``)."""
     import torch
 
-    from hfguard.testing.recipes_audio import _MATMUL
-
     width = model.config.hidden_size
     for _ in range(_MAX_WIDTH_TRIES):
         states = {name: torch.randn(synth.BATCH, seq, width, generator=synth.generator(6)) for name in context}
@@ -56,7 +54,7 @@ def _fitted_context(model: Any, inputs: dict[str, Any], context: list[str], seq:
                 model(**inputs, **states)
             return {**inputs, **states}
         except RuntimeError as error:
-            product = _MATMUL.search(str(error))
+            product = synth.MATMUL.search(str(error))
             if product is None or int(product.group(2)) != width:
                 raise
             width = int(product.group(3))

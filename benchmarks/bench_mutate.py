@@ -1,0 +1,73 @@
+"""Mutation benchmark: ``hfguard mutate`` over model types of every family; writes ``benchmarks/mutate-results.md``.
+
+The model types are chosen from the lock without looking at results: per family, up to ``--per-family`` types
+spread evenly over its sorted generatable types (all of a family that has fewer), so every family is in.
+
+    python benchmarks/bench_mutate.py --lock hfguard.lock [--per-family 6] [--out DIR] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def choose(lock: dict, per_family: int) -> list[str]:
+    """Up to ``per_family`` generatable standalone types of each family, evenly spread over its sorted types."""
+    by_family: dict[str, list[str]] = {}
+    for name, info in lock["models"].items():
+        if info["kind"] == "standalone" and info["family"] != "unsupported":
+            by_family.setdefault(info["family"], []).append(name)
+    chosen = []
+    for names in by_family.values():
+        names.sort()
+        step = max(1, len(names) / per_family)
+        chosen += sorted({names[int(i * step)] for i in range(min(per_family, len(names)))})
+    return sorted(chosen)
+
+
+def report(data: dict, command: str) -> str:
+    """The benchmark's Markdown: the per-kind table and the types per family."""
+    families: dict[str, list[str]] = {}
+    for name, family in data["families"].items():
+        families.setdefault(family, []).append(name)
+    lines = [f"# Mutation benchmark: {len(data['model_types'])} model types of {len(families)} families, "
+             f"transformers {data['transformers_version']}, {data['wall_seconds']:.0f}s", "",
+             f"Command: `{command}`", "",
+             "| the model is broken so that ... | kind | applies to | caught | caught % | missed |", "|---|---|---|---|---|---|"]
+    for kind, k in data["kinds"].items():
+        share = f"{100 * k['caught'] / k['applies']:.1f}%" if k["applies"] else "-"
+        lines.append(f"| {k['meaning']} | `{kind}` | {k['applies']} | {k['caught']} | {share} | {', '.join(k['missed']) or '-'} |")
+    lines += ["", "| family | model types |", "|---|---|"]
+    lines += [f"| {family} | {', '.join(sorted(names))} |" for family, names in sorted(families.items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lock", type=Path, required=True)
+    parser.add_argument("--per-family", type=int, default=6)
+    parser.add_argument("--out", type=Path, default=Path("hfguard-mutate-bench"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--results", type=Path, default=HERE / "mutate-results.md")
+    args = parser.parse_args(argv)
+    types = choose(json.loads(args.lock.read_text(encoding="utf-8")), args.per_family)
+    command = [sys.executable, "-m", "hfguard", "mutate", *types, "--lock", str(args.lock), "--out", str(args.out),
+               "--jobs", str(args.jobs)]
+    code = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
+    if code not in (0, 1):
+        raise SystemExit(f"hfguard mutate exited {code}")
+    data = json.loads((args.out / "mutate.json").read_text(encoding="utf-8"))
+    shown = f"hfguard mutate <{len(types)} types> --lock {args.lock} --jobs {args.jobs}"
+    args.results.write_text(report(data, shown), encoding="utf-8")
+    print(f"wrote {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

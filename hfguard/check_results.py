@@ -1,0 +1,100 @@
+"""Per-check results of generated tests, read from JUnit XML.
+
+A generated test is named ``test_<check id>``; its JUnit case tells whether the check passed, failed, errored,
+was skipped, was expected to fail (a recorded upstream bug), or does not apply to the model (a skip whose
+message starts ``not applicable: ``, the reason after it). A check that does not apply never counts as passing.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
+NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
+_TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
+_EXCEPTION_PREFIX = re.compile(r"^(?:AssertionError|Failed|[\w.]*CheckFailure): ")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """How one check of one model type fared."""
+
+    status: str
+    message: str = ""  # one line: the first error line, or the reason
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_id(test_name: str) -> str | None:
+    """The check id of a generated test's name (``test_save_load`` -> ``save_load``), or None."""
+    match = _TEST.match(test_name)
+    return match.group(1) if match else None
+
+
+def case_result(case: ET.Element) -> CheckResult:
+    """The result of one JUnit test case."""
+    seconds = round(float(case.get("time", 0) or 0), 3)
+    problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
+    if problem is None:
+        return CheckResult("passed", "", seconds)
+    message = first_line(problem)
+    if problem.tag == "failure":
+        return CheckResult("failed", message, seconds)
+    if problem.tag == "error":
+        return CheckResult("error", message, seconds)
+    if problem.get("type") == "pytest.xfail":
+        return CheckResult("xfail", message, seconds)
+    if message.startswith(NOT_APPLICABLE):
+        return CheckResult("not-applicable", message[len(NOT_APPLICABLE):], seconds)
+    return CheckResult("skipped", message, seconds)
+
+
+def outcome(case: ET.Element) -> str:
+    """The coverage outcome of a test case: passed, failed (failures and errors), not-applicable or skipped (xfail too)."""
+    status = case_result(case).status
+    return {"error": "failed", "xfail": "skipped"}.get(status, status)
+
+
+def first_line(element: ET.Element) -> str:
+    """The first non-empty line of a failure, error or skip: its message attribute, else its text."""
+    text = (element.get("message") or element.text or "").strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = _EXCEPTION_PREFIX.sub("", lines[0]) if lines else element.tag
+    return line[:300]
+
+
+def tally(per_model: Iterable[Mapping[str, CheckResult]]) -> dict[str, dict[str, int]]:
+    """check id -> count per status, over model types."""
+    table: dict[str, dict[str, int]] = {}
+    for checks in per_model:
+        for check, result in checks.items():
+            row = table.setdefault(check, dict.fromkeys(STATUSES, 0))
+            row[result.status] += 1
+    return {check: {status.replace("-", "_"): count for status, count in row.items()} for check, row in table.items()}
+
+
+def passing_of_applicable(outcomes: Mapping[str, str]) -> tuple[int, int]:
+    """(passing checks, checks that apply) of one model type, from its test outcomes (test id -> outcome)."""
+    checks = {check_id(test.split("::")[-1]): result for test, result in outcomes.items()}
+    checks.pop(None, None)
+    applicable = [result for result in checks.values() if result != "not-applicable"]
+    return sum(result == "passed" for result in applicable), len(applicable)
+
+
+def checks_line(model_type: str, outcomes: Mapping[str, str]) -> str:
+    """``bert: 14 of 14 checks`` (passing of those that apply), for reports and the PR comment."""
+    passing, applicable = passing_of_applicable(outcomes)
+    return f"{model_type}: {passing} of {applicable} checks"
+
+
+def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:
+    """Checks that passed at the base and do not pass at the head (failing, skipped or gone)."""
+    before = {check_id(test.split("::")[-1]): result for test, result in base.items()}
+    after = {check_id(test.split("::")[-1]): result for test, result in head.items()}
+    return sorted(check for check, result in before.items() if check and result == "passed" and after.get(check) != "passed")

@@ -1,0 +1,207 @@
+"""Mutation testing of generated test suites: break the tiny models of some model types in known ways and count,
+per kind of breakage, the model types whose generated tests catch it.
+
+The tests are rendered exactly as ``hfguard generate`` renders them (the registry's templates, built-in or the
+user's own) into one folder per kind, plus an unbroken ``baseline`` folder. Each folder's ``conftest.py`` sets
+``HFGUARD_MUTATION`` for its modules, so one pytest run (xdist workers, whole files per worker) covers every
+kind. A kind applies to a model type when the capability its checks need holds (the runtime records it); it
+is caught when a check that passes on the unbroken model fails or errors on the broken one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfguard.catalogue import Catalogue
+from hfguard.check_results import CheckResult, case_result, check_id
+from hfguard.config import Config, ModelEntry
+from hfguard.errors import HfguardError
+from hfguard.plan import plan_file
+from hfguard.stamp import python_identifier, test_file_name
+
+SCHEMA_VERSION = 1
+BASELINE = "baseline"
+_CONFTEST = '''"""Written by hfguard mutate: every test module in this folder builds its model broken in one way."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hfguard_mutation():
+    os.environ.update({{"HFGUARD_MUTATION": {kind!r}, "HFGUARD_MUTATION_LOG": {log!r}}})
+    yield
+    os.environ.pop("HFGUARD_MUTATION", None)
+    os.environ.pop("HFGUARD_MUTATION_LOG", None)
+'''
+
+
+@dataclass
+class KindResult:
+    """What the generated tests made of one kind of breakage."""
+
+    kind: str
+    meaning: str
+    checks: tuple[str, ...]
+    caught: dict[str, list[str]] = field(default_factory=dict)  # model type -> the checks that failed
+    missed: list[str] = field(default_factory=list)
+    not_applicable: dict[str, list[str]] = field(default_factory=dict)  # reason -> model types
+    not_measured: dict[str, str] = field(default_factory=dict)  # model type -> why (its unbroken tests do not pass)
+
+    @property
+    def applies(self) -> int:
+        return len(self.caught) + len(self.missed)
+
+    def to_dict(self) -> dict[str, Any]:
+        caught_by: dict[str, int] = {}
+        for checks in self.caught.values():
+            for check in checks:
+                caught_by[check] = caught_by.get(check, 0) + 1
+        return {"meaning": self.meaning, "checks": list(self.checks), "applies": self.applies, "caught": len(self.caught),
+                "missed": sorted(self.missed), "caught_by": dict(sorted(caught_by.items(), key=lambda item: -item[1])),
+                "caught_types": dict(sorted(self.caught.items())), "not_applicable": self.not_applicable,
+                "not_measured": self.not_measured}
+
+
+def render(config: Config, catalogue: Catalogue, model_types: list[str], out: Path, kinds: list[str]) -> dict[str, Path]:
+    """The test file of every model type, once per kind (and the baseline), each kind's folder with its conftest."""
+    from hfguard.render import Renderer
+    from hfguard.writer import check_compiles
+
+    renderer = Renderer(config)
+    texts = {}
+    for model_type in model_types:
+        entry = config.models.get(model_type) or ModelEntry(model_type=model_type, line=0)
+        planned = plan_file(config, catalogue, entry)
+        text = renderer.render(planned)
+        check_compiles(text, planned.path)
+        texts[model_type] = text
+    folders = {}
+    for kind in [BASELINE, *kinds]:
+        folder = out / "tests" / kind
+        log = out / "log" / kind
+        folder.mkdir(parents=True)
+        log.mkdir(parents=True)
+        if kind != BASELINE:
+            (folder / "conftest.py").write_text(_CONFTEST.format(kind=kind, log=str(log)), encoding="utf-8")
+        for model_type, text in texts.items():
+            (folder / test_file_name(model_type)).write_text(text, encoding="utf-8")
+        folders[kind] = folder
+    return folders
+
+
+def run_pytest(tests: Path, junit: Path, jobs: int, timeout: int) -> int:
+    """Run every kind's tests offline in one pytest session; pytest's exit code."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HFGUARD_TEST_TIMEOUT": str(timeout),
+           "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
+    for name in ("HFGUARD_MUTATION", "HFGUARD_MUTATION_LOG"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "pytest", str(tests), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider",
+               "--rootdir", str(tests), "--import-mode=importlib", "-o", "addopts=", "-W", "ignore"]
+    if jobs > 0:
+        command += ["-n", str(jobs), "--dist", "loadfile"]
+    return subprocess.run(command, env=env, cwd=tests, stdout=subprocess.DEVNULL, check=False).returncode
+
+
+def parse_junit(junit: Path, model_types: list[str]) -> dict[str, dict[str, dict[str, CheckResult]]]:
+    """kind -> model type -> check -> result."""
+    module_of = {f"test_hf_{python_identifier(name)}": name for name in model_types}
+    results: dict[str, dict[str, dict[str, CheckResult]]] = {}
+    if not junit.is_file():
+        return results
+    for case in ET.parse(junit).iter("testcase"):
+        parts = case.get("classname", "").split(".")
+        check = check_id(case.get("name", ""))
+        if len(parts) >= 2 and parts[-1] in module_of and check is not None:
+            results.setdefault(parts[-2], {}).setdefault(module_of[parts[-1]], {})[check] = case_result(case)
+    return results
+
+
+def judge(kinds: list[str], model_types: list[str], results: dict[str, dict[str, dict[str, CheckResult]]],
+          logs: Path) -> list[KindResult]:
+    """Per kind: the model types that caught it (with the checks), missed it, or to which it does not apply."""
+    from hfguard.testing.mutations import KINDS
+
+    baseline = results.get(BASELINE, {})
+    judged = []
+    for kind in kinds:
+        spec = KINDS[kind]
+        outcome = KindResult(kind, spec.meaning, spec.checks)
+        for model_type in model_types:
+            record = _record(logs / kind / f"{model_type}.json")
+            unbroken = baseline.get(model_type, {})
+            failing = sorted(check for check, r in unbroken.items() if r.status in ("failed", "error"))
+            if record is None:
+                outcome.not_measured[model_type] = "the model was not built (skipped, or an error before the mutation)"
+            elif not record["applied"]:
+                outcome.not_applicable.setdefault(record["reason"], []).append(model_type)
+            elif failing or not any(r.status == "passed" for r in unbroken.values()):
+                outcome.not_measured[model_type] = f"its unbroken tests do not pass ({', '.join(failing) or 'none passes'})"
+            else:
+                broken = results.get(kind, {}).get(model_type, {})
+                caught = sorted(check for check, r in broken.items()
+                                if r.status in ("failed", "error") and unbroken.get(check, r).status not in ("failed", "error"))
+                if caught:
+                    outcome.caught[model_type] = caught
+                else:
+                    outcome.missed.append(model_type)
+        judged.append(outcome)
+    return judged
+
+
+def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Path, kinds: list[str], jobs: int = 2,
+           timeout: int = 90) -> list[KindResult]:
+    """Render, run and judge; writes ``mutate.json`` and ``mutate.md`` into ``out``."""
+    import time
+
+    if not model_types:
+        raise HfguardError("no model type to mutate: name some, or add entries to the registry")
+    out = out.resolve()
+    for stale in ("tests", "log"):
+        shutil.rmtree(out / stale, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    render(config, catalogue, model_types, out, kinds)
+    junit = out / "junit.xml"
+    junit.unlink(missing_ok=True)
+    run_pytest(out / "tests", junit, jobs, timeout)
+    judged = judge(kinds, model_types, parse_junit(junit, model_types), out / "log")
+    wall = time.monotonic() - start
+    data = {"schema_version": SCHEMA_VERSION, "transformers_version": catalogue.transformers_version,
+            "wall_seconds": round(wall, 1), "model_types": model_types,
+            "families": {name: catalogue.get(name).family for name in model_types if name in catalogue},
+            "kinds": {k.kind: k.to_dict() for k in judged}}
+    (out / "mutate.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (out / "mutate.md").write_text(markdown(judged, len(model_types), wall), encoding="utf-8")
+    return judged
+
+
+def markdown(judged: list[KindResult], types: int, wall: float) -> str:
+    """Per kind: the model types it applies to, caught, missed (named), and why it does not apply elsewhere."""
+    lines = [f"# hfguard mutate: {types} model types, {len(judged)} kinds of breakage, {wall:.0f}s", "",
+             "| the model is broken so that ... | kind | applies to | caught | caught % | missed |", "|---|---|---|---|---|---|"]
+    for k in judged:
+        share = f"{100 * len(k.caught) / k.applies:.0f}%" if k.applies else "-"
+        lines.append(f"| {k.meaning} | `{k.kind}` | {k.applies} | {len(k.caught)} | {share} | {', '.join(sorted(k.missed)) or '-'} |")
+    for k in judged:
+        if k.not_applicable or k.not_measured:
+            lines += ["", f"## `{k.kind}`: where it was not measured", ""]
+            lines += [f"- does not apply ({len(names)}): {reason}: {', '.join(names)}" for reason, names in k.not_applicable.items()]
+            lines += [f"- not measured: {name}: {why}" for name, why in sorted(k.not_measured.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _record(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None

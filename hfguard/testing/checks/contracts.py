@@ -1,0 +1,175 @@
+"""Output and input contracts: exact output shapes per family and task, finite outputs, and the refusals a
+model owes bad inputs (a wrong channel count, missing decoder inputs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hfguard.testing import capabilities, synth
+from hfguard.testing.checks.registry import check
+from hfguard.testing.overrides import input_hints
+from hfguard.testing.shrink import first_line
+from hfguard.testing.tensors import CheckFailure, assert_finite, main_output, named_tensors
+
+LM_TASKS = ("causal-lm", "masked-lm", "seq-to-seq-causal-lm", "image-text-to-text", "multimodal-lm", "speech-seq-2-seq")
+CLASSIFICATION = ("sequence-classification", "image-classification", "audio-classification", "video-classification")
+SEGMENTATION = ("semantic-segmentation",)
+
+
+@check()
+def output_shapes(case: Any, model: Any) -> None:
+    inputs = case.inputs(model)
+    output = case.reference(model)
+    name, main = main_output(output)
+    subject = f"{case.model_type}: {name} {tuple(main.shape) if main is not None else ''}"
+    if main is None:
+        raise CheckFailure(f"{case.model_type}: forward returned no tensor")
+    batch = case.batch_size()
+    hints = input_hints(case.model_type)
+    if hints.get("packed_output", False):  # one sequence: each image's tokens in turn
+        packed = one_sequence(main)
+        if packed.shape[0] != 1 or packed.shape[1] % batch:
+            raise CheckFailure(f"{subject} is not one sequence of {batch} samples' tokens")
+    elif not _batch_first(main, inputs, batch, case.family):
+        raise CheckFailure(f"{subject}: no batch axis of {batch} samples")
+    config = model.config
+    dims = hints.get("logits_dims")  # the config attributes sizing logits that are not over a vocabulary
+    logits = getattr(output, "logits", None)
+    if logits is main and case.task in SEGMENTATION and main.dim() == 4:
+        if main.shape[1] != config.num_labels:
+            raise CheckFailure(f"{subject}: axis 1 is not the {config.num_labels} labels")
+    elif dims is not None:
+        _expect(subject, main, (batch, *(getattr(config, attr) for attr in dims)), f"(batch, {', '.join(dims)})")
+    elif case.task in LM_TASKS and logits is not None and logits is main:
+        ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
+        vocab = synth.vocab_size(config)
+        if main.shape[-1] != vocab:
+            raise CheckFailure(f"{subject}: last axis is not the vocabulary ({vocab})")
+        if ids is not None and main.dim() == 3 and ids.dim() == 2 and main.shape[1] != ids.shape[1]:
+            raise CheckFailure(f"{subject}: {main.shape[1]} positions for {ids.shape[1]} tokens")
+    elif logits is main and main.dim() == 3 and isinstance(getattr(config, "num_queries", None), int) and "detection" in (case.task or ""):
+        if main.shape[1] != config.num_queries:
+            raise CheckFailure(f"{subject}: axis 1 is not the {config.num_queries} object queries")
+    elif case.task in CLASSIFICATION and logits is main:
+        queries = hints.get("pooling_queries")  # an attention-pooling head may keep its query axis
+        expected = (batch, config.num_labels) if queries is None else (batch, queries, config.num_labels)
+        _expect(subject, main, expected, "(batch, num_labels)")
+    elif case.task == "token-classification" and logits is main:
+        _expect(subject, main, (*inputs["input_ids"].shape, config.num_labels), "(batch, tokens, num_labels)")
+    elif case.family in ("encoder-only", "decoder-only") and getattr(output, "last_hidden_state", None) is main:
+        # one state per token, or per embedding of models fed embeddings (a Q-Former's queries)
+        positions = inputs["input_ids"].shape if "input_ids" in inputs else \
+            next(v.shape[:2] for k, v in inputs.items() if k.endswith("embeds"))
+        if tuple(main.shape[:2]) != tuple(positions):
+            raise CheckFailure(f"{subject}: not one state per position {tuple(positions)}")
+    else:  # no rule of the task: the main output keeps the positions (or channels) of the final hidden state
+        _follows_last_hidden_state(case, model, name, main)
+
+
+def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> None:
+    """A model's last hidden state has the batch and axis 1 (positions, or channels) of the final state of its
+    ``output_hidden_states``."""
+    from hfguard.testing.checks.outputs import hidden_forward, per_layer
+
+    if name != "output.last_hidden_state" or main.dim() != 3 or capabilities.records_outputs("hidden_states")(case, model):
+        return  # (batch, positions, width) only: feature maps come channels first or last
+    finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()][:1]
+    finals = [final for final in finals if final.dim() == main.dim()]
+    if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
+        shapes = ", ".join(str(tuple(final.shape)) for final in finals)
+        raise CheckFailure(f"{case.model_type}: {name} {tuple(main.shape)} has other positions than the final hidden state {shapes}")
+
+
+@check()
+def outputs_finite(case: Any, model: Any) -> None:
+    inputs = case.inputs(model)
+    output = case.reference(model)
+    padded = input_hints(case.model_type).get("neg_inf_padded_to")
+    padded_width = getattr(model.config, padded) if padded else None
+    for name, tensor in named_tensors(output):
+        if not tensor.is_floating_point():
+            continue
+        if padded_width is not None and tensor.shape[-1] == padded_width:
+            text = inputs["input_ids"].shape[-1]
+            if not tensor[..., text:].isneginf().all():
+                raise CheckFailure(f"{case.model_type}: {name} is not -inf beyond the {text} text tokens")
+            tensor = tensor[..., :text]
+        assert_finite(tensor, f"{case.model_type}: {name}")
+
+
+@check(applies=capabilities.reads_images)
+def rejects_wrong_channel_count(case: Any, model: Any) -> None:
+    import torch
+
+    inputs = case.inputs(model)
+    pixels = inputs["pixel_values"]
+    if input_hints(case.model_type).get("reads_first_channel"):
+        _reads_first_channel_only(case, model, inputs)
+        return
+    extra = pixels.shape[-3] + 1
+    wrong = synth.pixel_values(model.config, batch=pixels.shape[0], channels=extra) if pixels.dim() == 4 else \
+        pixels.new_zeros(*pixels.shape[:-3], extra, *pixels.shape[-2:])
+    try:
+        case.forward(model, dict(inputs, pixel_values=wrong))
+    except (ValueError, RuntimeError, torch.OutOfMemoryError):
+        return
+    raise CheckFailure(f"{case.model_type}: images of {extra} channels were accepted (expected {extra - 1})")
+
+
+def _reads_first_channel_only(case: Any, model: Any, inputs: dict[str, Any]) -> None:
+    """Grayscale models (an ``inputs.reads_first_channel`` hint) take any channel count by design and read
+    channel 0 only: other values in the other channels, plus one more channel, give the same outputs."""
+    import torch
+
+    from hfguard.testing.tensors import assert_close, floating
+
+    pixels = inputs["pixel_values"]
+    other = torch.cat([pixels[..., :1, :, :], torch.randn_like(pixels, generator=synth.generator(9))], dim=-3)
+    expected = floating(case.reference(model))
+    actual = floating(case.forward(model, dict(inputs, pixel_values=other)))
+    for name, tensor in expected.items():
+        assert_close(actual[name], tensor, f"{case.model_type}: {name} reads channels beyond the first", rel=0.0)
+
+
+@check(applies=capabilities.has_decoder_inputs)
+def missing_decoder_inputs(case: Any, model: Any) -> None:
+    inputs = {k: v for k, v in case.inputs(model).items() if not k.startswith("decoder_")}
+    try:
+        output = case.forward(model, inputs)
+    except ValueError:
+        return
+    except (TypeError, AttributeError, RuntimeError, IndexError) as error:  # a crash, not a check
+        raise CheckFailure(f"{case.model_type}: cryptic error without decoder inputs: {first_line(error)}") from None
+    main = main_output(output)[1]
+    rows = main.shape[0] if main is not None else None
+    if rows not in (case.batch_size(), codebook_rows(case.inputs(model))):
+        raise CheckFailure(f"{case.model_type}: without decoder inputs the output has {rows} rows for {case.batch_size()} samples")
+
+
+def _batch_first(main: Any, inputs: dict[str, Any], batch: int, family: str) -> bool:
+    """The output leads with the batch: directly, as (batch x codebooks) rows, or after codec chunks."""
+    if main.dim() == 0:
+        return False
+    rows = main.shape[0]
+    if rows == batch or batch in tuple(main.shape[1:2]) and family in ("speech", "text-to-audio"):  # codecs: chunks first
+        return True
+    packed = inputs.keys() & {"pixel_position_ids", "grid_thw", "image_grid_thw"}  # all images' patches in one sequence
+    folded = rows % batch == 0 and (family == "text-to-audio" or bool(packed))  # rows per sample
+    return folded or rows == codebook_rows(inputs)
+
+
+def _expect(subject: str, main: Any, expected: tuple[int, ...], meaning: str) -> None:
+    if tuple(main.shape) != tuple(expected):
+        raise CheckFailure(f"{subject} is not {meaning} = {tuple(expected)}")
+
+
+def one_sequence(packed: Any) -> Any:
+    """A packed output as one sequence ``(1, tokens, width)``; some models return it without that leading axis."""
+    return packed.unsqueeze(0) if packed.dim() == 2 else packed
+
+
+def codebook_rows(inputs: dict[str, Any]) -> int | None:
+    """batch x codebooks when the decoder inputs carry a codebook axis ``(batch, seq, codebooks)``: such
+    decoders may fold the codebooks into the rows of their logits (Dia), else None."""
+    ids = inputs.get("decoder_input_ids")
+    return ids.shape[0] * ids.shape[-1] if ids is not None and ids.dim() == 3 else None

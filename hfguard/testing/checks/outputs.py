@@ -1,0 +1,165 @@
+"""Optional outputs and input paths: per-layer hidden states and attentions (how many, and their shapes), and
+``inputs_embeds`` giving what ``input_ids`` give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hfguard.testing import capabilities
+from hfguard.testing.checks.attention import run_with
+from hfguard.testing.checks.registry import check
+from hfguard.testing.overrides import input_hints
+from hfguard.testing.tensors import CheckFailure, assert_close, floating
+
+SAME = 1e-4  # relative to each output's scale: the same embeddings through the same layers (other kernels may run)
+ROW_SUM = 1e-4  # attention probabilities of a query sum to at most 1 (less with attention sinks) within rounding
+_DEPTHS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "encoder_layers", "decoder_layers",
+           "num_encoder_layers", "num_decoder_layers", "depth")
+_STAGES = ("depths", "hidden_sizes", "embed_dims", "stage_names", "blocks_per_stage")  # staged models: one state per stage
+_BLOCKS_PER_STAGE = ("depths", "blocks_per_stage")
+
+
+@check(applies=capabilities.records_outputs("hidden_states"))
+def hidden_states(case: Any, model: Any) -> None:
+    hidden_forward(case, model)
+    output, layers = case.memo(model, "hidden", lambda: None)  # the pass hidden_forward made
+    groups = per_layer(output, "hidden_states")
+    if not groups:
+        raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states{_empty(output, 'hidden_states')}")
+    default = {count + 1 for count in layers | layer_counts(model.config)}
+    for name, states in groups.items():
+        expected = _counted(case, "hidden_states", name) or default  # a documented other layout (one per stage, ...)
+        if len(states) not in expected:
+            raise CheckFailure(f"{case.model_type}: {name} holds {len(states)} states, not layers + 1 "
+                               f"(the config's and the forward's layer counts + 1: {sorted(expected)})")
+        _batch_first(case, name, states)
+
+
+@check(applies=capabilities.records_outputs("attentions"))
+def attentions(case: Any, model: Any) -> None:
+    output, layers = run_with(case, model, "eager", lambda m: recorded_forward(case, m, "attentions", inputs=case.inputs(model),
+                                                                          output_attentions=True))
+    groups = per_layer(output, "attentions")
+    if not groups:
+        raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions{_empty(output, 'attentions')}")
+    default = layers | layer_counts(model.config)
+    for name, maps in groups.items():
+        expected = _counted(case, "attentions", name) or default  # a documented other layout (one per block, ...)
+        if len(maps) not in expected:
+            raise CheckFailure(f"{case.model_type}: {name} holds {len(maps)} maps, not one per layer "
+                               f"(the config's and the forward's layer counts: {sorted(expected)})")
+        _batch_first(case, name, maps)
+        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in (m if isinstance(m, tuple) else (m,))]:
+            values = weights.detach().double()
+            sums = values.sum(-1)
+            if float(values.min()) < -ROW_SUM or float(sums.max()) > 1 + ROW_SUM:
+                raise CheckFailure(f"{case.model_type}: {name}[{layer}] is no attention distribution (weights from "
+                                   f"{float(values.min()):.3g}, a query's weights summing to up to {float(sums.max()):.6g})")
+
+
+@check(applies=capabilities.embeds_tokens)
+def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
+    import torch
+
+    inputs = case.inputs(model)
+    with torch.no_grad():
+        embeds = model.get_input_embeddings()(inputs.pop("input_ids"))
+    expected = floating(case.reference(model))
+    actual = floating(case.forward(model, {**inputs, "inputs_embeds": embeds}))
+    for name, tensor in expected.items():
+        if name in actual:
+            assert_close(actual[name], tensor, f"{case.model_type}: {name} from inputs_embeds vs input_ids", SAME)
+
+
+def _counted(case: Any, kind: str, name: str) -> set[int]:
+    """The count the overrides record for ``kind`` of this model type: one for every field, or per field name."""
+    counted = input_hints(case.model_type).get(kind)
+    if isinstance(counted, dict):  # by field: the longest path suffix that names it (``qformer_outputs.attentions``)
+        matches = sorted((key for key in counted if name.endswith(f".{key}")), key=len)
+        counted = counted[matches[-1]] if matches else None
+    return {counted} if isinstance(counted, int) else set()
+
+
+def layer_counts(config: Any) -> set[int]:
+    """Every layer count the config (and its sub-configs) declares: depths, and for staged models the number of
+    stages and of blocks over all stages."""
+    counts: set[int] = set()
+    for values in _configs(config):
+        for name in _DEPTHS:
+            value = values.get(name)
+            if isinstance(value, int) and value > 0:
+                counts.add(value)
+        for name in _STAGES:
+            value = values.get(name)
+            if isinstance(value, list) and value:
+                counts.add(len(value))
+                if name in _BLOCKS_PER_STAGE and all(isinstance(v, int) for v in value):
+                    counts.add(sum(value))
+    return counts
+
+
+def _configs(config: Any) -> list[dict[str, Any]]:
+    values = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+    found = [values]
+    for value in values.values():
+        if isinstance(value, dict):
+            found += _configs(value)
+    return found
+
+
+def per_layer(output: Any, kind: str, prefix: str = "output") -> dict[str, tuple[Any, ...]]:
+    """Fields holding one ``kind`` per layer, also in nested outputs (a contrastive model's towers)."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for key, value in (output.items() if isinstance(output, dict) else ()):
+        if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and value \
+                and all(hasattr(v, "shape") or isinstance(v, tuple) and all(hasattr(t, "shape") for t in v) for v in value):
+            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, or one per stream (text and image)
+        elif isinstance(value, dict):
+            found.update(per_layer(value, kind, f"{prefix}.{key}"))
+    return found
+
+
+def hidden_forward(case: Any, model: Any) -> Any:
+    """The output of a forward pass with ``output_hidden_states=True`` (once per model)."""
+    return case.memo(model, "hidden", lambda: recorded_forward(case, model, "hidden_states", output_hidden_states=True))[0]
+
+
+def recorded_forward(case: Any, model: Any, kind: str, **options: Any) -> tuple[Any, set[int]]:
+    """A forward pass with ``options``, and how many times the layers recording ``kind`` ran in each module that
+    records them (``_can_record_outputs``: a class, optionally only under a layer name)."""
+    stacks = []
+    for module in model.modules():
+        recorded = (getattr(type(module), "_can_record_outputs", None) or {}).get(kind)
+        target = getattr(recorded, "target_class", recorded)
+        where = getattr(recorded, "layer_name", None) or ""
+        if isinstance(target, type):
+            stacks.append([m for name, m in module.named_modules() if isinstance(m, target) and name.endswith(where)])
+    calls = [0] * len(stacks)
+    handles = [layer.register_forward_hook(lambda *_, i=i: calls.__setitem__(i, calls[i] + 1))
+               for i, layers in enumerate(stacks) for layer in layers]
+    try:
+        output = case.forward(model, **options)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, {count for count in calls if count}
+
+
+def _empty(output: Any, kind: str, prefix: str = "output") -> str:
+    """`` (output.x is an empty tuple)`` for fields of ``kind`` that came back empty, else ``""``."""
+    empty = [f"{prefix}.{key}" for key, value in (output.items() if isinstance(output, dict) else ())
+             if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and not value]
+    nested = [_empty(value, kind, f"{prefix}.{key}") for key, value in (output.items() if isinstance(output, dict) else ())
+              if isinstance(value, dict)]
+    return f" ({', '.join(empty)} {'is an empty tuple' if len(empty) == 1 else 'are empty tuples'})" if empty else \
+        next((text for text in nested if text), "")
+
+
+def _batch_first(case: Any, name: str, tensors: tuple[Any, ...]) -> None:
+    if input_hints(case.model_type).get("packed_output"):  # one sequence holds every sample's tokens
+        return
+    batch = case.batch_size()
+    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in (item if isinstance(item, tuple) else (item,))]:
+        if tensor.dim() == 0 or tensor.shape[0] % batch:
+            raise CheckFailure(f"{case.model_type}: {name}[{layer}] {tuple(tensor.shape)} is not batch-first ({batch} samples)")
+

@@ -1,0 +1,60 @@
+"""Persistence: ``save_pretrained`` (safetensors, into a temporary directory) then ``from_pretrained`` gives the
+same model: no missing, unexpected or mismatched keys, every weight and stored buffer identical, tied weights
+still tied, and the same outputs."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from hfguard.testing.checks.registry import check
+from hfguard.testing.tensors import CheckFailure, assert_close, difference, floating
+
+SAME = 1e-6  # relative to each output's scale: the same weights give the same outputs
+
+
+@check()
+def save_load(case: Any, model: Any) -> None:
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    with tempfile.TemporaryDirectory(prefix="hfguard-") as folder:
+        model.save_pretrained(folder)
+        loaded, info = type(model).from_pretrained(folder, output_loading_info=True)
+    loaded.eval()
+    for kind in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"):
+        keys = sorted(str(key) for key in info.get(kind) or ())
+        if keys:
+            raise CheckFailure(f"{case.model_type}: from_pretrained reports {len(keys)} {kind.replace('_', ' ')}: {', '.join(keys[:4])}")
+    before, after = stored_tensors(model), stored_tensors(loaded)
+    if before.keys() != after.keys():
+        raise CheckFailure(f"{case.model_type}: the reloaded model has other weights: {sorted(before.keys() ^ after.keys())[:4]}")
+    for name, tensor in before.items():
+        problem = difference(after[name].float(), tensor.float(), 0.0) if tensor.is_floating_point() else \
+            None if bool((after[name] == tensor).all()) else "values differ"
+        if problem:
+            raise CheckFailure(f"{case.model_type}: weight {name} changed across save/load: {problem}")
+    if tied_groups(model) != tied_groups(loaded):
+        lost = sorted(tied_groups(model) - tied_groups(loaded))
+        raise CheckFailure(f"{case.model_type}: tied weights are no longer tied after loading: {lost[:2]}")
+    expected = floating(case.reference(model))
+    actual = floating(case.forward(loaded, case.inputs(model)))
+    for name, tensor in expected.items():
+        if name in actual:
+            assert_close(actual[name], tensor, f"{case.model_type}: {name} of the reloaded model", SAME)
+
+
+def stored_tensors(model: Any) -> dict[str, Any]:
+    """Every parameter and persistent buffer by name, read directly (not through ``state_dict`` hooks)."""
+    persistent = set(model.state_dict())
+    tensors = {name: p.detach() for name, p in model.named_parameters(remove_duplicate=False)}
+    tensors.update({name: b for name, b in model.named_buffers(remove_duplicate=False) if name in persistent})
+    return tensors
+
+
+def tied_groups(model: Any) -> set[tuple[str, ...]]:
+    """Groups of parameter names that share one tensor (tied weights)."""
+    groups: dict[int, list[str]] = {}
+    for name, parameter in model.named_parameters(remove_duplicate=False):
+        groups.setdefault(id(parameter), []).append(name)
+    return {tuple(sorted(names)) for names in groups.values() if len(names) > 1}

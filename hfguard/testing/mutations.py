@@ -1,0 +1,390 @@
+"""Kinds of breakage injected into a built tiny model, to measure what the generated tests catch
+(``hfguard mutate``; a test of hfguard's own per check).
+
+``HFGUARD_MUTATION=<kind>`` makes ``ModelCase.build`` break the model in that way. A kind applies to a model
+when the capability its checks need holds (and no overrides entry turns all of them off); otherwise the
+model's tests skip with ``mutation <kind> does not apply``. With ``HFGUARD_MUTATION_LOG=<dir>`` each build
+writes ``<dir>/<model type>.json``: the kind, whether it applied, and why not.
+
+The model is broken through a subclass of its own class (so copies, ``generate`` and reloading keep the
+breakage), except for weights changed across save/load, which a ``state_dict`` hook changes on the way out.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hfguard.testing import capabilities, synth
+from hfguard.testing.overrides import check_exception
+from hfguard.testing.tensors import main_output, scale
+
+MUTATION_ENV = "HFGUARD_MUTATION"
+LOG_ENV = "HFGUARD_MUTATION_LOG"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of breakage."""
+
+    id: str
+    meaning: str  # "the model is broken so that ..."
+    checks: tuple[str, ...]  # the checks written to catch it
+    capability: Callable[[Any, Any], "str | None"]
+    apply: Callable[[Any, Any], None]
+
+
+def _always(case: Any, model: Any) -> None:
+    return None
+
+
+def _has_positions(case: Any, model: Any) -> str | None:
+    main = main_output(case.forward(model))[1]
+    return None if main is not None and main.dim() >= 2 and main.shape[1] > 1 else "its main output has no second axis to shorten"
+
+
+def _reads_something(case: Any, model: Any) -> str | None:
+    return None if capabilities.reads_tokens(case, model) is None or capabilities.reads_signal(case, model) is None \
+        else "it reads neither tokens nor media"
+
+
+def _main_key(output: Any) -> str | None:
+    name = main_output(output)[0]
+    return name.split(".", 1)[1] if name.startswith("output.") and isinstance(output, dict) else None
+
+
+def _subclass(model: Any, **methods: Callable[..., Any]) -> None:
+    """Give ``model`` a subclass of its class (same name) whose ``methods`` wrap the originals."""
+    base = type(model)
+    namespace = {}
+    for name, wrapper in methods.items():
+        namespace[name] = _method(wrapper, getattr(base, name))
+    model.__class__ = type(base.__name__, (base,), {**namespace, "__module__": base.__module__})
+
+
+def _method(wrapper: Callable[..., Any], original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return wrapper(original, self, *args, **kwargs)
+
+    return method
+
+
+def _on_main(transform: Callable[[Any, Any, dict[str, Any]], Any]) -> Callable[[Any, Any], None]:
+    """A breakage that rewrites the main output of every forward: ``transform(model, main, kwargs)``."""
+    def apply(case: Any, model: Any) -> None:
+        def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            output = original(self, *args, **kwargs)
+            key = _main_key(output)
+            if key is not None:
+                changed = transform(self, output[key], kwargs)
+                if changed is not None:
+                    output[key] = changed
+            return output
+
+        _subclass(model, forward=forward)
+
+    return apply
+
+
+def _on_inputs(transform: Callable[[Any, dict[str, Any]], None]) -> Callable[[Any, Any], None]:
+    """A breakage that rewrites the forward's keyword inputs in place: ``transform(model, kwargs)``."""
+    def apply(case: Any, model: Any) -> None:
+        def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            transform(self, kwargs)
+            return original(self, *args, **kwargs)
+
+        _subclass(model, forward=forward)
+
+    return apply
+
+
+def _nan(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    if not main.is_floating_point() or not main.numel():
+        return None
+    out = main.clone()
+    out.view(-1)[min(7, out.numel() - 1)] = float("nan")
+    return out
+
+
+def _noise(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    import torch
+
+    if not main.is_floating_point():
+        return None
+    generator = torch.Generator().manual_seed(int.from_bytes(os.urandom(4), "little"))
+    return main + torch.randn(main.shape, generator=generator).to(main.dtype) * 1e-3 * scale(main)
+
+
+def _constant(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    return main * 0 + 0.5 if main.is_floating_point() else None
+
+
+def _short(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    return main.narrow(1, 0, main.shape[1] - 1) if main.dim() >= 2 and main.shape[1] > 1 else None
+
+
+def _leak(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    batch = next((v.shape[0] for v in kwargs.values() if hasattr(v, "shape") and v.dim() > 0), 1)
+    if batch < 2 or not main.is_floating_point() or main.shape[0] % batch:
+        return None
+    rows = main.shape[0] // batch
+    out = main.clone()
+    out[:rows] = main[:rows] + 0.1 * main[-rows:]
+    return out
+
+
+def _drift_on_cache(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    past = kwargs.get("cache", kwargs.get("past_key_values"))
+    length = past.get_seq_length() if hasattr(past, "get_seq_length") else 0
+    return main + 0.01 * scale(main) if length and main.is_floating_point() else None
+
+
+def _eager_differs(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    eager = getattr(model.config, "_attn_implementation", None) == "eager"
+    return main + 1e-3 * scale(main) if eager and main.is_floating_point() else None
+
+
+def _bf16_differs(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    import torch
+
+    low = any(p.dtype == torch.bfloat16 for p in model.parameters())
+    return main + 0.5 * scale(main) if low and main.is_floating_point() else None
+
+
+def _checkpointing_differs(case: Any, model: Any) -> None:
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        on = any(getattr(module, "gradient_checkpointing", False) for module in self.modules()) and self.training
+        for key in ("loss", _main_key(output)) if on and isinstance(output, dict) else ():
+            if key is not None and output.get(key) is not None:
+                output[key] = output[key] * 1.01
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _ignore_mask(model: Any, kwargs: dict[str, Any]) -> None:
+    import torch
+
+    if kwargs.get("attention_mask") is not None:
+        kwargs["attention_mask"] = torch.ones_like(kwargs["attention_mask"])
+
+
+def _skew_embeds(model: Any, kwargs: dict[str, Any]) -> None:
+    if kwargs.get("inputs_embeds") is not None and kwargs.get("input_ids") is None:
+        kwargs["inputs_embeds"] = kwargs["inputs_embeds"] * 1.05
+
+
+def _crop_channels(model: Any, kwargs: dict[str, Any]) -> None:
+    pixels = kwargs.get("pixel_values")
+    channels = synth.image_shape(model.config)[0]
+    if pixels is not None and pixels.dim() >= 4 and pixels.shape[-3] > channels:
+        kwargs["pixel_values"] = pixels.narrow(-3, 0, channels)
+
+
+def _crash_without_decoder_inputs(model: Any, kwargs: dict[str, Any]) -> None:
+    if all(kwargs.get(name) is None for name in ("decoder_input_ids", "decoder_inputs_embeds", "labels")):
+        raise TypeError("'NoneType' object is not subscriptable (hfguard mutation: no decoder inputs)")
+
+
+def _dropout_in_eval(case: Any, model: Any) -> None:
+    import torch
+
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        layers = [m for m in self.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
+        if self.training:
+            return original(self, *args, **kwargs)
+        for layer in layers:
+            layer.train()
+        try:
+            output = original(self, *args, **kwargs)
+        finally:
+            for layer in layers:
+                layer.eval()
+        key = _main_key(output)
+        if not layers and key is not None and output[key].is_floating_point():  # no dropout layer: drop on the output
+            output[key] = torch.nn.functional.dropout(output[key], p=0.1, training=True)
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _no_gradient(case: Any, model: Any) -> None:
+    import torch
+
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not torch.is_grad_enabled():
+            return original(self, *args, **kwargs)
+        with torch.no_grad():
+            output = original(self, *args, **kwargs)
+        for key in list(output.keys()) if isinstance(output, dict) else ():
+            value = output[key]
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                output[key] = value.detach().requires_grad_()
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _first_layer(model: Any) -> Any:
+    """The first layer of the model's first stack of layers (a ``ModuleList``), or None."""
+    import torch
+
+    return next((stack[0] for stack in model.modules() if isinstance(stack, torch.nn.ModuleList) and len(stack)), None)
+
+
+def _has_layers(case: Any, model: Any) -> str | None:
+    return capabilities.trains(case, model) or (None if _first_layer(model) is not None else "it has no stack of layers")
+
+
+def _detached_first_layer(case: Any, model: Any) -> None:
+    def detach(module: Any, args: Any, output: Any) -> Any:
+        return output.detach() if hasattr(output, "detach") else \
+            type(output)(t.detach() if hasattr(t, "detach") else t for t in output) if isinstance(output, tuple) else output
+
+    _first_layer(model).register_forward_hook(detach)
+
+
+def _weight_changes_on_save(case: Any, model: Any) -> None:
+    def hook(module: Any, state: dict[str, Any], prefix: str, metadata: Any) -> None:
+        name = next((k for k, v in state.items() if hasattr(v, "is_floating_point") and v.is_floating_point() and v.numel()), None)
+        if name is not None:
+            state[name] = state[name] + 0.01 * scale(state[name])
+
+    model.register_state_dict_post_hook(hook)
+
+
+def _drop_last_hidden_state(case: Any, model: Any) -> None:
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        for key in list(output.keys()) if isinstance(output, dict) else ():
+            if key.endswith("hidden_states") and isinstance(output[key], tuple) and len(output[key]) > 1:
+                output[key] = output[key][:-1]
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _unnormalized_attentions(case: Any, model: Any) -> None:
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        for key in list(output.keys()) if isinstance(output, dict) else ():
+            if key.endswith("attentions") and isinstance(output[key], tuple):
+                output[key] = tuple(weights * 1.5 for weights in output[key])
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _generate_rewriting(rewrite: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def apply(case: Any, model: Any) -> None:
+        def generate(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            output = original(self, *args, **kwargs)
+            rewrite(self, output)
+            return output
+
+        _subclass(model, generate=generate)
+
+    return apply
+
+
+def _shorter_generation(model: Any, output: Any) -> None:
+    if hasattr(output, "sequences"):
+        output.sequences = output.sequences[:, :-1]
+
+
+def _stale_cache(model: Any, output: Any) -> None:
+    cache = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
+    cache = getattr(cache, "self_attention_cache", cache)  # an encoder-decoder's: the decoder's own
+    for layer in getattr(cache, "layers", ()):
+        values = getattr(layer, "values", None)
+        if hasattr(values, "mul_"):
+            values.mul_(1.05)
+
+
+def _other_start(model: Any, output: Any) -> None:
+    sequences = getattr(output, "sequences", output)
+    sequences[:, 0] = (sequences[:, 0] + 1) % synth.vocab_size(model.config)
+
+
+KINDS: dict[str, Kind] = {kind.id: kind for kind in (
+    Kind("nan_element", "one output element is NaN", ("outputs_finite",), _always, _on_main(_nan)),
+    Kind("unseeded_noise", "its output gets noise that no seed controls", ("deterministic",), _always, _on_main(_noise)),
+    Kind("dropout_in_eval", "dropout stays active in eval mode", ("deterministic",), _always, _dropout_in_eval),
+    Kind("constant_output", "its output ignores its inputs (a constant)", ("text_changes_output", "media_changes_output"),
+         _reads_something, _on_main(_constant)),
+    Kind("short_output", "its main output is one position short", ("output_shapes",), _has_positions, _on_main(_short)),
+    Kind("batch_leak", "other samples of the batch leak into sample 0", ("batch_independent",), capabilities.batched,
+         _on_main(_leak)),
+    Kind("no_gradient", "no gradient reaches the weights", ("training_step",), capabilities.trains, _no_gradient),
+    Kind("gradient_cut", "a detach after the first layer cuts the gradient to everything before it", ("training_step",),
+         _has_layers, _detached_first_layer),
+    Kind("weight_changed_on_load", "a weight changes across save_pretrained -> from_pretrained", ("save_load",), _always,
+         _weight_changes_on_save),
+    Kind("kv_cache_drift", "a non-empty key/value cache makes the logits drift",
+         ("cache_matches_full_forward", "generate_cache_consistent"), capabilities.caches_keys_and_values,
+         _on_main(_drift_on_cache)),
+    Kind("attention_mask_ignored", "the attention mask is ignored", ("attention_mask_changes_output", "padding_independent"),
+         capabilities.masks_tokens, _on_inputs(_ignore_mask)),
+    Kind("embeds_path_differs", "the inputs_embeds path differs from the input_ids path", ("inputs_embeds_matches_ids",),
+         capabilities.embeds_tokens, _on_inputs(_skew_embeds)),
+    Kind("eager_differs_from_sdpa", "eager attention gives other outputs than SDPA", ("eager_matches_sdpa",),
+         capabilities.sdpa_and_eager, _on_main(_eager_differs)),
+    Kind("hidden_state_missing", "output_hidden_states drops the last layer's state", ("hidden_states",),
+         capabilities.records_outputs("hidden_states"), _drop_last_hidden_state),
+    Kind("attentions_unnormalized", "returned attention weights do not sum to 1", ("attentions",),
+         capabilities.records_outputs("attentions"), _unnormalized_attentions),
+    Kind("bf16_broken", "its bfloat16 forward is far off fp32", ("bf16_forward",), _always, _on_main(_bf16_differs)),
+    Kind("checkpointing_changes_gradients", "gradient checkpointing changes the gradients", ("gradient_checkpointing",),
+         capabilities.checkpoints_gradients, _checkpointing_differs),
+    Kind("extra_channel_accepted", "images with an extra channel are silently cropped", ("rejects_wrong_channel_count",),
+         capabilities.reads_images, _on_inputs(_crop_channels)),
+    Kind("decoder_inputs_crash", "a missing decoder input crashes with a TypeError", ("missing_decoder_inputs",),
+         capabilities.has_decoder_inputs, _on_inputs(_crash_without_decoder_inputs)),
+    Kind("decoder_start_ignored", "generate() starts the decoder from another token", ("generate_starts_from_decoder_start",),
+         capabilities.decoder_starts, _generate_rewriting(_other_start)),
+    Kind("generation_short", "generate() returns one token fewer than asked", ("generates_new_tokens",),
+         capabilities.generates, _generate_rewriting(_shorter_generation)),
+    Kind("returned_cache_stale", "the cache generate() returns holds other values than it used", ("generate_continues_from_cache",),
+         capabilities.caches_keys_and_values, _generate_rewriting(_stale_cache)),
+)}
+# the kinds of breakage of issue 11's table (the others exist so that every check has one)
+TABLE = ("nan_element", "unseeded_noise", "dropout_in_eval", "constant_output", "short_output", "batch_leak",
+         "no_gradient", "weight_changed_on_load", "kv_cache_drift", "attention_mask_ignored", "embeds_path_differs")
+
+
+def applies(kind: Kind, case: Any, model: Any) -> str | None:
+    """None when ``kind`` applies to ``model``, else why not: its capability is missing, or the overrides turn
+    every check written for it off."""
+    turned_off = [check_exception(case.model_type, check) for check in kind.checks]
+    if all(turned_off):
+        return f"{', '.join(kind.checks)} turned off for {case.model_type}: {turned_off[0]}"
+    return kind.capability(case, model)
+
+
+def apply_from_env(case: Any, model: Any) -> Any:
+    """``model`` broken in the way ``HFGUARD_MUTATION`` names (unchanged when it is unset)."""
+    name = os.environ.get(MUTATION_ENV)
+    if not name:
+        return model
+    import pytest
+
+    kind = KINDS.get(name)
+    if kind is None:
+        pytest.fail(f"unknown mutation '{name}' (known: {', '.join(KINDS)})", pytrace=False)
+    reason = applies(kind, case, model)
+    log = os.environ.get(LOG_ENV)
+    if log:
+        record = {"model_type": case.model_type, "kind": name, "applied": reason is None, "reason": reason or ""}
+        Path(log, f"{case.model_type}.json").write_text(json.dumps(record), encoding="utf-8")
+    if reason:
+        pytest.skip(f"mutation {name} does not apply: {reason}")
+    kind.apply(case, model)
+    case.forget(model)  # what the capability computed came from the unbroken model (its inputs stay)
+    return model
