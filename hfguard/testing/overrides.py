@@ -130,6 +130,11 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "sam3_tracker": {"vision_config": {"backbone_config": {"image_size": 64, "window_size": 8, "global_attn_indexes": [1]},
                                        "scale_factors": [2.0, 1.0, 0.5], "backbone_feature_sizes": [[32, 32], [16, 16], [8, 8]]},
                      "prompt_encoder_config": {"image_size": 64, "patch_size": 8}},
+    # its tracker at 64 px (at 1008 px the tiny model reads 63,504 patches): the default FPN scales 4, 2, 1 give
+    # 64, 32 and 16 px maps; the prompt grid and the memory attention's rope match the smallest
+    "sam3_video": {"tracker_config": {"image_size": 64, "memory_attention_rope_feat_sizes": [16, 16],
+                                      "vision_config": {"backbone_config": {"image_size": 64, "window_size": 8, "global_attn_indexes": [1]}},
+                                      "prompt_encoder_config": {"image_size": 64, "patch_size": 4}}},
     "hgnet_v2": _HGNET,
     "beit": {"num_hidden_layers": 4, "out_indices": [1, 2, 3, 4]},  # the segmentation head reads 4 layers
     "cvt": {"depth": [1, 2, 3]},  # a stage indexes its drop-path rates by the stage index
