@@ -155,6 +155,8 @@ def _missing(repo: Repo, role: str, ref: str) -> HfguardError:
         return HfguardError(f"{role} revision '{ref}' is not in this repository's reflog; pass a commit, branch or tag that exists")
     if _is_shallow(repo):
         return HfguardError(f"{role} revision '{ref}' is not in this shallow clone; {FETCH_HINT}")
+    if ref.startswith("-"):  # an option, not a revision: never suggest it to git
+        return HfguardError(f"{role} revision '{ref}' looks like an option; pass a commit, branch or tag")
     return HfguardError(
         f"{role} revision '{ref}' is not in this repository (never fetched, or dropped by a force push); "
         f"run 'git fetch origin {ref}' or pass a revision that exists"

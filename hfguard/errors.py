@@ -47,7 +47,7 @@ class HfguardError(Exception):
 OS_ADVICE = {
     errno.ENOSPC: "free some disk space and run again (files written before this one are complete)",
     errno.EDQUOT: "free some space in your quota and run again",
-    errno.EROFS: "the file system is read-only; run where hfguard may write",
+    errno.EROFS: "run where hfguard may write",
     errno.EACCES: "check the permissions of the file and its folder",
     errno.EPERM: "check the permissions of the file and its folder",
     errno.EISDIR: "a folder is in the way; rename or remove it",
