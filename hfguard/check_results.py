@@ -87,12 +87,6 @@ def passing_of_applicable(outcomes: Mapping[str, str]) -> tuple[int, int]:
     return sum(result == "passed" for result in applicable), len(applicable)
 
 
-def checks_line(model_type: str, outcomes: Mapping[str, str]) -> str:
-    """``bert: 14 of 14 checks`` (passing of those that apply), for reports and the PR comment."""
-    passing, applicable = passing_of_applicable(outcomes)
-    return f"{model_type}: {passing} of {applicable} checks"
-
-
 def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:
     """Checks that passed at the base and do not pass at the head (failing, skipped or gone)."""
     before = {check_id(test.split("::")[-1]): result for test, result in base.items()}

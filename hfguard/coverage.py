@@ -421,7 +421,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
     if failing:
         lines += ["", f"#### Failing ({len(failing)})", ""]
-        lines += [f"- {markdown_code(name)}: {_failure(item)}" for name, item in _capped(failing, max_items)]
+        lines += [f"- {markdown_code(name)}{_checks(item, ' ({} of {} checks)')}: {_failure(item)}" for name, item in _capped(failing, max_items)]
         if max_items is not None and len(failing) > max_items:
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
@@ -460,7 +460,7 @@ def _model_table(report: Report, max_items: int | None) -> list[str]:
              "|---|---|---|---|---|---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-        checks = "{} of {}".format(*check_results.passing_of_applicable(item.tests)) if item.tests else ""
+        checks = _checks(item, "{} of {}")
         lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {checks} | {tally} | "
                      f"{_cell(item.detail) if item.detail else _failure(item, in_table=True)} |")
     if max_items is not None and len(report.models) > max_items:
@@ -507,6 +507,12 @@ def _failure(item: ModelCoverage, in_table: bool = False) -> str:
         return ""
     test_id, message = failure
     return f"{markdown_code(test_id, in_table=in_table)}: {markdown_text(printable(message, 160))}"
+
+
+def _checks(item: ModelCoverage, form: str) -> str:
+    """``form`` filled with the passing checks and the checks that apply (``14 of 14``); empty without results."""
+    passing, applicable = check_results.passing_of_applicable(item.tests)
+    return form.format(passing, applicable) if applicable else ""
 
 
 def _cell(text: str) -> str:

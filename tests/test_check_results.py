@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hfguard.check_results import CheckResult, case_result, check_id, checks_line, lost_checks, outcome, passing_of_applicable, tally
+from hfguard.check_results import CheckResult, case_result, check_id, lost_checks, outcome, passing_of_applicable, tally
 
 GENERATED = '''
 import pytest
@@ -71,7 +71,6 @@ def test_a_check_that_does_not_apply_never_counts_as_passing(cases):
     assert outcomes["test_hf_gpt2.py::test_generates_new_tokens"] == "not-applicable"
     assert outcomes["test_hf_gpt2.py::test_save_load"] == "failed" and outcomes["test_hf_gpt2.py::test_deterministic"] == "skipped"
     assert passing_of_applicable(outcomes) == (1, 5)
-    assert checks_line("gpt2", outcomes) == "gpt2: 1 of 5 checks"
 
 
 def test_tally_and_lost_checks():

@@ -137,6 +137,27 @@ def test_delta_categories_between_two_real_runs(tmp_path: Path) -> None:
     assert "**passing: 4 of 7 registry entries (57.1%)** (+1, -17.9 pts)" in markdown
 
 
+CHECKS = ("import pytest\n\ndef test_output_shapes():\n    pass\n\ndef test_save_load():\n    {save}\n\n"
+          "def test_eager_matches_sdpa():\n    pytest.skip('not applicable: BertModel._supports_sdpa is False')\n")
+
+
+def test_a_check_lost_is_named_in_the_delta_and_is_a_drop(tmp_path: Path) -> None:
+    """bert still has a passing test, but its save_load check no longer passes: the delta says so, by name."""
+    roots = {}
+    for side, save in (("base", "pass"), ("head", "raise AssertionError('bert: weight changed on load by 0.5')")):
+        roots[side] = make_project(tmp_path / side, {"bert": CHECKS.format(save=save)}, ("bert",))
+        run_pytest(roots[side], roots[side] / "r.xml", "bert")
+    base, head = (report_of(roots[side], "r.xml") for side in ("base", "head"))
+    assert base.models["bert"].tests["test_eager_matches_sdpa"] == "not-applicable"
+    delta = coverage.compute_delta(base, head, "main")
+    assert delta["lost_checks"] == {"bert": ["save_load"]} and delta["newly_failing"] == ["bert"]
+    assert "checks lost: bert (save_load)" in coverage.drop_reasons(delta)
+    markdown = coverage.render_markdown(head, delta)
+    assert "- Checks lost (1): `bert`: `save_load`" in markdown
+    assert "- `bert` (1 of 2 checks): `test_save_load`: bert: weight changed on load by 0.5" in markdown
+    assert "| `bert` | encoder-only | failing | 1 of 2 |" in markdown
+
+
 def test_delta_points_compare_the_headline_measure_or_generated(project: Path) -> None:
     head, shard, bare = report_of(project, "all.xml"), report_of(project, "shard1.xml"), report_of(project)
     assert coverage.delta_points(coverage.compute_delta(shard, head, "shard 1"), "passing") == ("passing", "+12.5")
@@ -227,7 +248,7 @@ def test_comment_against_a_base_without_results_compares_only_what_it_can(tmp_pa
     out = capsys.readouterr().out
     assert "(+100.0)" not in out and "(+66.7)" not in out  # no passing change against a base without passing figures
     assert "| decoder-only | 2 | 2 (+1) | 1 | 1 | 0 | 0 | 50.0% |" in out
-    assert "#### Failing (1)\n\n- `gpt2`: `test_forward`: assert (1 + 1) == 3" in out
+    assert "#### Failing (1)\n\n- `gpt2` (1 of 2 checks): `test_forward`: assert (1 + 1) == 3" in out
     assert "- Newly covered (1): `llama`" in out
     for empty in ("Lost", "Removed", "Fixed", "Newly failing ("):
         assert empty not in out
