@@ -79,16 +79,24 @@ def tally(per_model: Iterable[Mapping[str, CheckResult]]) -> dict[str, dict[str,
     return {check: {status.replace("-", "_"): count for status, count in row.items()} for check, row in table.items()}
 
 
+def _checks(outcomes: Mapping[str, str]) -> dict[str, str]:
+    """check id -> outcome, from a model type's test outcomes (test id -> outcome); the team's own ``extra::`` tests
+    are no checks."""
+    checks = {}
+    for test, result in outcomes.items():
+        if not test.startswith("extra::") and (check := check_id(test.split("::")[-1])) is not None:
+            checks[check] = result
+    return checks
+
+
 def passing_of_applicable(outcomes: Mapping[str, str]) -> tuple[int, int]:
-    """(passing checks, checks that apply) of one model type, from its test outcomes (test id -> outcome)."""
-    checks = {check_id(test.split("::")[-1]): result for test, result in outcomes.items()}
-    checks.pop(None, None)
-    applicable = [result for result in checks.values() if result != "not-applicable"]
-    return sum(result == "passed" for result in applicable), len(applicable)
+    """(passing checks, checks that apply and ran) of one model type: a check that does not apply, or was skipped
+    (no accelerator, a missing package, an expected upstream failure), is not in the count."""
+    ran = [result for result in _checks(outcomes).values() if result not in ("not-applicable", "skipped")]
+    return sum(result == "passed" for result in ran), len(ran)
 
 
 def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:
     """Checks that passed at the base and do not pass at the head (failing, skipped or gone)."""
-    before = {check_id(test.split("::")[-1]): result for test, result in base.items()}
-    after = {check_id(test.split("::")[-1]): result for test, result in head.items()}
-    return sorted(check for check, result in before.items() if check and result == "passed" and after.get(check) != "passed")
+    before, after = _checks(base), _checks(head)
+    return sorted(check for check, result in before.items() if result == "passed" and after.get(check) != "passed")

@@ -262,6 +262,7 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
 
 _MODULE = re.compile(r"^test_hf_(\w+)$")
 MESSAGE_WIDTH = 200  # characters kept of a failure's first line
+LOST_CHECKS_SHOWN = 5  # checks named per model type in the delta (a newly failing type loses them all)
 
 
 def _locate(case: ET.Element) -> tuple[str, str] | None:
@@ -441,7 +442,7 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
     lines = ["", f"#### Changes against {_label(delta['base_label'])}", ""]
     lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys]
     if lost := delta.get("lost_checks"):
-        named = [f"{markdown_code(name)}: {', '.join(markdown_code(check) for check in checks)}" for name, checks in lost.items()]
+        named = [f"{markdown_code(name)}: {_names(checks, LOST_CHECKS_SHOWN)}" for name, checks in lost.items()]
         rest = len(named) - len(named[:max_items] if max_items is not None else named)
         lines.append(f"- Checks lost ({len(named)}): {'; '.join(named[:max_items] if max_items is not None else named)}"
                      + (f" … and {rest} more" if rest else ""))
@@ -456,7 +457,7 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
 def _model_table(report: Report, max_items: int | None) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
-             "| model type | family | level | checks (passing of applicable) | tests (passed/failed/skipped) | note |",
+             "| model type | family | level | checks (passing of those that ran) | tests (passed/failed/skipped) | note |",
              "|---|---|---|---|---|---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""

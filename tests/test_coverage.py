@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hfguard import coverage
+from hfguard import check_results, coverage
 from hfguard.commands.coverage import main as coverage_main
 from hfguard.errors import HfguardError
 from gitrepo import GitRepo, catalogue, generated_file, registry
@@ -284,6 +284,7 @@ def test_own_extra_tests_count_for_their_model_type(tmp_path: Path) -> None:
     bert = coverage.current_report(root / "hfguard.toml", [junit]).models["bert"]
     assert bert.tests == {"test_forward": "passed", "test_config": "passed", "extra::test_team_check": "passed", "extra::test_broken": "failed"}
     assert bert.level == "failing" and bert.first_failure() == ("extra::test_broken", "assert 0")
+    assert check_results.passing_of_applicable(bert.tests) == (2, 2)  # the team's own tests are no checks of hfguard's
 
 
 def test_a_type_already_failing_is_no_drop_against_a_base_without_results(tmp_path: Path, monkeypatch, capsys) -> None:
