@@ -146,6 +146,9 @@ def judge(kinds: list[str], model_types: list[str], results: dict[str, dict[str,
                 outcome.not_applicable.setdefault(record["reason"], []).append(model_type)
             elif failing or not any(r.status == "passed" for r in unbroken.values()):
                 outcome.not_measured[model_type] = f"its unbroken tests do not pass ({', '.join(failing) or 'none passes'})"
+            elif (known := [check for check in spec.checks if check in unbroken]) and \
+                    all(unbroken[check].status == "xfail" for check in known):
+                outcome.not_measured[model_type] = f"{', '.join(known)}: a recorded upstream failure (xfail) on the unbroken model"
             else:
                 broken = results.get(kind, {}).get(model_type, {})
                 caught = sorted(check for check, r in broken.items()

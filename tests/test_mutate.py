@@ -50,3 +50,33 @@ def test_list_and_unknown_kinds(capsys):
     assert "batch_leak: other samples of the batch leak into sample 0 (caught by batch_independent)" in capsys.readouterr().out
     assert mutate_command.main(["gpt2", "--kinds", "nan_element,melted"]) == 2
     assert "unknown kind of breakage: melted" in capsys.readouterr().err
+
+
+def test_a_kind_whose_check_is_a_recorded_upstream_failure_is_not_measured(tmp_path: Path):
+    """qwen2_audio's inputs_embeds path is broken upstream (xfail): breaking it again is no miss of the suite."""
+    from hfguard.check_results import CheckResult
+    from hfguard.mutate import judge
+
+    (tmp_path / "embeds_path_differs").mkdir()
+    for name in ("qwen2_audio", "llama"):
+        (tmp_path / "embeds_path_differs" / f"{name}.json").write_text(json.dumps({"applied": True, "reason": ""}))
+    results = {"baseline": {"qwen2_audio": {"output_shapes": CheckResult("passed"), "inputs_embeds_matches_ids": CheckResult("xfail")},
+                            "llama": {"output_shapes": CheckResult("passed"), "inputs_embeds_matches_ids": CheckResult("passed")}},
+               "embeds_path_differs": {"qwen2_audio": {"inputs_embeds_matches_ids": CheckResult("xfail")},
+                                       "llama": {"inputs_embeds_matches_ids": CheckResult("passed")}}}
+    [judged] = judge(["embeds_path_differs"], ["qwen2_audio", "llama"], results, tmp_path)
+    assert judged.missed == ["llama"] and judged.applies == 1
+    assert judged.not_measured == {"qwen2_audio": "inputs_embeds_matches_ids: a recorded upstream failure (xfail) on the unbroken model"}
+
+
+@pytest.mark.slow
+def test_an_output_one_frame_short_is_caught_beyond_language_models(tmp_path: Path, lock_text: str):
+    """CTC logits (hubert: the feature extractor's frame count) and an encoder's last hidden state (autoformer: its
+    final encoder state) one position short fail output_shapes."""
+    pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
+    (tmp_path / "hfguard.lock").write_text(lock_text)
+    run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", "hubert", "autoformer", "--kinds", "short_output",
+                          "--lock", "hfguard.lock", "--out", "out", "--jobs", "0"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    short = json.loads((tmp_path / "out" / "mutate.json").read_text())["kinds"]["short_output"]
+    assert short["caught_types"] == {"autoformer": ["output_shapes"], "hubert": ["output_shapes"]}, short

@@ -41,12 +41,22 @@ def output_shapes(case: Any, model: Any) -> None:
     elif dims is not None:
         _expect(subject, main, (batch, *(getattr(config, attr) for attr in dims)), f"(batch, {', '.join(dims)})")
     elif case.task in LM_TASKS and logits is not None and logits is main:
-        ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
         vocab = synth.vocab_size(config)
         if main.shape[-1] != vocab:
             raise CheckFailure(f"{subject}: last axis is not the vocabulary ({vocab})")
-        if ids is not None and main.dim() == 3 and ids.dim() == 2 and main.shape[1] != ids.shape[1]:
-            raise CheckFailure(f"{subject}: {main.shape[1]} positions for {ids.shape[1]} tokens")
+        _one_per_token(subject, main, inputs)
+    elif case.task == "ctc" and logits is main:  # one distribution over the vocabulary per audio frame
+        if main.dim() != 3 or main.shape[-1] != config.vocab_size:
+            raise CheckFailure(f"{subject}: not (batch, frames, vocabulary {config.vocab_size})")
+        frames = _feature_frames(model, inputs)
+        if frames is None:
+            _follows_last_hidden_state(case, model, name, main)
+        elif main.shape[1] != frames:
+            raise CheckFailure(f"{subject}: {main.shape[1]} frames, not the {frames} of its feature extractor")
+    elif case.task == "depth-estimation" and main.dim() == 3 and "pixel_values" in inputs:
+        height, width = inputs["pixel_values"].shape[-2:]
+        if main.shape[1] * width != main.shape[2] * height:  # the depth map keeps the image's aspect ratio
+            raise CheckFailure(f"{subject}: not the {height} x {width} image's aspect ratio")
     elif logits is main and main.dim() == 3 and isinstance(getattr(config, "num_queries", None), int) and "detection" in (case.task or ""):
         if main.shape[1] != config.num_queries:
             raise CheckFailure(f"{subject}: axis 1 is not the {config.num_queries} object queries")
@@ -62,18 +72,46 @@ def output_shapes(case: Any, model: Any) -> None:
             next(v.shape[:2] for k, v in inputs.items() if k.endswith("embeds"))
         if tuple(main.shape[:2]) != tuple(positions):
             raise CheckFailure(f"{subject}: not one state per position {tuple(positions)}")
-    else:  # no rule of the task: the main output keeps the positions (or channels) of the final hidden state
+    else:  # no rule of the task: token logits keep the tokens; a last hidden state, the final hidden state's positions
+        if logits is main and main.dim() == 3 and main.shape[-1] == synth.vocab_size(config):
+            prefix = sum(inputs[part].shape[1] if part in inputs else getattr(config, part)
+                         for part in hints.get("logits_prefix", ()))  # conditioning positions a decoder prepends
+            _one_per_token(subject, main, inputs, prefix)
         _follows_last_hidden_state(case, model, name, main)
 
 
+def _one_per_token(subject: str, logits: Any, inputs: dict[str, Any], prefix: int = 0) -> None:
+    """Logits over a vocabulary have one position per (decoder) input token, for each row of the ids (after the
+    ``prefix`` positions of a conditioning the decoder prepends)."""
+    ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
+    if ids is not None and logits.dim() == 3 and ids.dim() == 2 and ids.shape[0] == logits.shape[0] \
+            and logits.shape[1] != prefix + ids.shape[1]:
+        raise CheckFailure(f"{subject}: {logits.shape[1]} positions for {prefix} conditioning + {ids.shape[1]} tokens")
+
+
+def _feature_frames(model: Any, inputs: dict[str, Any]) -> int | None:
+    """The frames a waveform model's convolutional feature extractor makes of its inputs, where it says so."""
+    import torch
+
+    lengths = getattr(model, "_get_feat_extract_output_lengths", None)
+    values = inputs.get("input_values")
+    if lengths is None or values is None:
+        return None
+    return int(lengths(torch.tensor(values.shape[-1])))
+
+
 def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> None:
-    """A model's last hidden state has the batch and axis 1 (positions, or channels) of the final state of its
-    ``output_hidden_states``."""
+    """A model's last hidden state (an encoder's too), or its frame logits, have the batch and axis 1 (positions, or
+    channels) of the final state of the matching ``output_hidden_states``."""
     from hfguard.testing.checks.outputs import hidden_forward, per_layer
 
-    if name != "output.last_hidden_state" or main.dim() != 3 or capabilities.records_outputs("hidden_states")(case, model):
+    frame_logits = case.task == "ctc" and name == "output.logits"  # CTC logits without a frame count of their own
+    if not (name.endswith("last_hidden_state") or frame_logits) or main.dim() != 3 \
+            or capabilities.records_outputs("hidden_states")(case, model):
         return  # (batch, positions, width) only: feature maps come channels first or last
-    finals = [states[-1] for states in per_layer(hidden_forward(case, model), "hidden_states").values()][:1]
+    groups = per_layer(hidden_forward(case, model), "hidden_states")
+    matching = name.replace("last_hidden_state", "hidden_states")  # output.encoder_last_hidden_state: encoder_hidden_states
+    finals = ([states[-1] for group, states in groups.items() if group == matching] or [states[-1] for states in groups.values()])[:1]
     finals = [final for final in finals if final.dim() == main.dim()]
     if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
         shapes = ", ".join(str(tuple(final.shape)) for final in finals)
