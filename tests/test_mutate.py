@@ -70,13 +70,17 @@ def test_a_kind_whose_check_is_a_recorded_upstream_failure_is_not_measured(tmp_p
 
 
 @pytest.mark.slow
-def test_an_output_one_frame_short_is_caught_beyond_language_models(tmp_path: Path, lock_text: str):
-    """CTC logits (hubert: the feature extractor's frame count) and an encoder's last hidden state (autoformer: its
-    final encoder state) one position short fail output_shapes."""
+def test_an_output_one_position_short_is_caught_beyond_language_models(tmp_path: Path, lock_text: str):
+    """CTC logits (hubert: the feature extractor's frame count), an encoder's last hidden state (autoformer: its
+    final encoder state) and a vocoder's waveform (fastspeech2: samples per spectrogram frame) one position short fail
+    output_shapes; a main output of indices (lightglue's matches) has nothing to shorten, which is said."""
     pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
     (tmp_path / "hfguard.lock").write_text(lock_text)
-    run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", "hubert", "autoformer", "--kinds", "short_output",
-                          "--lock", "hfguard.lock", "--out", "out", "--jobs", "0"], cwd=tmp_path, capture_output=True, text=True)
+    types = ["hubert", "autoformer", "fastspeech2_conformer_with_hifigan", "lightglue"]
+    run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", *types, "--kinds", "short_output",
+                          "--lock", "hfguard.lock", "--out", "out", "--jobs", "2"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     short = json.loads((tmp_path / "out" / "mutate.json").read_text())["kinds"]["short_output"]
-    assert short["caught_types"] == {"autoformer": ["output_shapes"], "hubert": ["output_shapes"]}, short
+    assert short["caught_types"] == dict.fromkeys(types[:3], ["output_shapes"]), short
+    assert short["not_applicable"] == {
+        "its main output output.matches is not floating point (indices): there is nothing to perturb": ["lightglue"]}

@@ -89,6 +89,7 @@ def _on_main(transform: Callable[[Any, Any, dict[str, Any]], Any]) -> Callable[[
 
         _subclass(model, forward=forward)
 
+    apply.on_main = True  # type: ignore[attr-defined]  # applies only where the main output is floating point
     return apply
 
 
@@ -365,6 +366,10 @@ def applies(kind: Kind, case: Any, model: Any) -> str | None:
     turned_off = [check_exception(case.model_type, check) for check in kind.checks]
     if all(turned_off):
         return f"{', '.join(kind.checks)} turned off for {case.model_type}: {turned_off[0]}"
+    if getattr(kind.apply, "on_main", False):
+        name, main = main_output(case.reference(model))
+        if main is None or not main.is_floating_point():
+            return f"its main output {name} is not floating point (indices): there is nothing to perturb"
     return kind.capability(case, model)
 
 

@@ -18,6 +18,8 @@ SEGMENTATION = ("semantic-segmentation",)
 
 @check()
 def output_shapes(case: Any, model: Any) -> None:
+    import torch
+
     inputs = case.inputs(model)
     output = case.reference(model)
     name, main = main_output(output)
@@ -53,6 +55,11 @@ def output_shapes(case: Any, model: Any) -> None:
             _follows_last_hidden_state(case, model, name, main)
         elif main.shape[1] != frames:
             raise CheckFailure(f"{subject}: {main.shape[1]} frames, not the {frames} of its feature extractor")
+    elif name == "output.waveform" and (hop := _vocoder_hop(config)) and \
+            isinstance(spectrogram := getattr(output, "spectrogram", None), torch.Tensor):
+        frames = spectrogram.shape[1:]  # (frames, bins) or (bins, frames): the vocoder makes hop samples per frame
+        if main.shape[-1] not in {hop * count for count in frames}:
+            raise CheckFailure(f"{subject}: not {hop} samples per spectrogram frame of {tuple(spectrogram.shape)}")
     elif case.task == "depth-estimation" and main.dim() == 3 and "pixel_values" in inputs:
         height, width = inputs["pixel_values"].shape[-2:]
         if main.shape[1] * width != main.shape[2] * height:  # the depth map keeps the image's aspect ratio
@@ -87,6 +94,17 @@ def _one_per_token(subject: str, logits: Any, inputs: dict[str, Any], prefix: in
     if ids is not None and logits.dim() == 3 and ids.dim() == 2 and ids.shape[0] == logits.shape[0] \
             and logits.shape[1] != prefix + ids.shape[1]:
         raise CheckFailure(f"{subject}: {logits.shape[1]} positions for {prefix} conditioning + {ids.shape[1]} tokens")
+
+
+def _vocoder_hop(config: Any) -> int | None:
+    """Samples per spectrogram frame of a HiFi-GAN style vocoder: the product of its upsample rates."""
+    import math
+
+    for owner in (config, getattr(config, "vocoder_config", None)):
+        rates = getattr(owner, "upsample_rates", None)
+        if rates:
+            return math.prod(rates)
+    return None
 
 
 def _feature_frames(model: Any, inputs: dict[str, Any]) -> int | None:
