@@ -26,12 +26,8 @@ def hidden_states(case: Any, model: Any) -> None:
     groups = per_layer(output, "hidden_states")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_hidden_states=True returned no hidden states{_empty(output, 'hidden_states')}")
-    default = {count + 1 for count in layers | layer_counts(model.config)}
     for name, states in groups.items():
-        expected = _counted(case, "hidden_states", name) or default  # a documented other layout (one per stage, ...)
-        if len(states) not in expected:
-            raise CheckFailure(f"{case.model_type}: {name} holds {len(states)} states, not layers + 1 "
-                               f"(the config's and the forward's layer counts + 1: {sorted(expected)})")
+        _one_per_layer(case, "hidden_states", name, states, layers | layer_counts(model.config))
         _batch_first(case, name, states)
 
 
@@ -42,12 +38,8 @@ def attentions(case: Any, model: Any) -> None:
     groups = per_layer(output, "attentions")
     if not groups:
         raise CheckFailure(f"{case.model_type}: output_attentions=True returned no attentions{_empty(output, 'attentions')}")
-    default = layers | layer_counts(model.config)
     for name, maps in groups.items():
-        expected = _counted(case, "attentions", name) or default  # a documented other layout (one per block, ...)
-        if len(maps) not in expected:
-            raise CheckFailure(f"{case.model_type}: {name} holds {len(maps)} maps, not one per layer "
-                               f"(the config's and the forward's layer counts: {sorted(expected)})")
+        _one_per_layer(case, "attentions", name, maps, layers | layer_counts(model.config))
         _batch_first(case, name, maps)
         for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in (m if isinstance(m, tuple) else (m,))]:
             values = weights.detach().double()
@@ -69,6 +61,17 @@ def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
     for name, tensor in expected.items():
         if name in actual:
             assert_close(actual[name], tensor, f"{case.model_type}: {name} from inputs_embeds vs input_ids", SAME)
+
+
+def _one_per_layer(case: Any, kind: str, name: str, tensors: Any, layer_counts: set[int]) -> None:
+    """``tensors`` hold one per layer (hidden states: plus the embeddings), for one of ``layer_counts``, or the count
+    the overrides record for this layout (one per stage, one per block, ...)."""
+    states = kind == "hidden_states"
+    expected = _counted(case, kind, name) or {count + states for count in layer_counts}
+    if len(tensors) not in expected:
+        noun, rule, plus = ("states", "layers + 1", " + 1") if states else ("maps", "one per layer", "")
+        raise CheckFailure(f"{case.model_type}: {name} holds {len(tensors)} {noun}, not {rule} "
+                           f"(the config's and the forward's layer counts{plus}: {sorted(expected)})")
 
 
 def _counted(case: Any, kind: str, name: str) -> set[int]:
