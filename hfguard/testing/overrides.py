@@ -56,6 +56,8 @@ _PPOCR_DET = {"neck_out_channels": 16, "backbone_config": {
 # Qwen4-Exp: the default layer types include indexed (QSA) attention but the config leaves its indexer unset (tester values)
 _QWEN4_EXP_QSA = {"indexer_n_heads": 2, "indexer_kv_heads": 1, "indexer_head_dim": 8, "indexer_budget": 4,
                   "indexer_compress_ratio": 2}
+# SAM3 backbones at 64 px: one windowed and one global block
+_SAM3_BACKBONE = {"image_size": 64, "window_size": 8, "global_attn_indexes": [1]}
 # keypoint matchers read channel 0 of grayscale images replicated to RGB (extract_one_channel_pixel_values)
 _GRAYSCALE = {"reads_first_channel": True}
 _COMPASS_ROPE = {"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 10_000.0}}}  # tester value
@@ -129,13 +131,13 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     **dict.fromkeys(("sam2", "sam2_video", "edgetam_video"), _SAM2),
     # model tester layout at 64 px: 16 x 16 patches, FPN scales 2, 1, 0.5 -> the three feature sizes the tracker
     # reshapes to; one windowed and one global block; the prompt grid matches the smallest (8 x 8) map
-    "sam3_tracker": {"vision_config": {"backbone_config": {"image_size": 64, "window_size": 8, "global_attn_indexes": [1]},
-                                       "scale_factors": [2.0, 1.0, 0.5], "backbone_feature_sizes": [[32, 32], [16, 16], [8, 8]]},
+    "sam3_tracker": {"vision_config": {"backbone_config": _SAM3_BACKBONE, "scale_factors": [2.0, 1.0, 0.5],
+                                       "backbone_feature_sizes": [[32, 32], [16, 16], [8, 8]]},
                      "prompt_encoder_config": {"image_size": 64, "patch_size": 8}},
     # its tracker at 64 px (at 1008 px the tiny model reads 63,504 patches): the default FPN scales 4, 2, 1 give
     # 64, 32 and 16 px maps; the prompt grid and the memory attention's rope match the smallest
     "sam3_video": {"tracker_config": {"image_size": 64, "memory_attention_rope_feat_sizes": [16, 16],
-                                      "vision_config": {"backbone_config": {"image_size": 64, "window_size": 8, "global_attn_indexes": [1]}},
+                                      "vision_config": {"backbone_config": _SAM3_BACKBONE},
                                       "prompt_encoder_config": {"image_size": 64, "patch_size": 4}}},
     "hgnet_v2": _HGNET,
     "beit": {"num_hidden_layers": 4, "out_indices": [1, 2, 3, 4]},  # the segmentation head reads 4 layers
