@@ -18,8 +18,6 @@ SEGMENTATION = ("semantic-segmentation",)
 
 @check()
 def output_shapes(case: Any, model: Any) -> None:
-    import torch
-
     inputs = case.inputs(model)
     output = case.reference(model)
     name, main = main_output(output)
@@ -56,7 +54,7 @@ def output_shapes(case: Any, model: Any) -> None:
         elif main.shape[1] != frames:
             raise CheckFailure(f"{subject}: {main.shape[1]} frames, not the {frames} of its feature extractor")
     elif name == "output.waveform" and (hop := _vocoder_hop(config)) and \
-            isinstance(spectrogram := getattr(output, "spectrogram", None), torch.Tensor):
+            (spectrogram := getattr(output, "spectrogram", None)) is not None:
         frames = spectrogram.shape[1:]  # (frames, bins) or (bins, frames): the vocoder makes hop samples per frame
         if main.shape[-1] not in {hop * count for count in frames}:
             raise CheckFailure(f"{subject}: not {hop} samples per spectrogram frame of {tuple(spectrogram.shape)}")
@@ -83,17 +81,20 @@ def output_shapes(case: Any, model: Any) -> None:
         if logits is main and main.dim() == 3 and main.shape[-1] == synth.vocab_size(config):
             prefix = sum(inputs[part].shape[1] if part in inputs else getattr(config, part)
                          for part in hints.get("logits_prefix", ()))  # conditioning positions a decoder prepends
-            _one_per_token(subject, main, inputs, prefix)
+            _one_per_token(subject, main, inputs, prefix, same_rows_only=True)
         _follows_last_hidden_state(case, model, name, main)
 
 
-def _one_per_token(subject: str, logits: Any, inputs: dict[str, Any], prefix: int = 0) -> None:
-    """Logits over a vocabulary have one position per (decoder) input token, for each row of the ids (after the
-    ``prefix`` positions of a conditioning the decoder prepends)."""
+def _one_per_token(subject: str, logits: Any, inputs: dict[str, Any], prefix: int = 0, same_rows_only: bool = False) -> None:
+    """Logits over a vocabulary have one position per (decoder) input token, after the ``prefix`` positions of a
+    conditioning the decoder prepends. Language-model logits always; other heads' (``same_rows_only``) where their
+    rows are the rows of the ids."""
     ids = inputs.get("decoder_input_ids", inputs.get("input_ids"))
-    if ids is not None and logits.dim() == 3 and ids.dim() == 2 and ids.shape[0] == logits.shape[0] \
-            and logits.shape[1] != prefix + ids.shape[1]:
-        raise CheckFailure(f"{subject}: {logits.shape[1]} positions for {prefix} conditioning + {ids.shape[1]} tokens")
+    if ids is None or logits.dim() != 3 or ids.dim() != 2 or same_rows_only and ids.shape[0] != logits.shape[0]:
+        return
+    if logits.shape[1] != prefix + ids.shape[1]:
+        conditioning = f"{prefix} conditioning + " if prefix else ""
+        raise CheckFailure(f"{subject}: {logits.shape[1]} positions for {conditioning}{ids.shape[1]} tokens")
 
 
 def _vocoder_hop(config: Any) -> int | None:
