@@ -11,10 +11,7 @@ is caught when a check that passes on the unbroken model fails or errors on the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier, test_file_name
+from hfguard.test_run import run_tests
 
 SCHEMA_VERSION = 1
 BASELINE = "baseline"
@@ -99,19 +97,6 @@ def render(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
     return folders
 
 
-def run_pytest(tests: Path, junit: Path, jobs: int, timeout: int) -> int:
-    """Run every kind's tests offline in one pytest session; pytest's exit code."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HFGUARD_TEST_TIMEOUT": str(timeout),
-           "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
-    for name in ("HFGUARD_MUTATION", "HFGUARD_MUTATION_LOG"):
-        env.pop(name, None)
-    command = [sys.executable, "-m", "pytest", str(tests), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider",
-               "--rootdir", str(tests), "--import-mode=importlib", "-o", "addopts=", "-W", "ignore"]
-    if jobs > 0:
-        command += ["-n", str(jobs), "--dist", "loadfile"]
-    return subprocess.run(command, env=env, cwd=tests, stdout=subprocess.DEVNULL, check=False).returncode
-
-
 def parse_junit(junit: Path, model_types: list[str]) -> dict[str, dict[str, dict[str, CheckResult]]]:
     """kind -> model type -> check -> result."""
     module_of = {f"test_hf_{python_identifier(name)}": name for name in model_types}
@@ -176,7 +161,7 @@ def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
     render(config, catalogue, model_types, out, kinds)
     junit = out / "junit.xml"
     junit.unlink(missing_ok=True)
-    run_pytest(out / "tests", junit, jobs, timeout)
+    run_tests(out / "tests", junit, jobs, timeout)
     judged = judge(kinds, model_types, parse_junit(junit, model_types), out / "log")
     wall = time.monotonic() - start
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": catalogue.transformers_version,

@@ -8,10 +8,7 @@ Files are planned and rendered exactly as ``hfguard generate --all`` would (``hf
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ from hfguard.errors import HfguardError
 from hfguard.escape import markdown_code, markdown_text
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
+from hfguard.test_run import run_tests
 
 STATUSES = ("passing", "failing", "error", "xfail", "skipped")
 SCHEMA_VERSION = 2
@@ -97,17 +95,6 @@ def render_tests(catalogue: Catalogue, infos: list[ModelInfo], root: Path) -> di
         planned.path.write_text(text, encoding="utf-8")
         paths[info.model_type] = planned.path
     return paths
-
-
-def run_pytest(tests_dir: Path, junit: Path, jobs: int, timeout: int = TEST_TIMEOUT) -> int:
-    """Run the generated tests offline with ``jobs`` xdist workers; pytest's exit code."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HFGUARD_TEST_TIMEOUT": str(timeout),
-           "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "pytest", str(tests_dir), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider",
-               "--rootdir", str(tests_dir), "-o", "addopts=", "-W", "ignore"]
-    if jobs > 0:
-        command += ["-n", str(jobs), "--dist", "loadfile"]
-    return subprocess.run(command, env=env, cwd=tests_dir, stdout=subprocess.DEVNULL, check=False).returncode
 
 
 def parse_junit(junit: Path, infos: list[ModelInfo], tests_dir: str = "tests") -> list[ModelResult]:
@@ -228,7 +215,7 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     render_tests(catalogue, infos, out)
     junit = out / "junit.xml"
     junit.unlink(missing_ok=True)
-    run_pytest(out / "tests", junit, jobs, timeout)
+    run_tests(out / "tests", junit, jobs, timeout)
     results = parse_junit(junit, infos)
     wall = time.monotonic() - start
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": _installed("transformers"),

@@ -17,7 +17,8 @@ from hfguard.testing.shrink import (  # noqa: E402
     VOCAB,
     WIDTH,
     ConfigBuildError,
-    count_parameters,
+    TooLarge,
+    build_within_budget,
     tiny_config,
 )
 
@@ -95,11 +96,28 @@ def test_unbuildable_config_names_model_type():
         tiny_config("BertConfig", "bert", {"num_hidden_layers": "two"})
 
 
-def test_parameter_count_on_meta_device_is_tiny():
+def test_build_within_budget_is_the_plain_build():
+    import torch
+
     config = tiny_config("BertConfig", "bert")
-    size = count_parameters(transformers.BertModel, config)
-    assert 0 < size < MAX_PARAMETERS
-    assert size == sum(p.numel() for p in transformers.BertModel(config).parameters())
+    torch.manual_seed(0)
+    plain = transformers.BertModel(config)
+    torch.manual_seed(0)
+    budgeted = build_within_budget(transformers.BertModel, config)
+    assert 0 < sum(p.numel() for p in budgeted.parameters()) < MAX_PARAMETERS
+    assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), budgeted.state_dict().values(), strict=True))
+
+
+def test_a_build_over_budget_stops_while_it_allocates():
+    config = transformers.BertConfig(hidden_size=2048, intermediate_size=8192, num_hidden_layers=24, num_attention_heads=16)  # ~1.2e9 elements
+    with pytest.raises(TooLarge, match="over 80,000,000 tensor elements while it is built"):
+        build_within_budget(transformers.BertModel, config)
+
+
+def test_a_model_over_the_parameter_limit_fails_after_its_build():
+    config = transformers.BertConfig(hidden_size=512, intermediate_size=2048, num_hidden_layers=8, num_attention_heads=8)  # ~41M parameters
+    with pytest.raises(TooLarge, match=r"still has 41,[0-9]{3},[0-9]{3} parameters"):
+        build_within_budget(transformers.BertModel, config)
 
 
 def test_rope_per_layer_type_gets_mrope_sections_inside_each_type():
@@ -153,7 +171,7 @@ def test_heterogeneous_layers_keep_their_own_shrunk_overrides():
     sliding = config.per_layer_config[1]
     assert sliding.num_attention_heads == sliding.num_key_value_heads == HEADS
     assert sliding.head_dim == sliding.qk_nope_head_dim + sliding.qk_rope_head_dim  # its default is that sum too
-    assert count_parameters(transformers.Dots3NoteForCausalLM, config) < MAX_PARAMETERS
+    assert sum(p.numel() for p in build_within_budget(transformers.Dots3NoteForCausalLM, config).parameters()) < MAX_PARAMETERS
 
 
 def test_heterogeneous_global_layers_lose_their_wide_heads():

@@ -21,7 +21,7 @@ from hfguard.testing import mutations, synth
 from hfguard.testing.checks import CHECKS
 from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import check_exception, expected_failure, input_hints, known_issue
-from hfguard.testing.shrink import MAX_PARAMETERS, ConfigBuildError, count_parameters, first_line, tiny_config
+from hfguard.testing.shrink import ConfigBuildError, TooLarge, build_within_budget, first_line, tiny_config
 from hfguard.testing.tensors import main_tensor
 
 HUB_ENV = "HFGUARD_HUB_TESTS"
@@ -120,12 +120,11 @@ class ModelCase:
         with deadline():
             try:
                 model_class = getattr(transformers, self.model_class)
-                size = count_parameters(model_class, config)
-                if size > MAX_PARAMETERS:
-                    pytest.fail(f"{self.model_type}: tiny config still has {size:,} parameters", pytrace=False)
                 torch.manual_seed(0)
-                model = model_class(config)
+                model = build_within_budget(model_class, config)
                 _wake_zero_tensors(model)
+            except TooLarge as error:
+                pytest.fail(f"{self.model_type}: {error}", pytrace=False)
             except ImportError as error:
                 missing = _MISSING_PACKAGE.search(str(error))
                 name = next((g for g in missing.groups() if g), "?") if missing else "?"

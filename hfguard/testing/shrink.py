@@ -32,7 +32,7 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "text_hidden_size", "projector_hidden_size", "conv_dim", "classifier_proj_size", "codevector_dim",
         "proj_codevector_dim", "xvector_output_dim", "tdnn_dim", "embedding_dim", "pooler_output_size",
         "neck_hidden_sizes", "fusion_hidden_size", "fpn_hidden_size", "d_latents", "hidden_size_per_layer_input",
-        "encoder_hidden_dim", "decoder_hidden_dim", "mask_feature_size", "feature_size_encoder", "num_filters",
+        "encoder_hidden_dim", "decoder_hidden_dim", "mask_feature_size", "feature_size_encoder",
         "vision_output_dim", "image_text_hidden_size", "audio_hidden_size", "backbone_hidden_size",
         "projection_hidden_dim", "projection_hidden_size", "text_encoder_width", "mamba_d_ssm", "attention_hidden_size", "upsample_groups", "entity_emb_size", "encoder_hidden_size",
         "linear_key_head_dim", "linear_value_head_dim", "cross_hidden_size", "adapter_out_dim", "output_dim",
@@ -49,6 +49,10 @@ _ROLES: dict[tuple[str, int], tuple[str, ...]] = {
         "t2u_encoder_ffn_dim", "t2u_decoder_ffn_dim", "memory_fuser_intermediate_dim", "mlp_hidden_size",
         "mit_intermediate_size",
     ),
+    # SEANet codecs (EnCodec, Mimi) double their base filters at every downsampling: 8 ends at 128, not 512
+    ("filters", 8): ("num_filters",),
+    # Whisper-style encoders take exactly 2 x max_source_positions mel frames: 60, not 3,000 (tester value)
+    ("source-positions", 30): ("max_source_positions",),
     ("moe", 16): (
         "moe_intermediate_size", "shared_expert_intermediate_size", "expert_ffn_hidden_size", "moe_hidden_size",
         "shared_experts_intermediate_size", "moe_shared_expert_intermediate_size", "q_lora_rank", "kv_lora_rank",
@@ -139,13 +143,40 @@ def tiny_config(config_class: str, model_type: str, tiny: dict[str, Any] | None 
     return _shrink(default, overrides, {}, None, model_type)
 
 
-def count_parameters(model_class: Any, config: Any) -> int:
-    """Parameter count of ``model_class(config)`` built on the meta device (no memory used)."""
+class TooLarge(Exception):
+    """A model build created more tensor elements than a tiny model can have."""
+
+
+def build_within_budget(model_class: Any, config: Any) -> Any:
+    """``model_class(config)``, stopped as soon as the tensors it creates exceed 4 x ``MAX_PARAMETERS`` elements
+    (a config the shrinker missed fails before it fills memory), then held to ``MAX_PARAMETERS`` parameters: one
+    build, where counting on the meta device first built every model twice."""
+    from torch.overrides import TorchFunctionMode
+
+    created, factories = 0, _factories()
+
+    class Budget(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            nonlocal created
+            result = func(*args, **(kwargs or {}))
+            if func in factories:
+                created += result.numel()
+                if created > 4 * MAX_PARAMETERS:
+                    raise TooLarge(f"its tiny config makes over {4 * MAX_PARAMETERS:,} tensor elements while it is built")
+            return result
+
+    with Budget():
+        model = model_class(config)
+    size = sum(p.numel() for p in model.parameters())
+    if size > MAX_PARAMETERS:
+        raise TooLarge(f"its tiny config still has {size:,} parameters")
+    return model
+
+
+def _factories() -> set[Any]:
     import torch
 
-    with torch.device("meta"):
-        model = model_class(config)
-    return sum(p.numel() for p in model.parameters())
+    return {torch.empty, torch.zeros, torch.ones, torch.full, torch.rand, torch.randn, torch.randint, torch.empty_strided}
 
 
 def _shrink(cfg: Any, overrides: dict[str, Any], token_map: dict[int, int], vocab: int | None, model_type: str) -> Any:
@@ -280,7 +311,7 @@ def _tiny_value(role: tuple[str, int], value: Any) -> Any:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return min(value, tiny) if kind == "patch" else tiny  # a larger patch could not tile the image
+        return min(value, tiny) if kind in ("patch", "source-positions") else tiny  # a larger patch could not tile the image
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         if kind == "depth":
             return [min(v, tiny) for v in value]

@@ -85,8 +85,8 @@ def token_ids(config: Any, shape: tuple[int, ...], seed: int = 0) -> Any:
     """Random token ids inside the vocabulary, avoiding special tokens."""
     import torch
 
-    vocab = vocab_size(config)
-    allowed = torch.tensor([i for i in range(vocab) if i not in special_ids(config)] or [0])
+    vocab, special = vocab_size(config), special_ids(config)
+    allowed = torch.tensor([i for i in range(vocab) if i not in special] or [0])
     picks = torch.randint(0, len(allowed), shape, generator=generator(seed))
     return allowed[picks]
 

@@ -1,4 +1,4 @@
-"""Precision and devices: a bfloat16 copy runs finite and close to fp32 (a loose bound: bfloat16 keeps 8 bits of
+"""Precision and devices: the model in bfloat16 (then restored) runs finite and close to fp32 (a loose bound: bfloat16 keeps 8 bits of
 mantissa), and, with ``HFGUARD_DEVICE=cuda|mps|xpu``, the model on that accelerator agrees with CPU fp32.
 On a machine without one, the device check skips and says why."""
 
@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from hfguard.testing.checks.registry import check
+from hfguard.testing.model_state import restored
 from hfguard.testing.tensors import CheckFailure, assert_close, assert_finite, main_output
 
 DEVICE_ENV = "HFGUARD_DEVICE"
@@ -20,11 +21,13 @@ DEVICE_REL = 1e-3  # relative to the output's scale: other kernels (and TF32 mat
 def bf16_forward(case: Any, model: Any) -> None:
     import torch
 
-    low = to_dtype(model, torch.bfloat16)
+    name, expected = main_output(case.reference(model))
     inputs = {k: v.to(torch.bfloat16) if hasattr(v, "is_floating_point") and v.is_floating_point() else v
               for k, v in case.inputs(model).items()}
-    name, expected = main_output(case.reference(model))
-    actual = main_output(case.forward(low, inputs))[1].float()
+    with restored(model):
+        actual = main_output(case.forward(to_dtype(model, torch.bfloat16), inputs))[1].float()
+    if actual.shape != expected.shape:
+        raise CheckFailure(f"{case.model_type}: bfloat16 {name} has shape {tuple(actual.shape)}, fp32 {tuple(expected.shape)}")
     assert_finite(actual[expected.isfinite()], f"{case.model_type}: bfloat16 {name} (where fp32 is finite)")
     usable = expected.isfinite() & actual.isfinite()
     error = float((actual - expected)[usable].norm() / expected[usable].norm().clamp(min=1e-30))
@@ -53,10 +56,10 @@ def compare_on_device(case: Any, model: Any, moved: Any, device: str) -> None:
 
 
 def to_dtype(model: Any, dtype: Any) -> Any:
-    """A copy of ``model`` in ``dtype``, except the modules its class keeps in fp32 (``_keep_in_fp32_modules``)."""
+    """``model`` converted in place to ``dtype``, except the modules its class keeps in fp32 (``_keep_in_fp32_modules``)."""
     import torch
 
-    low = copy.deepcopy(model).to(dtype)
+    low = model.to(dtype)
     keep = set(getattr(model, "_keep_in_fp32_modules", None) or ()) | set(getattr(model, "_keep_in_fp32_modules_strict", None) or ())
     for name, module in low.named_modules():
         if keep & set(name.split(".")):

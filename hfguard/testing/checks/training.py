@@ -1,5 +1,5 @@
-"""Training: one step on a copy of the model in train mode, a loss from labels (or, for heads without labels,
-the mean square of every output), backward, and a finite, non-zero gradient on every trainable parameter;
+"""Training: one step of the model in train mode (then restored as it was), a loss from labels (or, for heads
+without labels, the mean square of every output), backward, and a finite, non-zero gradient on every trainable parameter;
 gradient checkpointing gives the same gradients where the model supports it.
 
 A parameter may get no gradient only where the model itself says why, read from the backward pass:
@@ -19,12 +19,14 @@ Exceptions beyond these are data in the overrides table (``unused_parameters``),
 
 from __future__ import annotations
 
-import copy
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hfguard.testing import capabilities
 from hfguard.testing.checks.registry import check
+from hfguard.testing.model_state import restored
 from hfguard.testing.overrides import unused_parameters
 from hfguard.testing.tensors import CheckFailure, assert_close
 
@@ -35,24 +37,34 @@ _SHOWN = 4
 @check(applies=capabilities.trains)
 def training_step(case: Any, model: Any) -> None:
     inputs = case.inputs(model)
-    trained = copy.deepcopy(model).train()
-    loss, source = training_loss(case, trained, inputs)
-    if not bool(loss.isfinite()):
-        raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
-    loss.backward()
-    case.memo(model, "gradients", lambda: {name: p.grad for name, p in trained.named_parameters() if p.grad is not None})
-    trainable = {name: p for name, p in trained.named_parameters() if p.requires_grad}
-    if all(p.grad is not None and bool(p.grad.isfinite().all()) and bool(p.grad.any()) for p in trainable.values()):
+    with one_step(model):
+        loss, source = training_loss(case, model, inputs)
+        if not bool(loss.isfinite()):
+            raise CheckFailure(f"{case.model_type}: {source} is {float(loss)}")
+        loss.backward()
+        gradients = {name: p.grad for name, p in model.named_parameters() if p.grad is not None}
+        trainable = {name: p for name, p in model.named_parameters() if p.requires_grad}
+        learns = all(p.grad is not None and bool(p.grad.isfinite().all()) and bool(p.grad.any()) for p in trainable.values())
+    case.memo(model, "gradients", lambda: gradients)
+    if learns:
         return  # every parameter learns: nothing to explain
-    trained = copy.deepcopy(model).train()  # the same step again, watched module by module
-    with GradientFlow(trained) as flow:
-        training_loss(case, trained, inputs)[0].backward()
+    with one_step(model), GradientFlow(model) as flow:  # the same step again, watched module by module
+        training_loss(case, model, inputs)[0].backward()
+        problems = _gradient_problems(case, model, flow)
+    for kind, names in problems.items():
+        if names:
+            shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+            raise CheckFailure(f"{case.model_type}: {len(names)} of {len(trainable)} trainable parameters get {kind} "
+                               f"from the {source}: {shown}")
+
+
+def _gradient_problems(case: Any, model: Any, flow: GradientFlow) -> dict[str, list[str]]:
+    """The trainable parameters, by kind of problem, whose gradients the model does not explain."""
     exempt = [re.compile(pattern) for pattern in unused_parameters(case.model_type)]
-    trainable = {name: p for name, p in trained.named_parameters() if p.requires_grad}
     problems: dict[str, list[str]] = {"a non-finite gradient": [], "no gradient (blocked)": [], "a zero gradient": []}
     aside = flow.set_aside()
-    for name, parameter in trainable.items():
-        if any(pattern.search(name) for pattern in exempt):
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad or any(pattern.search(name) for pattern in exempt):
             continue
         grad = parameter.grad
         if grad is not None and not bool(grad.isfinite().all()):
@@ -61,11 +73,14 @@ def training_step(case: Any, model: Any) -> None:
             problems["no gradient (blocked)"].append(name)
         elif grad is not None and not bool(grad.any()) and flow.due(name):
             problems["a zero gradient"].append(name)
-    for kind, names in problems.items():
-        if names:
-            shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
-            raise CheckFailure(f"{case.model_type}: {len(names)} of {len(trainable)} trainable parameters get {kind} "
-                               f"from the {source}: {shown}")
+    return problems
+
+
+@contextmanager
+def one_step(model: Any) -> Iterator[Any]:
+    """``model`` in train mode for one training forward and backward, then exactly as it was."""
+    with restored(model):
+        yield model.train()
 
 
 class GradientFlow:
@@ -238,12 +253,12 @@ def _floating(value: Any) -> list[Any]:
 @check(applies=capabilities.checkpoints_gradients)
 def gradient_checkpointing(case: Any, model: Any) -> None:
     inputs = case.inputs(model)
-    expected = case.memo(model, "gradients", lambda: _gradients(case, copy.deepcopy(model).train(), inputs))
-    checkpointed = copy.deepcopy(model).train()
-    enable_checkpointing(checkpointed)
-    if not any(getattr(module, "gradient_checkpointing", False) for module in checkpointed.modules()):
-        raise CheckFailure(f"{case.model_type}: checkpointing was enabled but no layer checkpoints")
-    actual = _gradients(case, checkpointed, inputs)
+    expected = case.memo(model, "gradients", lambda: plain_gradients(case, model, inputs))
+    with one_step(model):
+        enable_checkpointing(model)
+        if not any(getattr(module, "gradient_checkpointing", False) for module in model.modules()):
+            raise CheckFailure(f"{case.model_type}: checkpointing was enabled but no layer checkpoints")
+        actual = _gradients(case, model, inputs)
     for name, grad in expected.items():
         if name not in actual:
             raise CheckFailure(f"{case.model_type}: {name} gets no gradient with gradient checkpointing")
@@ -309,6 +324,12 @@ def task_labels(case: Any, model: Any, inputs: dict[str, Any]) -> Any:
     if task == "ctc":
         return synth.token_ids(config, (batch, 4), seed=12).clamp(min=1)
     return None
+
+
+def plain_gradients(case: Any, model: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The gradients one training step gives ``model``'s parameters (``model`` itself is left as it was)."""
+    with one_step(model):
+        return _gradients(case, model, inputs)
 
 
 def _gradients(case: Any, model: Any, inputs: dict[str, Any]) -> dict[str, Any]:
