@@ -121,3 +121,18 @@ def test_check_figures_of_a_sweep(tmp_path: Path) -> None:
     text = (tmp_path / "out.md").read_text()
     assert "| save_load | 0.5 | 0.250 | 0.3 |" in text
     assert "| encoder-only | eager_matches_sdpa | supported | 1 | 2 | 50% |" in text and "under it: none" in text
+
+
+def test_sweep_benchmark_alternates_the_baseline_and_this_tree(tmp_path: Path, real_catalogue) -> None:
+    import bench_sweep
+
+    from hfguard.catalogue import Catalogue
+
+    models = {name: real_catalogue.models[name] for name in ("bert", "vit")}
+    lock = tmp_path / "hfguard.lock"
+    lock.write_text(Catalogue(transformers_version=real_catalogue.transformers_version, models=models).to_json())
+    results = tmp_path / "sweep-results.md"
+    assert bench_sweep.main(["--lock", str(lock), "--pairs", "1", "--out", str(tmp_path / "out"), "--results", str(results)]) == 0
+    text = results.read_text(encoding="utf-8")
+    assert "| 1 | baseline |" in text and "| 1 | current |" in text and text.count("| 2 of 2 |") == 2
+    assert "Median wall time: baseline" in text
