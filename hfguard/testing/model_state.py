@@ -18,10 +18,10 @@ def restored(model: Any) -> Iterator[Any]:
     a training forward updates batch-norm statistics and codebooks in place), and no gradients."""
     import torch
 
-    objects = [*model.modules(), *_configs(model)]
+    modules = list(model.modules())
     saved = [(obj, dict(vars(obj)), {name: value.copy() for name, value in vars(obj).items() if type(value) in _CONTAINERS})
-             for obj in objects]
-    tensors = [(tensor, tensor.data, tensor.detach().clone()) for module in model.modules()
+             for obj in [*modules, *_configs(modules)]]
+    tensors = [(tensor, tensor.data, tensor.detach().clone()) for module in modules
                for slots in (module._parameters, module._buffers) for tensor in slots.values() if tensor is not None]
     try:
         yield model
@@ -43,12 +43,12 @@ def restored(model: Any) -> Iterator[Any]:
 _CONTAINERS = (dict, OrderedDict, list)
 
 
-def _configs(model: Any) -> list[Any]:
+def _configs(modules: list[Any]) -> list[Any]:
     """Every config object the modules hold, with the sub-configs inside them."""
     from transformers import PreTrainedConfig
 
     found: dict[int, Any] = {}
-    pending = [getattr(module, "config", None) for module in model.modules()]
+    pending = [getattr(module, "config", None) for module in modules]
     while pending:
         config = pending.pop()
         if isinstance(config, PreTrainedConfig) and id(config) not in found:

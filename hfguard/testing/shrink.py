@@ -311,7 +311,8 @@ def _tiny_value(role: tuple[str, int], value: Any) -> Any:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return min(value, tiny) if kind in ("patch", "source-positions") else tiny  # a larger patch could not tile the image
+        # only ever lowered: a larger patch could not tile the image, more source positions would need more frames
+        return min(value, tiny) if kind in ("patch", "source-positions") else tiny
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         if kind == "depth":
             return [min(v, tiny) for v in value]

@@ -1,5 +1,5 @@
-"""Precision and devices: the model in bfloat16 (then restored) runs finite and close to fp32 (a loose bound: bfloat16 keeps 8 bits of
-mantissa), and, with ``HFGUARD_DEVICE=cuda|mps|xpu``, the model on that accelerator agrees with CPU fp32.
+"""Precision and devices: the model in bfloat16 (then restored) runs finite and close to fp32 (a loose bound:
+bfloat16 keeps 8 bits of mantissa), and, with ``HFGUARD_DEVICE=cuda|mps|xpu``, the model on that accelerator agrees with CPU fp32.
 On a machine without one, the device check skips and says why."""
 
 from __future__ import annotations
