@@ -35,9 +35,6 @@ ISSUE_BODY = REPORT_DIR / "tracking-issue.md"  # the nightly's tracking issue, f
 # hfguard without the workspace on its path: isolated mode ignores PYTHON* variables and leaves out the
 # working directory and the user's site-packages; UTF-8 whatever the runner's locale.
 HFGUARD = (sys.executable, "-I", "-X", "utf8", "-m", "hfguard")
-# Never handed to a process that runs pull-request code (its tests), even when the workflow sets them.
-SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_ENTERPRISE_TOKEN", "INPUT_GITHUB_TOKEN",
-                    "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
 
 
 @dataclass(frozen=True)
@@ -208,17 +205,17 @@ def run_tests(run: Run, tests_dir: Path, jobs: str, install: tuple[str, ...] = (
     Both are pull-request code: they run without any token in their environment, and the runner ignores the
     workflow commands (``::…::``) they print. Only the JUnit file the tests write in this run counts.
     """
+    from hfguard.test_run import TEST_TIMEOUT, pytest_command, test_environment
+
     JUNIT.unlink(missing_ok=True)  # a junit.xml the pull request brought along is no test result
     run.ran_tests = True
-    env = {key: value for key, value in run.env.items() if key not in SECRET_VARIABLES}
+    env = test_environment(run.env, TEST_TIMEOUT)
     if install:
         code = _untrusted(f"pip install {' '.join(install)}", [sys.executable, "-I", "-m", "pip", "install", *install], env)
         run.record("install the code the tests import ('install')", code)
         if code != 0:
             return
-    code = _untrusted(f"pytest {tests_dir}", [sys.executable, "-m", "pytest", str(tests_dir), "-n", jobs, "--dist", "loadfile",
-                                              f"--junitxml={JUNIT}", "-p", "no:cacheprovider", "-q"],
-                      {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    code = _untrusted(f"pytest {tests_dir}", pytest_command(tests_dir, JUNIT, jobs), env)
     run.record("generated tests", code)
 
 

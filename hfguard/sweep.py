@@ -22,11 +22,10 @@ from hfguard.errors import HfguardError
 from hfguard.escape import markdown_code, markdown_text
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
-from hfguard.test_run import run_tests
+from hfguard.test_run import TEST_TIMEOUT, run_tests
 
 STATUSES = ("passing", "failing", "error", "xfail", "skipped")
 SCHEMA_VERSION = 2
-TEST_TIMEOUT = 90
 
 
 @dataclass

@@ -1,26 +1,55 @@
-"""One pytest run of generated test files, as the sweep and ``hfguard mutate`` start it: offline, one thread per
-worker, pytest-xdist workers taking whole files, a JUnit XML report, and no per-test log capture (the checks'
-failure messages carry the numbers; capturing every test's log records costs about a quarter of pytest's
-per-test overhead over 10,000 tests)."""
+"""The one pytest setup of generated tests, the same in every run that executes them: the Action's test step,
+``hfguard sweep`` (the nightly and the upgrade check) and ``hfguard mutate``.
+
+- **Configuration:** hfguard's own ``pytest.ini`` (``-c``), so no ``pytest.ini``, ``tox.ini``, ``setup.cfg`` or
+  ``pyproject.toml`` of the repository applies (no foreign ``addopts``, ``testpaths``, import mode or plugins);
+  ``PYTEST_ADDOPTS`` and ``PYTEST_PLUGINS`` are not inherited either.
+- **Where:** the root directory is the tests folder and no ``conftest.py`` above it is loaded (``--confcutdir``);
+  modules are imported by path (``--import-mode=importlib``), so same-named files elsewhere never clash.
+- **Environment:** offline (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``), one thread per worker, the per-test
+  deadline, no token and no interpreter override (``PYTHONPATH``), nothing of ``hfguard mutate`` inherited.
+- **Output:** a JUnit XML report; no per-test log capture (the checks' failure messages carry the numbers;
+  capturing every test's log records costs about a quarter of pytest's per-test overhead over 10,000 tests).
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from hfguard.testing.mutations import LOG_ENV, MUTATION_ENV
 
+TEST_TIMEOUT = 90  # seconds per test before it fails
+PYTEST_INI = Path(__file__).resolve().parent / "testing" / "pytest.ini"
+# Never handed to the tests (code of the repository): tokens, interpreter overrides, foreign pytest options,
+# and what hfguard mutate sets for the modules it breaks.
+WITHHELD = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_ENTERPRISE_TOKEN", "INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN",
+            "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", MUTATION_ENV, LOG_ENV)
 
-def run_tests(tests: Path, junit: Path, jobs: int, timeout: int) -> int:
-    """Run the test files under ``tests`` with ``jobs`` xdist workers (0: in this process's child alone); pytest's exit code."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HFGUARD_TEST_TIMEOUT": str(timeout),
-           "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
-    for name in (MUTATION_ENV, LOG_ENV):  # set by hfguard mutate for the modules it breaks, never inherited
-        env.pop(name, None)
-    command = [sys.executable, "-m", "pytest", str(tests), f"--junitxml={junit}", "-q", "-p", "no:cacheprovider",
-               "-p", "no:logging", "--rootdir", str(tests), "--import-mode=importlib", "-o", "addopts=", "-W", "ignore"]
-    if jobs > 0:
+
+def test_environment(base: Mapping[str, str], timeout: int) -> dict[str, str]:
+    """The environment generated tests run in: ``base`` minus ``WITHHELD``, offline, one thread, the deadline."""
+    env = {key: value for key, value in base.items() if key not in WITHHELD}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HFGUARD_TEST_TIMEOUT=str(timeout), TOKENIZERS_PARALLELISM="false",
+               OMP_NUM_THREADS="1")
+    return env
+
+
+def pytest_command(tests: Path, junit: Path, jobs: int | str, python: str = sys.executable) -> list[str]:
+    """The pytest command line for the test files under ``tests`` (``jobs``: xdist workers, 0 for none, or 'auto')."""
+    tests = tests.resolve()
+    command = [python, "-m", "pytest", str(tests), "-c", str(PYTEST_INI), "--rootdir", str(tests), "--confcutdir", str(tests),
+               "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={junit.resolve()}", "-q"]
+    if str(jobs) != "0":
         command += ["-n", str(jobs), "--dist", "loadfile"]
-    return subprocess.run(command, env=env, cwd=tests, stdout=subprocess.DEVNULL, check=False).returncode
+    return command
+
+
+def run_tests(tests: Path, junit: Path, jobs: int | str, timeout: int, quiet: bool = True) -> int:
+    """Run the test files under ``tests`` as stated above; pytest's exit code (its output dropped when ``quiet``)."""
+    return subprocess.run(pytest_command(tests, junit, jobs), env=test_environment(os.environ, timeout), cwd=tests.resolve(),
+                          stdout=subprocess.DEVNULL if quiet else None, check=False).returncode
