@@ -3,7 +3,9 @@
 A generated test calls ``CASE.check("<check id>", model)``. The check's capability decides from the model
 whether it applies (``not applicable: <reason>`` otherwise, a skip that reports never count as passing); a
 per-type exception from the overrides table can turn a check off (with its reason) or expect it to fail
-(a strict xfail: a pass fails with "fixed: remove the xfail (<where>)").
+(a strict xfail: a pass fails with "fixed: remove the xfail (<where>)"), and so can the registry entry's ``off`` and
+``xfail`` tables. The team's own checks (``hfguard.testing.team``) run through the same dispatch: the registry's team
+modules are imported when pytest collects the file (``team_checks``), never by the light commands.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import importlib.util
 import os
 import re
 import signal
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hfguard.testing import mutations, synth
+from hfguard.testing import mutations, synth, team
 from hfguard.testing.checks import CHECKS
 from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import check_exception, expected_failure, input_hints, known_issue
@@ -46,12 +49,17 @@ def deadline(seconds: int | None = None) -> Iterator[None]:
         raise TestTimeout(f"no result within {seconds}s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
+    enclosing = signal.alarm(seconds)  # seconds left of an enclosing deadline (0: none), which keeps running
+    if 0 < enclosing < seconds:
+        signal.alarm(enclosing)
+    started = time.monotonic()
     try:
         yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        if enclosing:
+            signal.alarm(max(1, enclosing - round(time.monotonic() - started)))
 
 
 def hub_tests_enabled() -> bool:
@@ -70,6 +78,9 @@ class ModelCase:
     model_class: str
     tiny: dict[str, Any] = field(default_factory=dict)
     xfail: str | None = None  # the registry entry's xfail reason: every check is expected to fail
+    team: list[str] = field(default_factory=list)  # the registry's team modules (``checks``)
+    off: dict[str, str] = field(default_factory=dict)  # the registry entry's checks turned off: check id -> reason
+    xfail_checks: dict[str, str] = field(default_factory=dict)  # the entry's checks expected to fail: check id -> reason
     _memo: dict[tuple[int, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def marks(self) -> list[Any]:
@@ -187,22 +198,26 @@ class ModelCase:
         for slot in [slot for slot in self._memo if slot[0] == id(model) and slot[1] != "inputs"]:
             del self._memo[slot]
 
+    def team_checks(self) -> list[str]:
+        """The parameters of the file's ``test_team_check``: the ids of the team's checks, its modules imported now."""
+        return team.collected_ids(self.team, [*self.off, *self.xfail_checks])
+
     def check(self, check_id: str, model: Any) -> None:
         """Run one check: ``not applicable`` with the reason when it does not apply; strict xfail when expected to fail."""
         import pytest
 
-        spec = CHECKS.get(check_id)
-        if spec is None:
-            pytest.fail(f"unknown hfguard check '{check_id}' (known: {', '.join(CHECKS)})", pytrace=False)
-        turned_off = check_exception(self.model_type, check_id)
+        spec = self._spec(check_id)
+        turned_off = self.turned_off(check_id)
         if turned_off:
-            pytest.skip(f"{NOT_APPLICABLE}{turned_off} (overrides: {self.model_type})")
+            pytest.skip(f"{NOT_APPLICABLE}{turned_off}")
         expected = self._expected(check_id)
         try:
             with deadline():
                 reason = spec.applies(self, model)
                 if not reason:
                     spec.run(self, model)
+        except team.TeamCheckError as error:  # the team's code went wrong: one line naming the check and its module
+            pytest.fail(str(error), pytrace=False)
         except Exception as error:  # noqa: BLE001 - the expected failure, whatever it raised
             if expected is None:
                 raise
@@ -212,10 +227,32 @@ class ModelCase:
         if expected is not None:
             pytest.fail(f"fixed: remove the xfail ({expected[1]})", pytrace=False)
 
+    def _spec(self, check_id: str) -> Any:
+        """The built-in or team check ``check_id``; a one-line failure when there is none."""
+        import pytest
+
+        if check_id in CHECKS:
+            return CHECKS[check_id]
+        if not self.team:
+            pytest.fail(f"unknown hfguard check '{check_id}' (known: {', '.join(CHECKS)})", pytrace=False)
+        try:
+            return team.as_check(self.team, check_id)
+        except team.TeamCheckError as error:
+            pytest.fail(str(error), pytrace=False)
+
+    def turned_off(self, check_id: str) -> str | None:
+        """Why ``check_id`` is turned off for this model type, and where that is recorded; None when it is not."""
+        if check_id in self.off:
+            return f"{self.off[check_id]} (registry entry [models.{self.model_type}] off)"
+        turned_off = check_exception(self.model_type, check_id)
+        return f"{turned_off} (overrides: {self.model_type})" if turned_off else None
+
     def _expected(self, check_id: str) -> tuple[str, str] | None:
         """(reason, where it is recorded) of an expected failure of ``check_id``, or None."""
         if self.xfail:
             return self.xfail, f"registry entry [models.{self.model_type}]"
+        if check_id in self.xfail_checks:
+            return self.xfail_checks[check_id], f"registry entry [models.{self.model_type}] xfail.{check_id}"
         reason = expected_failure(self.model_type, check_id)
         return (reason, f"hfguard/testing/overrides.py: '{self.model_type}'") if reason else None
 

@@ -8,6 +8,9 @@ writes ``<dir>/<model type>.json``: the kind, whether it applied, and why not.
 
 The model is broken through a subclass of its own class (so copies, ``generate`` and reloading keep the
 breakage), except for weights changed across save/load, which a ``state_dict`` hook changes on the way out.
+
+A team's own kinds (``hfguard.testing.team_mutation``, from the registry's team modules) break the team's code
+instead, through a ``pytest.MonkeyPatch`` that ``undo_team_breakage`` undoes after the model type's tests.
 """
 
 from __future__ import annotations
@@ -20,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfguard.testing import capabilities, synth
-from hfguard.testing.overrides import check_exception
+from hfguard.testing import capabilities, synth, team
 from hfguard.testing.tensors import main_output, scale
 
 MUTATION_ENV = "HFGUARD_MUTATION"
@@ -360,12 +362,14 @@ TABLE = ("nan_element", "unseeded_noise", "dropout_in_eval", "constant_output", 
          "no_gradient", "weight_changed_on_load", "kv_cache_drift", "attention_mask_ignored", "embeds_path_differs")
 
 
-def applies(kind: Kind, case: Any, model: Any) -> str | None:
-    """None when ``kind`` applies to ``model``, else why not: its capability is missing, or the overrides turn
-    every check written for it off."""
-    turned_off = [check_exception(case.model_type, check) for check in kind.checks]
-    if all(turned_off):
+def applies(kind: Kind | team.TeamKind, case: Any, model: Any) -> str | None:
+    """None when ``kind`` applies to ``model``, else why not: its capability (a team kind: its ``applies``) is
+    missing, or the overrides or the registry entry turn every check written for it off."""
+    turned_off = [case.turned_off(check) for check in kind.checks]
+    if turned_off and all(turned_off):
         return f"{', '.join(kind.checks)} turned off for {case.model_type}: {turned_off[0]}"
+    if isinstance(kind, team.TeamKind):
+        return team.decide(kind, case, model)
     if getattr(kind.apply, "on_main", False):
         name, main = main_output(case.reference(model))
         if main is None or not main.is_floating_point():
@@ -380,16 +384,43 @@ def apply_from_env(case: Any, model: Any) -> Any:
         return model
     import pytest
 
-    kind = KINDS.get(name)
+    kind = KINDS.get(name) or team.find_kind(case.team, name)
     if kind is None:
-        pytest.fail(f"unknown mutation '{name}' (known: {', '.join(KINDS)})", pytrace=False)
-    reason = applies(kind, case, model)
+        pytest.fail(f"unknown mutation '{name}' (known: {', '.join([*KINDS, *team.TEAM_KINDS])})", pytrace=False)
+    try:
+        reason = applies(kind, case, model)
+    except team.TeamCheckError as error:
+        pytest.fail(str(error), pytrace=False)
     log = os.environ.get(LOG_ENV)
     if log:
         record = {"model_type": case.model_type, "kind": name, "applied": reason is None, "reason": reason or ""}
         Path(log, f"{case.model_type}.json").write_text(json.dumps(record), encoding="utf-8")
     if reason:
         pytest.skip(f"mutation {name} does not apply: {reason}")
+    if isinstance(kind, team.TeamKind):
+        _break_team_code(kind)
+        return model
     kind.apply(case, model)
     case.forget(model)  # what the capability computed came from the unbroken model (its inputs stay)
     return model
+
+
+_TEAM_PATCHES: list[Any] = []  # the monkeypatches of the team kind applied in this process, until undone
+
+
+def _break_team_code(kind: team.TeamKind) -> None:
+    """Break the team's code in the way ``kind`` says, through a monkeypatch ``undo_team_breakage`` undoes."""
+    import pytest
+
+    patch = pytest.MonkeyPatch()
+    _TEAM_PATCHES.append(patch)
+    try:
+        kind.apply(patch)
+    except Exception as error:  # noqa: BLE001 - the team's code: one line naming it
+        pytest.fail(f"{kind.where}: it raised {type(error).__name__}: {error}", pytrace=False)
+
+
+def undo_team_breakage() -> None:
+    """Undo every team kind applied in this process (``hfguard mutate``'s conftest, after each test module)."""
+    while _TEAM_PATCHES:
+        _TEAM_PATCHES.pop().undo()
