@@ -322,6 +322,8 @@ def detect_changes(project: Path, base: str, head: str | None = None, default_br
         flag([n for n in head_entries if _info(old_catalogue, n) != _info(new_catalogue, n)], "catalogue facts changed")
     if old_config and new_config and old_config.tests_dir != new_config.tests_dir:
         flag(list(head_entries), "tests_dir changed")
+    if old_config and new_config and old_config.checks != new_config.checks:
+        flag(list(head_entries), "team check modules changed")
 
     hand_edited = _hand_edited(new, new_config, old, old_config) if new_config else []
     for path in hand_edited:

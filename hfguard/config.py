@@ -34,6 +34,7 @@ GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "target": ((str,), f"one of {', '.join(TARGETS)}"),
     "orphans": ((str,), f"one of {', '.join(SEVERITIES)}"),
     "models": ((dict,), "tables [models.<model_type>]"),
+    "checks": ((list,), 'a list of the team\'s check modules, e.g. ["acme_models.hfguard_checks"]'),
 }
 ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "family": ((str,), "an architecture family name"),
@@ -41,7 +42,8 @@ ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "checkpoint": ((str,), "a hub id, used only by opt-in hub tests"),
     "tiny": ((dict,), "a table of config overrides, e.g. { hidden_size = 32 }"),
     "skip": ((str,), "the reason the generated test is skipped"),
-    "xfail": ((str,), "the reason the generated test is expected to fail"),
+    "xfail": ((str, dict), "the reason every check is expected to fail, or a table of check id = reason"),
+    "off": ((dict,), 'a table of check id = the reason it is turned off, e.g. { save_load = "..." }'),
 }
 FOLDER_KEYS = ("tests_dir", "templates_dir")
 
@@ -58,11 +60,14 @@ class ModelEntry:
     tiny: dict[str, Any] = field(default_factory=dict)
     skip: str | None = None
     xfail: str | None = None
+    off: dict[str, str] = field(default_factory=dict)  # check id -> why it is turned off for this model type
+    xfail_checks: dict[str, str] = field(default_factory=dict)  # check id -> why it is expected to fail (``xfail`` table)
     key_lines: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)  # key -> its line
 
     def as_dict(self) -> dict[str, Any]:
         """The entry's settings as plain data (no line number), for hashing and diffs."""
         data = {key: getattr(self, key) for key in ENTRY_KEYS}
+        data["xfail"] = self.xfail or self.xfail_checks
         return {key: value for key, value in data.items() if value not in (None, {})}
 
 
@@ -77,6 +82,7 @@ class Config:
     target: str
     orphans: str
     models: dict[str, ModelEntry]
+    checks: tuple[str, ...] = ()  # the team's check modules, imported only by the generated tests
 
     @property
     def lock_path(self) -> Path:
@@ -166,6 +172,7 @@ def parse_config(text: str, path: Path) -> Config:
             raise HfguardError(Problem("no [tool.hfguard] table", path))
     locator = _LineLocator(text, prefix)
     problems = _check_keys(document, GLOBAL_KEYS, path, locator, ()) + _check_folder_keys(document, path, locator)
+    problems += _check_team_modules(document.get("checks"), path, locator)
     models_table = document.get("models", {})
     entries: dict[str, ModelEntry] = {}
     seen: dict[str, str] = {}
@@ -180,6 +187,7 @@ def parse_config(text: str, path: Path) -> Config:
                 continue
             table_problems = _check_keys(table, ENTRY_KEYS, path, locator, ("models", name))
             table_problems += _check_tiny(table.get("tiny", {}), path, locator, name)
+            table_problems += _check_check_tables(table, bool(document.get("checks")), path, locator, name)
             problems += table_problems
             if table_problems:
                 continue
@@ -191,8 +199,10 @@ def parse_config(text: str, path: Path) -> Config:
                 continue
             seen[normal] = name
             key_lines = {key: locator.line(("models", name), key) for key in table}
-            entries[name] = ModelEntry(model_type=name, line=line, key_lines=key_lines,
-                                       **{k: v for k, v in table.items() if k in ENTRY_KEYS})
+            settings = {k: v for k, v in table.items() if k in ENTRY_KEYS}
+            if isinstance(settings.get("xfail"), dict):
+                settings["xfail_checks"] = settings.pop("xfail")
+            entries[name] = ModelEntry(model_type=name, line=line, key_lines=key_lines, **settings)
         for name, entry in entries.items():
             for reason_key in ("skip", "xfail"):
                 reason = getattr(entry, reason_key)
@@ -216,6 +226,7 @@ def parse_config(text: str, path: Path) -> Config:
         target=document.get("target", "registry"),
         orphans=document.get("orphans", "error"),
         models=entries,
+        checks=tuple(document.get("checks", ())),
     )
 
 
@@ -260,6 +271,48 @@ def _check_tiny(tiny: Any, path: Path, locator: _LineLocator, name: str) -> list
         for key, value in tiny.items()
         if not _is_literal(value)
     ]
+
+
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _check_team_modules(modules: Any, path: Path, locator: _LineLocator) -> list[Problem]:
+    """``checks``: importable module names (dotted identifiers), each once."""
+    if not isinstance(modules, list):
+        return []
+    line = locator.line((), "checks")
+    problems = [Problem(f"'checks' must list module names like \"acme_models.hfguard_checks\", not {shown(str(module))}",
+                        path, line)
+                for module in modules if not isinstance(module, str) or not _MODULE_NAME.fullmatch(module)]
+    twice = sorted({module for module in modules if isinstance(module, str) and modules.count(module) > 1})
+    problems += [Problem(f"'checks' names '{module}' twice", path, line) for module in twice]
+    return problems
+
+
+def _check_check_tables(table: dict[str, Any], team_modules: bool, path: Path, locator: _LineLocator, name: str) -> list[Problem]:
+    """An entry's ``off`` and ``xfail`` tables: check id = a reason; a check id hfguard knows (any id, once team modules
+    are named: their ids are known only where the tests run), never both off and expected to fail."""
+    from hfguard.testing.checks.registry import SUMMARIES
+
+    problems = []
+    for key in ("off", "xfail"):
+        checks = table.get(key)
+        if not isinstance(checks, dict):
+            continue
+        for check, reason in checks.items():
+            line = locator.line(("models", name, key), check)
+            if not check.isidentifier() or not check.isascii():
+                problems.append(Problem(f"{key}.{shown(check)} of '{name}': a check id is a Python identifier", path, line))
+            elif check not in SUMMARIES and not team_modules:
+                problems.append(Problem(f"{key}.{check} of '{name}': unknown check{_suggest(check, SUMMARIES)}; name a built-in "
+                                        "check (docs/checks.md) or a team check of a module listed in 'checks'", path, line))
+            elif not isinstance(reason, str) or not reason.strip():
+                problems.append(Problem(f"{key}.{check} of '{name}' needs a reason (a non-empty string)", path, line))
+    both = sorted(set(table.get("off") or {}) & set(table.get("xfail") or {})) if isinstance(table.get("xfail"), dict) \
+        and isinstance(table.get("off"), dict) else []
+    problems += [Problem(f"'{check}' of '{name}' is both off and expected to fail: keep one", path, locator.line(("models", name), "off"))
+                 for check in both]
+    return problems
 
 
 def _is_literal(value: Any) -> bool:

@@ -28,6 +28,7 @@ class PlannedFile:
     entry: ModelEntry
     info: ModelInfo
     inputs: str
+    team_checks: tuple[str, ...] = ()  # the registry's team modules: the generated file imports them at collection
 
     def render_context(self) -> dict[str, Any]:
         """The values a template sees (all enter generated code as Python literals)."""
@@ -42,6 +43,9 @@ class PlannedFile:
             "skip": self.entry.skip,
             "xfail": self.entry.xfail,
             "check_summaries": summaries(),
+            "team_checks": list(self.team_checks),
+            "off": dict(self.entry.off),
+            "xfail_checks": dict(self.entry.xfail_checks),
         }
 
 
@@ -84,7 +88,8 @@ def plan_file(config: Config, catalogue: Catalogue, entry: ModelEntry) -> Planne
         raise HfguardError(Problem(f"no template '{family}.j2' for family '{family}'", config.path, entry.line or None))
     planned_info = {"model_type": info.model_type, "config_class": info.config_class, "model_class": info.model_class(task),
                     "checks": summaries()}  # the generated docstrings come from the runtime's table of checks
-    inputs = inputs_hash({**entry.as_dict(), "family": family, "task": task}, planned_info, sources)
+    team = {"team_checks": list(config.checks)} if config.checks else {}  # no team modules: the hash of before
+    inputs = inputs_hash({**entry.as_dict(), "family": family, "task": task, **team}, planned_info, sources)
     return PlannedFile(
         model_type=entry.model_type,
         family=family,
@@ -93,6 +98,7 @@ def plan_file(config: Config, catalogue: Catalogue, entry: ModelEntry) -> Planne
         entry=entry,
         info=info,
         inputs=inputs,
+        team_checks=config.checks,
     )
 
 

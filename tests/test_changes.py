@@ -92,6 +92,16 @@ def test_hfguard_own_templates_count_in_its_own_repo(tmp_path: Path) -> None:
     assert changed_model_types(repo.path, base, None) == ["bert"]
 
 
+def test_team_check_modules_select_everything_and_an_entry_table_its_entry(repo: GitRepo) -> None:
+    base = repo.git("rev-parse", "HEAD")
+    repo.commit("team checks", {"hfguard.toml": 'checks = ["acme_models.hfguard_checks"]\n' + registry("bert", "gpt2", "llama")})
+    assert detect_changes(repo.path, base).regenerate == {name: ["team check modules changed"] for name in ("bert", "gpt2", "llama")}
+    moved = repo.git("rev-parse", "HEAD")
+    repo.commit("an exception", {"hfguard.toml": 'checks = ["acme_models.hfguard_checks"]\n'
+                                 + registry("bert", "gpt2", "llama", bert='off = { loader_round_trip = "ours" }')})
+    assert detect_changes(repo.path, moved).regenerate == {"bert": ["changed: off"]}
+
+
 def test_transformers_version_in_lock_selects_everything(repo: GitRepo) -> None:
     base = repo.git("rev-parse", "HEAD")
     repo.commit("bump transformers", {"hfguard.lock": catalogue("5.1.0").to_json()})

@@ -101,3 +101,47 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
 def test_missing_config_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(HfguardError, match="hfguard init"):
         find_config(tmp_path)
+
+
+# --- team checks: the modules, and an entry's off and xfail tables -------------------------------------------------
+
+
+def test_team_modules_and_check_tables_are_read() -> None:
+    text = ('checks = ["acme_models.hfguard_checks", "acme_models.more"]\n\n[models.bert]\n'
+            'off = { save_load = "our format only", predict_matches_forward = "no masked-lm head in our service" }\n\n'
+            '[models.gpt2]\nxfail = "cannot be built"\n\n[models.t5]\n\n[models.t5.xfail]\nloader_round_trip = "issue 12"\n')
+    config = parse_config(text, Path("/repo/hfguard.toml"))
+    assert config.checks == ("acme_models.hfguard_checks", "acme_models.more")
+    bert, gpt2, t5 = config.models["bert"], config.models["gpt2"], config.models["t5"]
+    assert bert.off == {"save_load": "our format only", "predict_matches_forward": "no masked-lm head in our service"}
+    assert (gpt2.xfail, gpt2.xfail_checks) == ("cannot be built", {})  # the whole-entry string keeps its meaning
+    assert (t5.xfail, t5.xfail_checks) == (None, {"loader_round_trip": "issue 12"})
+    assert t5.as_dict() == {"xfail": {"loader_round_trip": "issue 12"}} and "off" in bert.as_dict()
+
+
+def test_team_modules_under_tool_hfguard(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "acme"\n\n[tool.hfguard]\nchecks = ["acme.checks"]\n\n'
+                                             '[tool.hfguard.models.bert]\noff = { save_load = "ours" }\n')
+    config = load_config(tmp_path / "pyproject.toml")
+    assert config.checks == ("acme.checks",) and config.models["bert"].off == {"save_load": "ours"}
+    assert parse_config("[models.bert]\n", Path("hfguard.toml")).checks == ()
+
+
+def test_team_module_and_check_table_errors_name_their_line() -> None:
+    messages = errors_of('checks = ["acme.checks", "acme/checks.py", "acme.checks"]\n\n[models.bert]\n'
+                         'off = { save_lod = "x", "not an id" = "y", outputs_finite = "" }\nxfail = { save_load = "z" }\n'
+                         '\n[models.gpt2]\noff = { save_load = "ours" }\nxfail = { save_load = "ours" }\n')
+    assert messages == [
+        "hfguard.toml:1: 'checks' must list module names like \"acme_models.hfguard_checks\", not 'acme/checks.py'",
+        "hfguard.toml:1: 'checks' names 'acme.checks' twice",
+        "hfguard.toml:4: off.'not an id' of 'bert': a check id is a Python identifier",
+        "hfguard.toml:4: off.outputs_finite of 'bert' needs a reason (a non-empty string)",
+        "hfguard.toml:8: 'save_load' of 'gpt2' is both off and expected to fail: keep one",
+    ]
+
+
+def test_without_team_modules_a_check_table_names_built_in_checks_only() -> None:
+    [message] = errors_of('[models.bert]\n\n[models.bert.off]\nsave_lod = "x"\n')
+    assert message == ("hfguard.toml:4: off.save_lod of 'bert': unknown check (did you mean 'save_load'?); name a built-in "
+                       "check (docs/checks.md) or a team check of a module listed in 'checks'")
+    assert errors_of('checks = "acme.checks"\n[models.bert]\n')[0].startswith("hfguard.toml:1: 'checks' in the top level must be a list")

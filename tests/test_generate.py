@@ -70,6 +70,25 @@ def test_generate_writes_stamped_files_then_nothing(project_dir: Path) -> None:
     assert run_hfguard("generate", "--check", cwd=project_dir).returncode == 0
 
 
+def test_team_modules_and_entry_tables_reach_the_case_and_a_change_makes_files_stale(project_dir: Path) -> None:
+    config = project_dir / "hfguard.toml"
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    plain = (project_dir / "tests/models/test_hf_bert.py").read_text()
+    assert "test_team_check" not in plain and "team=" not in plain  # no team modules: the file of before
+    config.write_text('checks = ["acme_models.hfguard_checks"]\n' + config.read_text().replace(
+        "[models.bert]\n", '[models.bert]\noff = { loader_round_trip = "our format keeps no MLM head" }\n'
+        'xfail = { save_load = "issue 12" }\n'))
+    stale = run_hfguard("verify", cwd=project_dir)
+    assert stale.returncode == 1 and stale.stdout.count("stale") >= 4, stale.stdout  # every file names the modules
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    bert = (project_dir / "tests/models/test_hf_bert.py").read_text()
+    assert ('    team=["acme_models.hfguard_checks"],\n    off={"loader_round_trip": "our format keeps no MLM head"},\n'
+            '    xfail_checks={"save_load": "issue 12"},\n)') in bert
+    assert '@pytest.mark.parametrize("check", CASE.team_checks())\ndef test_team_check(model, check):\n' in bert
+    assert "off=" not in (project_dir / "tests/models/test_hf_gpt2.py").read_text()
+    assert run_hfguard("verify", cwd=project_dir).returncode == 0
+
+
 def test_check_prints_diff_and_writes_nothing(project_dir: Path) -> None:
     assert run_hfguard("generate", cwd=project_dir).returncode == 0
     config = project_dir / "hfguard.toml"
