@@ -3,6 +3,10 @@
 A generated test is named ``test_<check id>``; its JUnit case tells whether the check passed, failed, errored,
 was skipped, was expected to fail (a recorded upstream bug), or does not apply to the model (a skip whose
 message starts ``not applicable: ``, the reason after it). A check that does not apply never counts as passing.
+
+A team check (``hfguard.testing.team_check``) runs as ``test_team_check[<id>]``; its results are the check
+``team:<id>`` everywhere (coverage, the comment, the dashboard, ``compare``, ``mutate``), so that which team checks
+exist is learnt from the test results alone and a team check is always marked as the team's.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any
 STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
 _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
+_TEAM_TEST = re.compile(r"^test_team_check\[(.+)\]$")  # hfguard.testing.team.TEST_NAME, parametrized by the check id
+TEAM_PREFIX = "team:"  # the check id of a team check in results: team:<its id>
 _EXCEPTION_PREFIX = re.compile(r"^(?:AssertionError|Failed|[\w.]*CheckFailure): ")
 
 
@@ -32,9 +38,23 @@ class CheckResult:
 
 
 def check_id(test_name: str) -> str | None:
-    """The check id of a generated test's name (``test_save_load`` -> ``save_load``), or None."""
+    """The check id of a generated test's name (``test_save_load`` -> ``save_load``,
+    ``test_team_check[predict_matches_forward]`` -> ``team:predict_matches_forward``), or None."""
+    if team := _TEAM_TEST.match(test_name):
+        return TEAM_PREFIX + team.group(1)
     match = _TEST.match(test_name)
     return match.group(1) if match else None
+
+
+def is_team_check(check: str) -> bool:
+    """Whether a check id of the results is a team check's (``team:<id>``)."""
+    return check.startswith(TEAM_PREFIX)
+
+
+def split_checks(checks: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(built-in checks, team checks) of ``checks``, each in the order given."""
+    checks = list(checks)
+    return [c for c in checks if not is_team_check(c)], [c for c in checks if is_team_check(c)]
 
 
 def case_result(case: ET.Element) -> CheckResult:

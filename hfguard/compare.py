@@ -9,7 +9,8 @@ Categories, each a list of model types sorted by name:
 - ``family_changed``: in both, with another family.
 
 Per model type in both, every check whose status differs is listed (``checks``); per check id, how many
-model types passed it in A and in B (``check_totals``).
+model types passed it in A and in B (``check_totals``). The team's own checks are checks like the others, by their
+id ``team:<id>``; the outputs name them, and how many model types pass each on either side, apart.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hfguard.check_results import TEAM_PREFIX, is_team_check
 from hfguard.results import Night, TypeResult
 
 SCHEMA_VERSION = 1
@@ -127,14 +129,33 @@ def render_text(comparison: dict[str, Any]) -> str:
                          f"{status['b'] or '-'}{': ' + reason(entry) if reason(entry) else ''}")
     if not differs(comparison):
         lines.append("no difference")
+    team = team_totals(comparison)
+    if team:
+        lines.append(f"Team checks: {len(team)} (model types passing, A -> B)")
+        lines += [f"  {check}: {totals['a']} -> {totals['b']}" for check, totals in team.items()]
     return "\n".join(lines) + "\n"
+
+
+def team_totals(comparison: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The team's checks (by their own id) -> model types passing each in A and in B."""
+    return {check.removeprefix(TEAM_PREFIX): totals for check, totals in comparison.get("check_totals", {}).items() if is_team_check(check)}
+
+
+def _team_section(comparison: dict[str, Any]) -> list[str]:
+    """The Markdown table of the team's checks: model types passing each in A and in B."""
+    team = team_totals(comparison)
+    if not team:
+        return []
+    lines = [f"#### Team checks ({len(team)})", "", "| team check | A passing | B passing |", "|---|---:|---:|"]
+    lines += [f"| {md_code(check)} | {totals['a']} | {totals['b']} |" for check, totals in team.items()]
+    return [*lines, ""]
 
 
 def render_markdown(comparison: dict[str, Any], max_items: int | None = None) -> str:
     """Markdown for a comment or an issue: a table per category, names and messages escaped."""
     lines = ["### hfguard upgrade check", "", f"- A: {md_text(_side(comparison, 'a'))}", f"- B: {md_text(_side(comparison, 'b'))}", ""]
     if not differs(comparison):
-        return "\n".join([*lines, "No model type changed.", ""])
+        return "\n".join([*lines, "No model type changed.", "", *_team_section(comparison)])
     for key, title in CATEGORIES.items():
         entries = comparison[key]
         if not entries:
@@ -150,7 +171,7 @@ def render_markdown(comparison: dict[str, Any], max_items: int | None = None) ->
         if len(shown) < len(entries):
             lines.append(f"| … {len(entries) - len(shown)} more | | | | |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_team_section(comparison)])
 
 
 def md_code(text: str) -> str:

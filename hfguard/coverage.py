@@ -427,6 +427,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
         lines += _changes(delta, max_items)
+    lines += _team_check_table(report, max_items)
     if max_items != 0:
         lines += _model_table(report, max_items)
     if run_url:
@@ -454,6 +455,38 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
     return lines
 
 
+TEAM_SYMBOLS = {"passed": "✓", "failed": "✗", "skipped": "–", "not-applicable": "n/a"}
+
+
+def team_check_results(item: ModelCoverage) -> dict[str, str]:
+    """Team check id (``team:<id>``) -> outcome, of one model type's test results."""
+    checks = {check_results.check_id(test.split("::")[-1]): outcome for test, outcome in item.tests.items()
+              if not test.startswith("extra::")}
+    return {check: outcome for check, outcome in checks.items() if check and check_results.is_team_check(check)}
+
+
+def _team_check_table(report: Report, max_items: int | None) -> list[str]:
+    """The team's checks (learnt from the test results) per model type, and how many model types pass each; nothing
+    when no team check ran."""
+    per_model = {name: found for name, item in sorted(report.models.items()) if (found := team_check_results(item))}
+    checks = list(dict.fromkeys(check for found in per_model.values() for check in found))
+    if not checks:
+        return []
+    ids = [check.removeprefix(check_results.TEAM_PREFIX) for check in checks]
+    lines = ["", f"#### Team checks ({len(checks)}: {', '.join(markdown_code(i) for i in ids)})", "",
+             "| model type | " + " | ".join(markdown_code(i, in_table=True) for i in ids) + " |", "|---" * (len(ids) + 1) + "|"]
+    for name, found in _capped(per_model, max_items):
+        lines.append(f"| {markdown_code(name, in_table=True)} | " + " | ".join(TEAM_SYMBOLS.get(found.get(c, ""), "") for c in checks) + " |")
+    if max_items is not None and len(per_model) > max_items:
+        lines.append(f"| … {len(per_model) - max_items} more |" + " |" * len(ids))
+    passing = [sum(found.get(check) == "passed" for found in per_model.values()) for check in checks]
+    ran = [sum(found.get(check) in ("passed", "failed") for found in per_model.values()) for check in checks]
+    lines.append("| **passing** | " + " | ".join(f"{p} of {r}" for p, r in zip(passing, ran, strict=True)) + " |")
+    lines += ["", "_The team's own checks (`hfguard.testing.team_check`), one test per check and model type: ✓ passed, ✗ failed, "
+              "– skipped, n/a not applicable._"]
+    return lines
+
+
 def _model_table(report: Report, max_items: int | None) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
@@ -469,7 +502,7 @@ def _model_table(report: Report, max_items: int | None) -> list[str]:
     return [*lines, "", "</details>"]
 
 
-def _capped(items: dict[str, ModelCoverage], max_items: int | None) -> list[tuple[str, ModelCoverage]]:
+def _capped(items: dict[str, Any], max_items: int | None) -> list[tuple[str, Any]]:
     return list(items.items())[: max_items if max_items is not None else None]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from hfguard import __version__
 from hfguard.charts import render_bar, render_trend
+from hfguard.check_results import TEAM_PREFIX, split_checks
 from hfguard.compare import CATEGORIES, compare, reason
 from hfguard.history import failing_since
 from hfguard.results import Night, TypeResult
@@ -162,9 +163,18 @@ def _check_table(overview: dict[str, Any]) -> str:
     if not overview["checks"]:
         return ('<p class="muted" id="checks">No per-check results: these results predate per-check reporting '
                 "(sweep results schema 2).</p>")
-    rows = [(check, [f"{row['passed']} / {row['applies']}", row["failed"], row["not_applicable"]], row["passed"], row["applies"])
-            for check, row in overview["checks"].items()]
-    return _summary_table("checks", "Per check", ["check", "passed", "failed", "n/a"], rows)
+    builtin, team = split_checks(overview["checks"])
+    tables = [_summary_table("checks", "Per check", ["check", "passed", "failed", "n/a"], _check_rows(overview, builtin))]
+    if team:
+        tables.append(_summary_table("team-checks", "Per team check (the team's own code)", ["team check", "passed", "failed", "n/a"],
+                                     _check_rows(overview, team)))
+    return "\n".join(tables)
+
+
+def _check_rows(overview: dict[str, Any], checks: list[str]) -> list[tuple[str, list[Any], int, int]]:
+    """Summary rows of ``checks`` (a team check named by its own id)."""
+    return [(check.removeprefix(TEAM_PREFIX), [f"{row['passed']} / {row['applies']}", row["failed"], row["not_applicable"]],
+             row["passed"], row["applies"]) for check in checks for row in [overview["checks"][check]]]
 
 
 def _entry_list(entries: list[dict[str, Any]], link: bool) -> str:
@@ -225,7 +235,12 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
     statuses = [s for s in STATUS_ORDER if any(r.status == s for r in night.models.values())]
     options = "".join(f'<option value="{_e(f)}">{_e(f)}</option>' for f in families)
     status_options = "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in statuses)
-    check_options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in checks)
+    builtin, team = split_checks(checks)
+    checks = builtin + team  # the team's checks in a column group of their own, after hfguard's
+    check_options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in builtin)
+    if team:
+        check_options += ('<optgroup label="team checks">'
+                          + "".join(f'<option value="{_e(c)}">{_e(c.removeprefix(TEAM_PREFIX))}</option>' for c in team) + "</optgroup>")
     check_status_options = "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in CHECK_SYMBOLS)
     parts = [
         '<section id="models" aria-labelledby="models-h"><h2 id="models-h">Model types</h2>',
@@ -242,10 +257,11 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
         f'<output id="count" aria-live="polite">{len(night.models)} of {len(night.models)} model types</output>',
         "</form>",
         f'<div class="scroll"><table id="model-table" style="min-width: {44 + 1.8 * len(checks) + 24:g}em">'
-        '<colgroup><col class="w-name"><col class="w-family"><col class="w-status">'
-        + '<col class="w-check">' * len(checks) + '<col><col class="w-since"><col class="w-test"></colgroup>'
-        '<thead><tr><th scope="col">model type</th><th scope="col">family</th><th scope="col">status</th>'
-        + "".join(f'<th scope="col" class="check" data-check="{_e(c)}"><span title="{_e(c)}">{_e(c)}</span></th>' for c in checks)
+        + _columns(builtin, team)
+        + '<thead>' + _column_groups(builtin, team) + '<tr><th scope="col">model type</th><th scope="col">family</th><th scope="col">status</th>'
+        + "".join(f'<th scope="col" class="check" data-check="{_e(c)}"><span title="{_e(c)}">{_e(c)}</span></th>' for c in builtin)
+        + "".join(f'<th scope="col" class="check team" data-check="{_e(c)}"><span title="team check {_e(c.removeprefix(TEAM_PREFIX))}">'
+                  f'{_e(c.removeprefix(TEAM_PREFIX))}</span></th>' for c in team)
         + '<th scope="col">first error</th><th scope="col">failing since</th><th scope="col">test</th></tr></thead><tbody>',
     ]
     order = {status: rank for rank, status in enumerate(STATUS_ORDER)}
@@ -253,6 +269,25 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
         parts.append(_row(dashboard, result, checks, sources.get(result.model_type)))
     parts += ["</tbody></table></div>", '<p id="empty" class="muted" hidden>No model type matches.</p>', "</section>"]
     return "\n".join(parts)
+
+
+def _columns(builtin: list[str], team: list[str]) -> str:
+    """The model table's columns; the team's checks, when there are any, in a column group of their own."""
+    check = '<col class="w-check">'
+    if not team:
+        return f'<colgroup><col class="w-name"><col class="w-family"><col class="w-status">{check * len(builtin)}<col><col class="w-since"><col class="w-test"></colgroup>'
+    return ('<colgroup><col class="w-name"><col class="w-family"><col class="w-status"></colgroup>'
+            f'<colgroup class="checks">{check * len(builtin)}</colgroup><colgroup class="team-checks">{check * len(team)}</colgroup>'
+            '<colgroup><col><col class="w-since"><col class="w-test"></colgroup>')
+
+
+def _column_groups(builtin: list[str], team: list[str]) -> str:
+    """A header row naming the column groups of hfguard's checks and the team's checks (none without team checks)."""
+    if not team:
+        return ""
+    return ('<tr class="groups"><td colspan="3"></td>'
+            + (f'<th scope="colgroup" colspan="{len(builtin)}">hfguard checks</th>' if builtin else "")
+            + f'<th scope="colgroup" colspan="{len(team)}" class="team">team checks</th><td colspan="3"></td></tr>')
 
 
 def _row(dashboard: Dashboard, result: TypeResult, checks: list[str], source: str | None) -> str:

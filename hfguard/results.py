@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hfguard.check_results import check_id
 from hfguard.errors import HfguardError, Problem
 from hfguard.stamp import test_file_name
 
@@ -116,7 +117,7 @@ def _from_coverage(data: dict[str, Any], path: Path) -> Night:
         for test_id, outcome in item.get("tests", {}).items():
             if test_id.startswith("extra::"):  # the team's own tests count for the level, but are no check of hfguard's
                 continue
-            check = test_id.split("::")[-1].split("[")[0].removeprefix("test_")
+            check = check_id(test_id.split("::")[-1]) or test_id.split("::")[-1]
             checks[check] = Check(_COVERAGE_OUTCOMES.get(outcome, "error"), _line(errors.get(test_id)))
         level = _COVERAGE_LEVELS.get(item["level"], "missing")
         failed = [test_id for test_id in errors if item.get("tests", {}).get(test_id) == "failed"]

@@ -81,3 +81,14 @@ def test_tally_and_lost_checks():
     assert lost_checks(base, head) == ["save_load"]
     assert lost_checks(base, {"test_hf_bert.py::test_output_shapes": "passed"}) == ["save_load"]  # gone counts as lost
     assert check_id("test_eager_matches_sdpa") == "eager_matches_sdpa" and check_id("helper") is None
+
+
+def test_a_team_check_is_the_check_team_colon_its_id() -> None:
+    from hfguard.check_results import is_team_check, split_checks
+
+    assert check_id("test_team_check[predict_matches_forward]") == "team:predict_matches_forward"
+    assert check_id("test_team_check[acme_models.hfguard_checks]") == "team:acme_models.hfguard_checks"  # a module that failed
+    assert check_id("test_team_check") == "team_check" and is_team_check("team:x") and not is_team_check("save_load")
+    assert split_checks(["save_load", "team:b", "deterministic", "team:a"]) == (["save_load", "deterministic"], ["team:b", "team:a"])
+    base = {"test_team_check[a]": "passed", "test_team_check[b]": "passed", "test_save_load": "passed"}
+    assert lost_checks(base, {"test_team_check[a]": "passed", "test_save_load": "passed"}) == ["team:b"]  # removed from the module

@@ -81,3 +81,25 @@ def test_markdown_escapes_names_and_messages(tmp_path: Path) -> None:
     assert md_code("a`b") == "``a`b``" and md_code("``") == "``` `` ```"
     capped = render_markdown(compare(previous, tonight), max_items=1)
     assert "| … 1 more | | | | |" in capped
+
+
+def test_team_checks_are_compared_by_id_and_counted_apart(tmp_path: Path) -> None:
+    from tests.nights import model, write_results
+
+    def night(folder: str, predict: str) -> Path:
+        models = [model(name, family) for name, family in (("bert", "encoder-only"), ("vit", "vision"))]
+        for entry in models:
+            entry["checks"]["team:predict_matches_forward"] = {"status": predict if entry["model_type"] == "bert" else "passed",
+                                                               "message": "", "seconds": 0.1}
+            entry["checks"]["team:loader_round_trip"] = {"status": "passed", "message": "", "seconds": 0.1}
+        return write_results(tmp_path / folder, models)
+
+    result = compare(load_night(night("a", "passed")), load_night(night("b", "failed")))
+    [bert] = result["other_changes"]  # bert's status stayed 'passing' in these hand-made results; its team check changed
+    assert bert["checks"] == [{"check": "team:predict_matches_forward", "a": "passed", "b": "failed", "message": ""}]
+    assert result["check_totals"]["team:predict_matches_forward"] == {"a": 2, "b": 1}
+    text = run_hfguard("compare", str(tmp_path / "a"), str(tmp_path / "b"), cwd=tmp_path).stdout
+    assert "Team checks: 2 (model types passing, A -> B)\n  loader_round_trip: 2 -> 2\n  predict_matches_forward: 2 -> 1\n" in text
+    assert "bert [encoder-only] passing -> passing: team:predict_matches_forward: passed -> failed" in text
+    assert "#### Team checks (2)\n\n| team check | A passing | B passing |\n|---|---:|---:|\n| `loader_round_trip` | 2 | 2 |\n" \
+        "| `predict_matches_forward` | 2 | 1 |\n" in render_markdown(result)

@@ -295,3 +295,40 @@ def test_a_type_already_failing_is_no_drop_against_a_base_without_results(tmp_pa
     assert coverage_main(["--base", "main", "--junit", "r.xml", "--fail-on-drop"]) == 0
     captured = capsys.readouterr()
     assert "#### Failing (1)" in captured.out and captured.err == ""
+
+
+TEAM = '''import pytest
+
+
+def test_output_shapes():
+    pass
+
+
+@pytest.mark.parametrize("check", {ids!r})
+def test_team_check(check):
+    if check == "loader_round_trip":
+        pytest.skip("not applicable: our format keeps no MLM head")
+    assert check != "predict_matches_forward" or {predict_passes}, "bert: predict() differs from the forward by 0.3"
+'''
+
+
+def test_team_checks_are_learnt_from_the_results_listed_per_model_type_and_a_lost_one_is_a_drop(tmp_path: Path) -> None:
+    """The team checks a run reports are the team's; one present on the base and gone now is a named drop."""
+    roots = {}
+    for side, ids, passes in (("base", ["predict_matches_forward", "loader_round_trip", "handler_runs"], True),
+                              ("head", ["predict_matches_forward", "loader_round_trip"], False)):
+        roots[side] = make_project(tmp_path / side, {"bert": TEAM.format(ids=ids, predict_passes=passes), "vit": TEAM.format(
+            ids=ids, predict_passes=True)}, ("bert", "vit"))
+        run_pytest(roots[side], roots[side] / "r.xml", "bert", "vit")
+    base, head = (report_of(roots[side], "r.xml") for side in ("base", "head"))
+    assert coverage.team_check_results(base.models["bert"]) == {
+        "team:predict_matches_forward": "passed", "team:loader_round_trip": "not-applicable", "team:handler_runs": "passed"}
+    delta = coverage.compute_delta(base, head, "main")
+    assert delta["lost_checks"] == {"bert": ["team:handler_runs", "team:predict_matches_forward"], "vit": ["team:handler_runs"]}
+    assert "checks lost: bert (team:handler_runs, team:predict_matches_forward); vit (team:handler_runs)" in coverage.drop_reasons(delta)
+    markdown = coverage.render_markdown(head, delta)
+    assert ("#### Team checks (2: `predict_matches_forward`, `loader_round_trip`)\n\n"
+            "| model type | `predict_matches_forward` | `loader_round_trip` |\n|---|---|---|\n"
+            "| `bert` | ✗ | n/a |\n| `vit` | ✓ | n/a |\n| **passing** | 1 of 2 | 0 of 0 |\n") in markdown
+    assert "- `bert` (1 of 2 checks): `test_team_check[predict_matches_forward]`: bert: predict() differs" in markdown
+    assert "#### Team checks" not in coverage.render_markdown(report_of(make_project(tmp_path / "plain", {"bert": PASS}, ("bert",))))

@@ -94,3 +94,28 @@ def test_command_line_records_tonight_and_shows_the_upgrade(tmp_path: Path) -> N
     assert bad.returncode == 2 and "not an 'hfguard compare --format json' output" in bad.stderr and not (tmp_path / "c").exists()
     lonely = run_hfguard("report", "--results", str(paths["tonight"]), "--record", cwd=tmp_path)
     assert lonely.returncode == 2 and "--record needs --history FILE" in lonely.stderr
+
+
+def test_team_checks_get_a_column_group_and_a_summary_table_of_their_own(tmp_path: Path) -> None:
+    from tests.nights import CHECKS, model, write_results
+
+    models = [model("bert", "encoder-only", "failing", "AssertionError: bert: predict() differs"), model("vit", "vision")]
+    for entry in models:
+        failed = entry["model_type"] == "bert"
+        entry["checks"]["team:predict_matches_forward"] = {"status": "failed" if failed else "passed",
+                                                           "message": "AssertionError: bert: predict() differs" if failed else "", "seconds": 0.1}
+        entry["checks"]["team:loader_round_trip"] = {"status": "passed", "message": "", "seconds": 0.1}
+    index = build(Dashboard(load_night(write_results(tmp_path / "night", models))), tmp_path / "site")
+    page, html = parse(index), index.read_text()
+    headers = [attrs["data-check"] for tag, attrs in page.tags if tag == "th" and "data-check" in attrs]
+    assert headers == [*sorted(CHECKS), "team:loader_round_trip", "team:predict_matches_forward"]  # hfguard's, then the team's
+    assert [attrs.get("class") for tag, attrs in page.tags if tag == "colgroup"] == [None, "checks", "team-checks", None]
+    assert f'<th scope="colgroup" colspan="{len(CHECKS)}">hfguard checks</th><th scope="colgroup" colspan="2" class="team">team checks</th>' in html
+    assert '<table class="summary" id="team-checks"><caption>Per team check' in html
+    assert "<th scope=\"row\">predict_matches_forward</th><td>1 / 2</td><td>1</td>" in html
+    assert '<optgroup label="team checks"><option value="team:loader_round_trip">loader_round_trip</option>' in html
+    bert = html.split('id="m-bert"')[1].split("</tr>")[0]
+    assert bert.count('<td class="c') == len(CHECKS) + 2
+    assert 'class="c failed" title="team:predict_matches_forward: failed — AssertionError: bert: predict() differs"' in bert
+    plain = build(Dashboard(load_night(write_results(tmp_path / "plain", [model("vit", "vision")]))), tmp_path / "plain-site").read_text()
+    assert "team-checks" not in plain and 'class="groups"' not in plain  # without team checks: the page of before

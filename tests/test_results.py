@@ -90,3 +90,16 @@ def test_a_test_file_outside_the_results_folder_is_never_linked(tmp_path: Path) 
     (folder / "results.json").write_text(json.dumps(data))
     night = load_night(folder)
     assert [night.models[name].file for name in ("bert", "gpt2", "t5")] == ["", "", ""]
+
+
+def test_team_checks_of_a_coverage_report_are_checks_marked_as_the_teams(tmp_path: Path) -> None:
+    report = {"schema_version": 1, "denominator": "registry", "transformers_version": "5.24.0", "has_results": True, "models": {
+        "bert": {"family": "encoder-only", "file": "tests/models/test_hf_bert.py", "verified": True, "level": "failing", "detail": "",
+                 "tests": {"test_save_load": "passed", "test_team_check[predict_matches_forward]": "failed",
+                           "test_team_check[loader_round_trip]": "not-applicable"},
+                 "errors": [["test_team_check[predict_matches_forward]", "AssertionError: bert: 3 of 8 values differ"]]}}}
+    (tmp_path / "coverage.json").write_text(json.dumps(report))
+    bert = load_night(tmp_path / "coverage.json").models["bert"]
+    assert {c: v.status for c, v in bert.checks.items()} == {
+        "save_load": "passed", "team:predict_matches_forward": "failed", "team:loader_round_trip": "not-applicable"}
+    assert bert.checks["team:predict_matches_forward"].message == "AssertionError: bert: 3 of 8 values differ"

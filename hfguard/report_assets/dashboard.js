@@ -14,9 +14,10 @@
   };
   const count = document.getElementById("count");
   const empty = document.getElementById("empty");
-  // The check columns, by their position in a row; a cell's status is its second class ("c failed").
+  // The check columns, by their position in a row (the header's last row has a cell per column; a row above it may
+  // name column groups); a cell's status is its second class ("c failed").
   const columns = [];
-  Array.from(table.tHead.rows[0].cells).forEach(function (cell, index) {
+  Array.from(table.tHead.rows[table.tHead.rows.length - 1].cells).forEach(function (cell, index) {
     if (cell.dataset.check) columns.push([cell.dataset.check, index]);
   });
   // Read each row once: name, family, status and {check: status}.
