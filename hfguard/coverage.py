@@ -469,7 +469,7 @@ def _team_check_table(report: Report, max_items: int | None) -> list[str]:
     """The team's checks (learnt from the test results) per model type, and how many model types pass each; nothing
     when no team check ran."""
     per_model = {name: found for name, item in sorted(report.models.items()) if (found := team_check_results(item))}
-    checks = list(dict.fromkeys(check for found in per_model.values() for check in found))
+    checks = sorted({check for found in per_model.values() for check in found})
     if not checks:
         return []
     ids = [check.removeprefix(check_results.TEAM_PREFIX) for check in checks]

@@ -327,8 +327,8 @@ def test_team_checks_are_learnt_from_the_results_listed_per_model_type_and_a_los
     assert delta["lost_checks"] == {"bert": ["team:handler_runs", "team:predict_matches_forward"], "vit": ["team:handler_runs"]}
     assert "checks lost: bert (team:handler_runs, team:predict_matches_forward); vit (team:handler_runs)" in coverage.drop_reasons(delta)
     markdown = coverage.render_markdown(head, delta)
-    assert ("#### Team checks (2: `predict_matches_forward`, `loader_round_trip`)\n\n"
-            "| model type | `predict_matches_forward` | `loader_round_trip` |\n|---|---|---|\n"
-            "| `bert` | ✗ | n/a |\n| `vit` | ✓ | n/a |\n| **passing** | 1 of 2 | 0 of 0 |\n") in markdown
+    assert ("#### Team checks (2: `loader_round_trip`, `predict_matches_forward`)\n\n"
+            "| model type | `loader_round_trip` | `predict_matches_forward` |\n|---|---|---|\n"
+            "| `bert` | n/a | ✗ |\n| `vit` | n/a | ✓ |\n| **passing** | 0 of 0 | 1 of 2 |\n") in markdown
     assert "- `bert` (1 of 2 checks): `test_team_check[predict_matches_forward]`: bert: predict() differs" in markdown
     assert "#### Team checks" not in coverage.render_markdown(report_of(make_project(tmp_path / "plain", {"bert": PASS}, ("bert",))))
