@@ -6,6 +6,10 @@ user's own) into one folder per kind, plus an unbroken ``baseline`` folder. Each
 ``HFGUARD_MUTATION`` for its modules, so one pytest run (xdist workers, whole files per worker) covers every
 kind. A kind applies to a model type when the capability its checks need holds (the runtime records it); it
 is caught when a check that passes on the unbroken model fails or errors on the broken one.
+
+The team's own checks are measured the same way, against the built-in kinds and against the team's own kinds
+(``hfguard.testing.team_mutation``, which break the team's code, not the model): the report says, per team check,
+which kinds of either it catches.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.catalogue import Catalogue
-from hfguard.check_results import CheckResult, case_result, check_id
+from hfguard.check_results import TEAM_PREFIX, CheckResult, case_result, check_id, is_team_check
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
 from hfguard.plan import plan_file
@@ -40,6 +44,9 @@ def hfguard_mutation():
     yield
     os.environ.pop("HFGUARD_MUTATION", None)
     os.environ.pop("HFGUARD_MUTATION_LOG", None)
+    from hfguard.testing.mutations import undo_team_breakage
+
+    undo_team_breakage()  # a team kind broke the team's code for this module's tests only
 '''
 
 
@@ -50,6 +57,7 @@ class KindResult:
     kind: str
     meaning: str
     checks: tuple[str, ...]
+    team: bool = False  # a kind of the team's (it breaks the team's code, not the model)
     caught: dict[str, list[str]] = field(default_factory=dict)  # model type -> the checks that failed
     missed: list[str] = field(default_factory=list)
     not_applicable: dict[str, list[str]] = field(default_factory=dict)  # reason -> model types
@@ -64,7 +72,7 @@ class KindResult:
         for checks in self.caught.values():
             for check in checks:
                 caught_by[check] = caught_by.get(check, 0) + 1
-        return {"meaning": self.meaning, "checks": list(self.checks), "applies": self.applies, "caught": len(self.caught),
+        return {"meaning": self.meaning, "checks": list(self.checks), "team": self.team, "applies": self.applies, "caught": len(self.caught),
                 "missed": sorted(self.missed), "caught_by": dict(sorted(caught_by.items(), key=lambda item: -item[1])),
                 "caught_types": dict(sorted(self.caught.items())), "not_applicable": self.not_applicable,
                 "not_measured": self.not_measured}
@@ -111,16 +119,36 @@ def parse_junit(junit: Path, model_types: list[str]) -> dict[str, dict[str, dict
     return results
 
 
+def team_kinds(config: Config) -> dict[str, Any]:
+    """The team's mutation kinds (``hfguard.testing.team.TeamKind``) of the registry's team modules, imported here; a
+    module that does not import is an error naming it."""
+    from hfguard.testing import team
+
+    errors = team.import_modules(config.checks)
+    if errors:
+        raise HfguardError(*errors.values())
+    return dict(team.TEAM_KINDS)
+
+
+def _spec(kind: str) -> tuple[str, tuple[str, ...], bool]:
+    """(meaning, the checks written to catch it as the results name them, whether it is the team's) of a kind."""
+    from hfguard.testing.mutations import KINDS
+    from hfguard.testing.team import TEAM_KINDS
+
+    if kind in KINDS:
+        return KINDS[kind].meaning, KINDS[kind].checks, False
+    spec = TEAM_KINDS[kind]
+    return spec.meaning, tuple(TEAM_PREFIX + check for check in spec.checks), True
+
+
 def judge(kinds: list[str], model_types: list[str], results: dict[str, dict[str, dict[str, CheckResult]]],
           logs: Path) -> list[KindResult]:
     """Per kind: the model types that caught it (with the checks), missed it, or to which it does not apply."""
-    from hfguard.testing.mutations import KINDS
-
     baseline = results.get(BASELINE, {})
     judged = []
     for kind in kinds:
-        spec = KINDS[kind]
-        outcome = KindResult(kind, spec.meaning, spec.checks)
+        meaning, checks, team = _spec(kind)
+        outcome = KindResult(kind, meaning, checks, team)
         for model_type in model_types:
             record = _record(logs / kind / f"{model_type}.json")
             unbroken = baseline.get(model_type, {})
@@ -131,7 +159,7 @@ def judge(kinds: list[str], model_types: list[str], results: dict[str, dict[str,
                 outcome.not_applicable.setdefault(record["reason"], []).append(model_type)
             elif failing or not any(r.status == "passed" for r in unbroken.values()):
                 outcome.not_measured[model_type] = f"its unbroken tests do not pass ({', '.join(failing) or 'none passes'})"
-            elif (known := [check for check in spec.checks if check in unbroken]) and \
+            elif (known := [check for check in checks if check in unbroken]) and \
                     all(unbroken[check].status == "xfail" for check in known):
                 outcome.not_measured[model_type] = f"{', '.join(known)}: a recorded upstream failure (xfail) on the unbroken model"
             else:
@@ -167,10 +195,29 @@ def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": catalogue.transformers_version,
             "wall_seconds": round(wall, 1), "model_types": model_types,
             "families": {name: catalogue.get(name).family for name in model_types if name in catalogue},
-            "kinds": {k.kind: k.to_dict() for k in judged}}
+            "kinds": {k.kind: k.to_dict() for k in judged}, "team_checks": team_check_catches(judged)}
     (out / "mutate.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     (out / "mutate.md").write_text(markdown(judged, len(model_types), wall), encoding="utf-8")
     return judged
+
+
+def team_check_catches(judged: list[KindResult]) -> dict[str, dict[str, Any]]:
+    """Per team check (its own id): its meaning, and per kind it catches, team and built-in apart, the model types it
+    caught it on and those the kind applies to."""
+    from hfguard.testing.team import TEAM_CHECKS
+
+    found = sorted({check for k in judged for checks in k.caught.values() for check in checks if is_team_check(check)}
+                   | {TEAM_PREFIX + name for name in TEAM_CHECKS})
+    table: dict[str, dict[str, Any]] = {}
+    for check in found:
+        name = check.removeprefix(TEAM_PREFIX)
+        row: dict[str, Any] = {"meaning": TEAM_CHECKS[name].summary if name in TEAM_CHECKS else "", "team_kinds": {}, "builtin_kinds": {}}
+        for k in judged:
+            caught = sorted(model_type for model_type, checks in k.caught.items() if check in checks)
+            if caught:
+                row["team_kinds" if k.team else "builtin_kinds"][k.kind] = {"caught": caught, "applies": k.applies}
+        table[name] = row
+    return table
 
 
 def markdown(judged: list[KindResult], types: int, wall: float) -> str:
@@ -179,13 +226,29 @@ def markdown(judged: list[KindResult], types: int, wall: float) -> str:
              "| the model is broken so that ... | kind | applies to | caught | caught % | missed |", "|---|---|---|---|---|---|"]
     for k in judged:
         share = f"{100 * len(k.caught) / k.applies:.0f}%" if k.applies else "-"
-        lines.append(f"| {k.meaning} | `{k.kind}` | {k.applies} | {len(k.caught)} | {share} | {', '.join(sorted(k.missed)) or '-'} |")
+        kind = f"`{k.kind}` (team)" if k.team else f"`{k.kind}`"
+        lines.append(f"| {k.meaning} | {kind} | {k.applies} | {len(k.caught)} | {share} | {', '.join(sorted(k.missed)) or '-'} |")
+    lines += _team_check_lines(team_check_catches(judged))
     for k in judged:
         if k.not_applicable or k.not_measured:
             lines += ["", f"## `{k.kind}`: where it was not measured", ""]
             lines += [f"- does not apply ({len(names)}): {reason}: {', '.join(names)}" for reason, names in k.not_applicable.items()]
             lines += [f"- not measured: {name}: {why}" for name, why in sorted(k.not_measured.items())]
     return "\n".join(lines) + "\n"
+
+
+def _team_check_lines(table: dict[str, dict[str, Any]]) -> list[str]:
+    """Per team check: the team's kinds and the built-in kinds it catches, each with the model types it caught it on of
+    those the kind applies to."""
+    if not table:
+        return []
+    def kinds(caught: dict[str, dict[str, Any]]) -> str:
+        return ", ".join(f"`{kind}` ({len(row['caught'])} of {row['applies']})" for kind, row in caught.items()) or "none"
+
+    lines = ["", "## Team checks: the kinds of breakage each catches", "",
+             "| team check | what it checks | team kinds caught (model types) | built-in kinds caught (model types) |", "|---|---|---|---|"]
+    lines += [f"| `{name}` | {row['meaning']} | {kinds(row['team_kinds'])} | {kinds(row['builtin_kinds'])} |" for name, row in table.items()]
+    return lines
 
 
 def _record(path: Path) -> dict[str, Any] | None:

@@ -35,20 +35,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hfguard.mutate import team_kinds
     from hfguard.testing.mutations import KINDS
 
+    config = _config(args)
+    team = team_kinds(config)  # the registry's team modules, imported here: their kinds break the team's code
     if args.list:
         for kind in KINDS.values():
             print(f"{kind.id}: {kind.meaning} (caught by {', '.join(kind.checks)})")
+        for kind in team.values():
+            print(f"{kind.id} (team, {kind.module}): {kind.meaning}" + (f" (caught by {', '.join(kind.checks)})" if kind.checks else ""))
         return 0
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else list(KINDS)
-    unknown = [k for k in kinds if k not in KINDS]
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else [*KINDS, *team]
+    unknown = [k for k in kinds if k not in KINDS and k not in team]
     if unknown:
         raise HfguardError(f"unknown kind of breakage: {', '.join(unknown)} (see 'hfguard mutate --list')")
     from hfguard.catalogue import load_catalogue
     from hfguard.mutate import mutate
 
-    config = _config(args)
     catalogue = load_catalogue(args.lock or config.lock_path)
     model_types = args.model_types or sorted(config.models)
     unknown_types = [name for name in model_types if name not in catalogue]
@@ -56,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
         raise HfguardError(f"unknown model type: {', '.join(unknown_types)} (see 'hfguard models')")
     out = Path(args.out)
     judged = mutate(config, catalogue, model_types, out, kinds, args.jobs, args.timeout)
-    print((out / "mutate.md").read_text(encoding="utf-8").split("\n\n## ")[0])
+    print(_summary((out / "mutate.md").read_text(encoding="utf-8")))
     print(f"results: {out / 'mutate.json'}, {out / 'mutate.md'}")
     if args.fail_under is not None:
         short = [k.kind for k in judged if k.applies and 100 * len(k.caught) / k.applies < args.fail_under]
@@ -65,6 +69,12 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
     return 0
+
+
+def _summary(markdown: str) -> str:
+    """The kinds table and, with team checks, what each catches (the where-not-measured sections stay in the file)."""
+    sections = markdown.split("\n\n## ")
+    return "\n\n## ".join([sections[0], *(s for s in sections[1:] if s.startswith("Team checks"))]).rstrip("\n")
 
 
 def _config(args: argparse.Namespace):  # noqa: ANN202 - hfguard.config.Config, imported lazily
