@@ -75,14 +75,17 @@ def run_hfguard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> sub
 HEAVY_MODULES = ("torch", "transformers", "git", "github", "jinja2")
 
 
-def run_listing_heavy_imports(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """Run ``hfguard ARGV`` in a fresh interpreter; its result (stdout without the probe line) and the heavy modules it loaded."""
+def run_listing_heavy_imports(argv: list[str], cwd: Path, watch: tuple[str, ...] = (),
+                              env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``hfguard ARGV`` in a fresh interpreter; its result (stdout without the probe line) and the heavy modules (and
+    those of ``watch``, e.g. a team's check module) it loaded."""
     probe = (
         "import sys\nfrom hfguard.cli import main\n"
         "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
-        f"print('\\nLOADED', sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))\nsys.exit(code)"
+        f"print('\\nLOADED', sorted(m for m in {HEAVY_MODULES + watch!r} if m in sys.modules))\nsys.exit(code)"
     )
-    result = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})})
     body, _, loaded = result.stdout.rpartition("\nLOADED ")
     result.stdout = body
     return result, ast.literal_eval(loaded.strip())

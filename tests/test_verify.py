@@ -246,6 +246,26 @@ def test_verify_loads_no_heavy_module(project: Path) -> None:
     assert loaded == []
 
 
+def test_light_commands_never_import_the_team_module_or_torch(project_dir: Path, tmp_path: Path) -> None:
+    """With team check modules in the registry, verify, generate, coverage, comment and compare read the registry and
+    the results only: neither the team's module (importable here, and loud if imported) nor torch is loaded; lock reads
+    transformers (and so torch), never the team's module."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "acme_probe_checks.py").write_text("raise SystemExit('the team module was imported')\n")
+    config = project_dir / "hfguard.toml"
+    config.write_text('checks = ["acme_probe_checks"]\n' + config.read_text().replace("[models.bert]\n", '[models.bert]\noff = { probe = "x" }\n'))
+    env, watch = {"PYTHONPATH": str(site)}, ("acme_probe_checks",)
+    commands = [["generate"], ["verify"], ["generate", "--check"], ["coverage", "--json", "a.json"], ["coverage", "--json", "b.json"],
+                ["comment", "--report", "a.json", "--dry-run", "--pr", "1"], ["compare", "a.json", "b.json"]]
+    for argv in commands:
+        result, loaded = run_listing_heavy_imports(argv, project_dir, watch, env)
+        assert result.returncode == 0, (argv, result.stdout + result.stderr)
+        assert [m for m in loaded if m != "jinja2" or argv[0] == "verify"] == [], (argv, loaded)  # generate renders with jinja2
+    result, loaded = run_listing_heavy_imports(["lock", "--check"], project_dir, watch, env)
+    assert result.returncode == 0 and "acme_probe_checks" not in loaded
+
+
 # --- generated files: stale, hand-edited, orphans -------------------------------------------------
 
 
