@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -59,7 +60,8 @@ def sweep_shard(inputs: Inputs, run: Run) -> None:
     out = (REPORT_DIR / SWEEP).resolve()
     names = [] if config.target == "all" else sorted(config.models)
     run.hfguard("sweep", *names, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
-                "--jobs", str(os.cpu_count() or 2) if inputs.jobs == "auto" else inputs.jobs, ok_codes=(0, 1))
+                "--jobs", str(os.cpu_count() or 2) if inputs.jobs == "auto" else inputs.jobs,
+                *(["--install", shlex.join(inputs.install)] if inputs.install else []), ok_codes=(0, 1))
     REPORT_DIR.mkdir(exist_ok=True)
     run.hfguard("coverage", *inputs.config_args, "--junit", str(out / "junit.xml"), "--json", str(REPORT),
                 "--markdown", str(MARKDOWN), "--badge", str(BADGE))

@@ -7,6 +7,7 @@ The comparison (``hfguard-report/upgrade.json``) is added to the sticky comment 
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ def upgrade_check(inputs: Inputs, run: Run, base: str) -> Path | None:
     for version in (old, new):
         run.hfguard("sweep", *names, "--transformers", version, "--out", str(UPGRADE_DIR / version), "--jobs", jobs, *torch,
                     "--env-dir", str(Path(run.env.get("RUNNER_TEMP", ".")) / f"hfguard-transformers-{version}"),
+                    *(["--install", shlex.join(inputs.install)] if inputs.install else []),
                     check=f"sweep under transformers {version}", ok_codes=(0, 1))
     run.hfguard("compare", str(UPGRADE_DIR / old), str(UPGRADE_DIR / new), "--format", "json", "-o", str(UPGRADE_JSON),
                 "--label-a", f"transformers {old} (base)", "--label-b", f"transformers {new} (pull request)")

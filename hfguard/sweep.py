@@ -22,7 +22,7 @@ from hfguard.errors import HfguardError
 from hfguard.escape import markdown_code, markdown_text
 from hfguard.plan import plan_file
 from hfguard.stamp import python_identifier
-from hfguard.test_run import TEST_TIMEOUT, run_tests
+from hfguard.test_run import TEST_TIMEOUT, install_for_tests, run_tests
 
 STATUSES = ("passing", "failing", "error", "xfail", "skipped")
 SCHEMA_VERSION = 2
@@ -203,8 +203,10 @@ def _installed(package: str) -> str | None:
 
 
 def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = None, shard: tuple[int, int] = (1, 1),
-          limit: int | None = None, timeout: int = TEST_TIMEOUT, model_types: list[str] | None = None) -> list[ModelResult]:
-    """Generate, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``."""
+          limit: int | None = None, timeout: int = TEST_TIMEOUT, model_types: list[str] | None = None,
+          install: tuple[str, ...] = ()) -> list[ModelResult]:
+    """Generate, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``. ``install``: pip arguments
+    installed where the tests run, right before them (the team's package its check modules come from)."""
     infos = select(catalogue, family, shard, limit, model_types)
     if not infos:
         raise HfguardError("no model type matches the sweep's selection")
@@ -214,6 +216,8 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     render_tests(catalogue, infos, out)
     junit = out / "junit.xml"
     junit.unlink(missing_ok=True)
+    if install:
+        install_for_tests(install, timeout)
     run_tests(out / "tests", junit, jobs, timeout)
     results = parse_junit(junit, infos)
     wall = time.monotonic() - start

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hfguard.testing.mutations import LOG_ENV, MUTATION_ENV
@@ -47,6 +47,18 @@ def pytest_command(tests: Path, junit: Path, jobs: int | str, python: str = sys.
     if str(jobs) != "0":
         command += ["-n", str(jobs), "--dist", "loadfile"]
     return command
+
+
+def install_for_tests(install: Sequence[str], timeout: int) -> None:
+    """``pip install INSTALL`` into this environment, in the tests' environment (no token): what the tests import besides
+    hfguard, e.g. the team's package its check modules come from (the Action's ``install`` input)."""
+    from hfguard.errors import HfguardError
+
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *install],
+                            env=test_environment(os.environ, timeout), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        raise HfguardError(f"installing what the tests import failed (pip install {' '.join(install)}): {lines[-1] if lines else result.returncode}")
 
 
 def run_tests(tests: Path, junit: Path, jobs: int | str, timeout: int, quiet: bool = True) -> int:

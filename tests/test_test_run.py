@@ -52,3 +52,32 @@ def test_the_repository_pytest_setup_around_the_tests_does_not_apply(tmp_path: P
     junit = tmp_path / "junit.xml"
     assert run_tests(tests, junit, 0, timeout=30) == 0
     assert len(list(ET.parse(junit).iter("testcase"))) == 2
+
+
+@pytest.mark.xdist_group("team-package")  # installs into this environment: one worker at a time
+def test_what_the_tests_import_is_installed_where_they_run_and_a_failure_is_one_line(tmp_path: Path, capsys) -> None:
+    """``hfguard sweep --install`` (the nightly's and the upgrade check's way to the Action's 'install' input)."""
+    import subprocess
+    import sys
+
+    from hfguard.errors import HfguardError
+    from hfguard.test_run import install_for_tests
+
+    package = tmp_path / "zoo"
+    (package / "hfguard_zoo_probe").mkdir(parents=True)
+    (package / "hfguard_zoo_probe" / "__init__.py").write_text("ANSWER = 42\n")
+    (package / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                                            '[project]\nname = "hfguard-zoo-probe"\nversion = "0.1"\n')
+    try:
+        install_for_tests(("--no-deps", "--no-build-isolation", str(package)), timeout=30)
+        probe = subprocess.run([sys.executable, "-c", "import hfguard_zoo_probe; print(hfguard_zoo_probe.ANSWER)"], cwd=tmp_path,
+                               capture_output=True, text=True)
+        assert probe.stdout.strip() == "42"
+    finally:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "hfguard-zoo-probe"], capture_output=True)
+    with pytest.raises(HfguardError, match=r"^installing what the tests import failed \(pip install --no-deps .*nowhere\): "):
+        install_for_tests(("--no-deps", str(tmp_path / "nowhere")), timeout=30)
+    from hfguard.commands import sweep as sweep_command
+
+    assert sweep_command.main(["bert", "--install", "'unclosed", "--lock", str(tmp_path / "none.lock")]) == 2
+    assert "--install is not a list of pip arguments (No closing quotation)" in capsys.readouterr().err

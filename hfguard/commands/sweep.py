@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="at most this many model types")
     parser.add_argument("--timeout", type=int, default=90, help="seconds per test before it fails (default 90)")
     parser.add_argument("--lock", help="read the catalogue from this hfguard.lock instead of transformers")
+    parser.add_argument("--install", metavar="PIP_ARGS", default="", help="pip arguments installed where the tests run, right "
+                        "before them, e.g. '.' (your package, whose team check modules the registry names)")
     upgrade = parser.add_argument_group("another transformers version (the upgrade monitor; compare with 'hfguard compare')")
     upgrade.add_argument("--transformers", metavar="VERSION", help="sweep in a separate environment with this transformers "
                          "version ('latest' for the newest); built once with this torch and hfguard, then reused")
@@ -71,13 +73,26 @@ def _without_environment_options(argv: list[str]) -> list[str]:
     return kept
 
 
+def _pip_arguments(text: str) -> tuple[str, ...]:
+    """``--install`` as pip arguments (shell-like quoting, never a shell)."""
+    import shlex
+
+    from hfguard.errors import HfguardError
+
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise HfguardError(f"--install is not a list of pip arguments ({error}): e.g. '.' or '-r requirements.txt'") from None
+
+
 def _run(args: argparse.Namespace, shard: tuple[int, int]) -> int:
     from hfguard.catalogue import load_catalogue
     from hfguard.sweep import sweep
 
+    install = _pip_arguments(args.install)
     catalogue = load_catalogue(Path(args.lock) if args.lock else None)
     out = Path(args.out)
-    results = sweep(catalogue, out, args.jobs, args.family, shard, args.limit, args.timeout, args.model_types)
+    results = sweep(catalogue, out, args.jobs, args.family, shard, args.limit, args.timeout, args.model_types, install)
     print((out / "results.md").read_text(encoding="utf-8").split("\n\n| model type")[0])
     print(f"results: {out / 'results.json'}, {out / 'results.md'}")
     return 0 if all(r.status in ("passing", "skipped") for r in results) else 1
