@@ -160,3 +160,31 @@ def test_a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_b
     assert messages == {"team module 'acme_models.hfguard_checkz' does not import: ModuleNotFoundError: No module named "
                         "'acme_models.hfguard_checkz'; install the team's package where the tests run (the Action's 'install' "
                         "input; docs/team-checks.md)"}
+
+
+def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/team-checks.md's Python examples, run: the check passes on a tiny vit, the kind breaks the mask and is undone."""
+    import re
+    import types
+
+    from hfguard.testing import ModelCase, team
+
+    monkeypatch.setattr(team, "TEAM_CHECKS", {})
+    monkeypatch.setattr(team, "TEAM_KINDS", {})
+    text = (PROJECT_ROOT / "docs" / "team-checks.md").read_text()
+    examples = [block for block in re.findall(r"^```python\n(.*?)^```", text, re.S | re.M) if "CASE" not in block]
+    assert len(examples) == 2
+    for number, block in enumerate(examples):
+        module = types.ModuleType(f"team_docs_example_{number}")
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        exec(compile(block, f"docs/team-checks.md example {number}", "exec"), module.__dict__)  # noqa: S102 - our own docs
+    assert list(team.TEAM_CHECKS) == ["loader_round_trip"] and list(team.TEAM_KINDS) == ["mask_drops_last_token"]
+    vit = ModelCase("vit", "vision", "image-classification", "ViTConfig", "ViTForImageClassification", team=["team_docs_example_0"])
+    vit.check("loader_round_trip", vit.build())  # passes
+    import acme_models
+
+    patch = pytest.MonkeyPatch()
+    team.TEAM_KINDS["mask_drops_last_token"].apply(patch)
+    assert acme_models.attention_mask([3, 2], 3).tolist() == [[1, 1, 0], [1, 0, 0]]
+    patch.undo()
+    assert acme_models.attention_mask([3, 2], 3).tolist() == [[1, 1, 1], [1, 1, 0]]

@@ -15,10 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hfguard mutate",
         description="Measure what the generated tests catch: break the tiny models of some model types in known ways "
                     "(one kind at a time) and report, per kind, the model types it applies to, caught and missed. "
+                    "The kinds of the registry's team modules (@team_mutation) break the team's own code instead, and the "
+                    "report says, per team check, which team and built-in kinds it catches. "
                     "Renders with the registry's templates (your own too); writes mutate.json and mutate.md.")
     parser.add_argument("model_types", nargs="*", metavar="MODEL_TYPE", help="model types to break (default: the registry's entries)")
-    parser.add_argument("--kinds", help="comma-separated kinds of breakage (default: all; see --list)")
-    parser.add_argument("--list", action="store_true", help="print the kinds of breakage and exit")
+    parser.add_argument("--kinds", help="comma-separated kinds of breakage (default: all, the team's too; see --list)")
+    parser.add_argument("--list", action="store_true", help="print the kinds of breakage (built-in, then the team's) and exit")
     parser.add_argument("--out", default="hfguard-mutate", help="directory for tests and results (default: hfguard-mutate)")
     parser.add_argument("--jobs", "-n", type=int, default=2, help="pytest-xdist workers (0: no xdist; default 2)")
     parser.add_argument("--timeout", type=int, default=90, help="seconds per test before it fails (default 90)")
