@@ -7,6 +7,12 @@ hand-written bert test; the PR branch adds wav2vec2 (speech), clip (vision-text)
 hand-edited, broken gpt2 test. Every step runs the real command a user or CI would run and shows
 its output; it ends with the dashboard of the pull request's coverage against main's
 (``hfguard report``), whose path it prints last.
+
+The repository also holds the team's own package (``examples/acme-models``: a loader, its save format and a
+``predict``), installed the documented way (``pip install .``, the Action's ``install`` input) and named in the
+registry (``checks = ["acme_models.hfguard_checks"]``): its two team checks run for every model type, in the
+comment and the dashboard; a last step plants a bug in the wrapper and shows that it fails exactly the team check
+of every model type it affects (``team_checks_step``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 EXAMPLE = HERE / "pr-demo"
+TEAM_PACKAGE = HERE / "acme-models"  # the team's wrapper package, with its hfguard team checks
+# A bug planted in the wrapper: predict()'s attention mask leaves out each text's first token.
+PLANTED_BUG = ("        mask[row, :length] = 1\n", "        mask[row, 1:length] = 1\n")
 BIN = Path(sys.executable).parent
 WORKDIR = PROJECT / "build" / "demo"
 REPO = "example-org/model-zoo"
@@ -83,6 +92,7 @@ def main() -> int:
     banner("0. Adopting hfguard in a repository with a hand-written bert test: nothing of it is lost")
     (repo / "tests/models").mkdir(parents=True)
     shutil.copy(EXAMPLE / "base" / "test_hf_bert.py", repo / "tests/models/test_hf_bert.py")
+    add_team_package(repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "The team's own bert test")
@@ -177,6 +187,7 @@ def main() -> int:
     run(*hfguard("report", "--results", str(workdir / "head.json"), "--previous", str(workdir / "base.json"),
                  "--title", f"hfguard: {REPO}", "--out", str(dashboard)), cwd=repo)
     summary["dashboard"] = str(dashboard / "index.html")
+    summary["team checks"] = team_checks_step(repo, workdir, head)
 
     banner("Summary")
     added = ", ".join(changes["entries"]["added"])
@@ -192,6 +203,45 @@ def main() -> int:
         print(f"  {key:<{width}}  {value}")
     print(f"\nThe dashboard: {dashboard / 'index.html'}")
     return 0 if failing == ["vit"] else 1
+
+
+def add_team_package(repo: Path) -> None:
+    """The team's own package in its repository, installed as CI installs it before the tests (the Action's
+    ``install: .``; here offline: no build isolation, its dependencies are there)."""
+    shutil.copytree(TEAM_PACKAGE, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"))
+    pip_install(repo)
+
+
+def pip_install(repo: Path) -> None:
+    run(str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation",
+        "--force-reinstall", ".", cwd=repo)
+
+
+def team_checks_step(repo: Path, workdir: Path, head: dict) -> str:
+    """Plant a bug in the team's wrapper, run the generated tests again, and show that exactly the team check of every
+    model type it affects fails, nothing else; then take the bug out and uninstall the package."""
+    banner("9. Team checks: a bug planted in the team's wrapper fails exactly its team check, for every model type it affects")
+    team = sorted({test for model in head["models"].values() for test in model["tests"] if test.startswith("test_team_check[")})
+    print(f"The registry names the team's check module; every model type ran {len(team)} team checks: {', '.join(team)}")
+    source = repo / "acme_models" / "__init__.py"
+    source.write_text(source.read_text().replace(*PLANTED_BUG))
+    print(subprocess.run(["git", "diff", "--", str(source)], cwd=repo, text=True, capture_output=True).stdout)
+    pip_install(repo)
+    pytest_run(repo, str(workdir / "planted.xml"), "tests/models")
+    run(*hfguard("coverage", "--junit", str(workdir / "planted.xml"), "--json", str(workdir / "planted.json")), cwd=repo, expect=(1, 0),
+        quiet=True)
+    planted = json.loads((workdir / "planted.json").read_text())
+    newly = sorted((name, test) for name, model in planted["models"].items() for test, outcome in model["tests"].items()
+                   if outcome == "failed" and head["models"][name]["tests"].get(test) != "failed")
+    print("\nTests failing now that passed before the bug:")
+    for name, test in newly:
+        print(f"  {name}: {test}")
+    subprocess.run(["git", "checkout", "--", str(source)], cwd=repo, check=True)
+    run(str(BIN / "python"), "-m", "pip", "uninstall", "--quiet", "--yes", "acme-models", cwd=repo)
+    affected = sorted(name for name, test in newly)
+    if {test for _, test in newly} != {"test_team_check[predict_matches_forward]"} or affected != ["bert", "clip", "gpt2", "llama"]:
+        raise SystemExit(f"demo: the planted wrapper bug should fail predict_matches_forward of the text models only, not {newly}")
+    return f"{len(team)} per model type; the planted wrapper bug fails only predict_matches_forward, of {', '.join(affected)}"
 
 
 def _headline(report: dict) -> str:

@@ -22,7 +22,7 @@ pytest.importorskip("transformers", reason="the hf extra (transformers) is not i
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("team-package")]  # one worker installs and uninstalls the package
 
 EXAMPLE = PROJECT_ROOT / "examples" / "acme-models"
-PLANTED_BUG = ("        mask[row, :length] = 1\n", "        mask[row, : length - 1] = 1\n")  # predict()'s mask: an off-by-one
+PLANTED_BUG = ("        mask[row, :length] = 1\n", "        mask[row, 1:length] = 1\n")  # predict()'s mask: an off-by-one
 THIRD_CHECK = '''
 
 @team_check
@@ -126,20 +126,20 @@ def test_a_third_team_check_runs_for_every_model_type_without_regenerating(repo:
 
 
 def test_mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo: Path) -> None:
-    run = run_hfguard("mutate", "bert", "vit", "--kinds", "mask_drops_last_token,weights_stored_in_half_precision,nan_element",
+    run = run_hfguard("mutate", "bert", "vit", "--kinds", "mask_drops_first_token,weights_stored_in_half_precision,nan_element",
                       "--out", "mutate", cwd=repo)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     data = json.loads((repo / "mutate" / "mutate.json").read_text())
-    mask = data["kinds"]["mask_drops_last_token"]
+    mask = data["kinds"]["mask_drops_first_token"]
     assert mask["team"] and mask["caught_types"] == {"bert": ["team:predict_matches_forward"]} and mask["missed"] == []
     assert mask["not_applicable"] == {"its inputs hold no token ids": ["vit"]}  # the planted bug affects bert only
     assert data["kinds"]["weights_stored_in_half_precision"]["caught_types"] == {name: ["team:loader_round_trip"] for name in ("bert", "vit")}
     catches = data["team_checks"]
-    assert catches["predict_matches_forward"]["team_kinds"] == {"mask_drops_last_token": {"caught": ["bert"], "applies": 1}}
+    assert catches["predict_matches_forward"]["team_kinds"] == {"mask_drops_first_token": {"caught": ["bert"], "applies": 1}}
     assert catches["loader_round_trip"]["team_kinds"] == {"weights_stored_in_half_precision": {"caught": ["bert", "vit"], "applies": 2}}
     assert catches["predict_matches_forward"]["builtin_kinds"]["nan_element"] == {"caught": ["bert", "vit"], "applies": 2}
     assert "| `predict_matches_forward` | Our predict() gives the model's own forward output" in run.stdout
-    assert "`mask_drops_last_token` (1 of 1)" in run.stdout
+    assert "`mask_drops_first_token` (1 of 1)" in run.stdout
 
 
 def test_a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_built_in_checks_still_run(repo: Path) -> None:
@@ -171,6 +171,7 @@ def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(packag
 
     monkeypatch.setattr(team, "TEAM_CHECKS", {})
     monkeypatch.setattr(team, "TEAM_KINDS", {})
+    monkeypatch.syspath_prepend(str(package.parent))  # installed after this process started: its source, for this process
     text = (PROJECT_ROOT / "docs" / "team-checks.md").read_text()
     examples = [block for block in re.findall(r"^```python\n(.*?)^```", text, re.S | re.M) if "CASE" not in block]
     assert len(examples) == 2
@@ -178,13 +179,13 @@ def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(packag
         module = types.ModuleType(f"team_docs_example_{number}")
         monkeypatch.setitem(sys.modules, module.__name__, module)
         exec(compile(block, f"docs/team-checks.md example {number}", "exec"), module.__dict__)  # noqa: S102 - our own docs
-    assert list(team.TEAM_CHECKS) == ["loader_round_trip"] and list(team.TEAM_KINDS) == ["mask_drops_last_token"]
+    assert list(team.TEAM_CHECKS) == ["loader_round_trip"] and list(team.TEAM_KINDS) == ["mask_drops_first_token"]
     vit = ModelCase("vit", "vision", "image-classification", "ViTConfig", "ViTForImageClassification", team=["team_docs_example_0"])
     vit.check("loader_round_trip", vit.build())  # passes
     import acme_models
 
     patch = pytest.MonkeyPatch()
-    team.TEAM_KINDS["mask_drops_last_token"].apply(patch)
-    assert acme_models.attention_mask([3, 2], 3).tolist() == [[1, 1, 0], [1, 0, 0]]
+    team.TEAM_KINDS["mask_drops_first_token"].apply(patch)
+    assert acme_models.attention_mask([3, 2], 3).tolist() == [[0, 1, 1], [0, 1, 0]]
     patch.undo()
     assert acme_models.attention_mask([3, 2], 3).tolist() == [[1, 1, 1], [1, 1, 0]]

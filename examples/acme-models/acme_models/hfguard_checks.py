@@ -94,12 +94,12 @@ def masks_text(case: Any, model: Any) -> str | None:
 
 
 @team_mutation(applies=masks_text, checks=["predict_matches_forward"])
-def mask_drops_last_token(patch: Any) -> None:
-    """predict()'s attention mask leaves out each text's last token (an off-by-one)."""
+def mask_drops_first_token(patch: Any) -> None:
+    """predict()'s attention mask leaves out each text's first token (an off-by-one)."""
     def off_by_one(lengths: list[int], width: int) -> torch.Tensor:
         mask = torch.zeros((len(lengths), width), dtype=torch.long)
         for row, length in enumerate(lengths):
-            mask[row, : length - 1] = 1
+            mask[row, 1:length] = 1
         return mask
 
     patch.setattr(acme_models, "attention_mask", off_by_one)
