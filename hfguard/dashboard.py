@@ -273,12 +273,12 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
 
 def _columns(builtin: list[str], team: list[str]) -> str:
     """The model table's columns; the team's checks, when there are any, in a column group of their own."""
-    check = '<col class="w-check">'
+    check, first, last = '<col class="w-check">', '<col class="w-name"><col class="w-family"><col class="w-status">', \
+        '<col><col class="w-since"><col class="w-test">'
     if not team:
-        return f'<colgroup><col class="w-name"><col class="w-family"><col class="w-status">{check * len(builtin)}<col><col class="w-since"><col class="w-test"></colgroup>'
-    return ('<colgroup><col class="w-name"><col class="w-family"><col class="w-status"></colgroup>'
-            f'<colgroup class="checks">{check * len(builtin)}</colgroup><colgroup class="team-checks">{check * len(team)}</colgroup>'
-            '<colgroup><col><col class="w-since"><col class="w-test"></colgroup>')
+        return f"<colgroup>{first}{check * len(builtin)}{last}</colgroup>"
+    return (f'<colgroup>{first}</colgroup><colgroup class="checks">{check * len(builtin)}</colgroup>'
+            f'<colgroup class="team-checks">{check * len(team)}</colgroup><colgroup>{last}</colgroup>')
 
 
 def _column_groups(builtin: list[str], team: list[str]) -> str:

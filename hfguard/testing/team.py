@@ -110,7 +110,7 @@ class TeamCase:
 
 
 def team_check(function: Callable[[Any, Any], None] | None = None, /, *, applies: Applies | None = None,
-               id: str | None = None) -> Any:  # noqa: A002 - the documented keyword
+               id: str | None = None) -> Any:
     """Register a team check: ``@team_check`` or ``@team_check(applies=..., id=...)`` on a function of ``(case, model)``."""
     def register(run: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
         check = TeamCheck(_id(run, id, "team check"), _meaning(run, "team check", "what it checks"), run,
@@ -124,7 +124,7 @@ def team_check(function: Callable[[Any, Any], None] | None = None, /, *, applies
     return register(function) if function is not None else register
 
 
-def team_mutation(function: Callable[[Any], None] | None = None, /, *, applies: Applies | None = None, id: str | None = None,  # noqa: A002
+def team_mutation(function: Callable[[Any], None] | None = None, /, *, applies: Applies | None = None, id: str | None = None,
                   checks: Sequence[str] = ()) -> Any:
     """Register a kind of breakage of the team's code: ``@team_mutation`` or ``@team_mutation(applies=..., id=...,
     checks=[...])`` on a function of ``(patch)`` that breaks it through ``patch.setattr(...)`` (undone afterwards)."""
