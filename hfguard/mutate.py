@@ -121,10 +121,13 @@ def parse_junit(junit: Path, model_types: list[str]) -> dict[str, dict[str, dict
 
 def team_kinds(config: Config) -> dict[str, Any]:
     """The team's mutation kinds (``hfguard.testing.team.TeamKind``) of the registry's team modules, imported here; a
-    module that does not import is an error naming it."""
+    module that does not import, or a kind named like a built-in one, is an error naming it."""
     from hfguard.testing import team
+    from hfguard.testing.mutations import KINDS
 
     errors = team.import_modules(config.checks)
+    errors |= {kind.id: f"{kind.where}: '{kind.id}' is a built-in mutation kind's id; give it another (id=...)"
+               for kind in team.TEAM_KINDS.values() if kind.id in KINDS}
     if errors:
         raise HfguardError(*errors.values())
     return dict(team.TEAM_KINDS)

@@ -6,12 +6,14 @@ without regenerating; ``hfguard mutate`` says which kinds each team check catche
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ import pytest
 from conftest import PROJECT_ROOT, run_hfguard
 
 pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("team-package")]  # one worker installs and uninstalls the package
+pytestmark = pytest.mark.slow
 
 EXAMPLE = PROJECT_ROOT / "examples" / "acme-models"
 PLANTED_BUG = ("        mask[row, :length] = 1\n", "        mask[row, 1:length] = 1\n")  # predict()'s mask: an off-by-one
@@ -37,25 +39,45 @@ def pip(*args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example package copied aside and installed in editable mode (a team developing its wrapper), then removed."""
-    copy = tmp_path_factory.mktemp("acme") / "acme-models"
+def copy_of_the_example(folder: Path) -> Path:
+    """The example package copied aside (a team's working copy); its ``acme_models`` folder."""
+    copy = folder / "acme-models"
     shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"))
-    pip("install", "--no-deps", "--no-build-isolation", "-e", str(copy))
-    yield copy / "acme_models"
-    pip("uninstall", "--yes", "acme-models")
+    return copy / "acme_models"
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory, lock_text: str, package: Path) -> Path:
-    repo = tmp_path_factory.mktemp("zoo")
+@contextlib.contextmanager
+def installed(package: Path) -> Iterator[None]:
+    """The package installed in editable mode (a team developing its wrapper) for the block, then removed. One test
+    holds it: tests on two xdist workers would install and remove the same package under each other."""
+    pip("install", "--no-deps", "--no-build-isolation", "-e", str(package.parent))
+    try:
+        yield
+    finally:
+        pip("uninstall", "--yes", "acme-models")
+
+
+def zoo(folder: Path, lock_text: str) -> Path:
+    """A fresh repository registering bert and vit with the team's check module, its tests generated."""
+    repo = folder / "zoo"
+    repo.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     (repo / "hfguard.toml").write_text('checks = ["acme_models.hfguard_checks"]\n\n[models.bert]\n\n[models.vit]\n')
     (repo / "hfguard.lock").write_text(lock_text)
     generate = run_hfguard("generate", cwd=repo)
     assert generate.returncode == 0, generate.stderr
     return repo
+
+
+def test_the_worked_example_end_to_end(tmp_path: Path, lock_text: str) -> None:
+    package = copy_of_the_example(tmp_path)
+    with installed(package):
+        repo = zoo(tmp_path, lock_text)
+        team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo)
+        a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo, package)
+        a_third_team_check_runs_for_every_model_type_without_regenerating(repo, package)
+        mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo)
+        a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_built_in_checks_still_run(repo)
 
 
 def run_generated(repo: Path, junit: str, *options: str) -> dict[str, dict[str, str]]:
@@ -81,7 +103,7 @@ def failed(results: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
     return sorted((name, check) for name, checks in results.items() for check, status in checks.items() if status in ("failed", "error"))
 
 
-def test_team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo: Path) -> None:
+def team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo: Path) -> None:
     results = run_generated(repo, "junit.xml")
     assert team(results) == {name: {"team:predict_matches_forward": "passed", "team:loader_round_trip": "passed"} for name in ("bert", "vit")}
     assert failed(results) == [] and all(len(checks) > 10 for checks in results.values())
@@ -97,7 +119,7 @@ def test_team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(re
     assert 'data-check="team:loader_round_trip"' in page and 'data-check="team:predict_matches_forward"' in page
 
 
-def test_a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo: Path, package: Path) -> None:
+def a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo: Path, package: Path) -> None:
     source = package / "__init__.py"
     clean = source.read_text()
     assert clean.count(PLANTED_BUG[0]) == 1
@@ -110,7 +132,7 @@ def test_a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_i
     assert results["vit"]["team:predict_matches_forward"] == "passed" and results["bert"]["team:loader_round_trip"] == "passed"
 
 
-def test_a_third_team_check_runs_for_every_model_type_without_regenerating(repo: Path, package: Path) -> None:
+def a_third_team_check_runs_for_every_model_type_without_regenerating(repo: Path, package: Path) -> None:
     checks = package / "hfguard_checks.py"
     clean = checks.read_text()
     before = {path.name: path.read_bytes() for path in (repo / "tests" / "models").glob("*.py")}
@@ -125,7 +147,7 @@ def test_a_third_team_check_runs_for_every_model_type_without_regenerating(repo:
     assert run_hfguard("verify", cwd=repo).returncode == 0
 
 
-def test_mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo: Path) -> None:
+def mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo: Path) -> None:
     run = run_hfguard("mutate", "bert", "vit", "--kinds", "mask_drops_first_token,weights_stored_in_half_precision,nan_element",
                       "--out", "mutate", cwd=repo)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -142,7 +164,7 @@ def test_mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo:
     assert "`mask_drops_first_token` (1 of 1)" in run.stdout
 
 
-def test_a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_built_in_checks_still_run(repo: Path) -> None:
+def a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_built_in_checks_still_run(repo: Path) -> None:
     from hfguard.check_results import case_result
 
     config = repo / "hfguard.toml"
@@ -162,7 +184,7 @@ def test_a_team_module_that_does_not_import_fails_its_test_in_one_line_and_the_b
                         "input; docs/team-checks.md)"}
 
 
-def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/team-checks.md's Python examples, run: the check passes on a tiny vit, the kind breaks the mask and is undone."""
     import re
     import types
@@ -171,7 +193,7 @@ def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(packag
 
     monkeypatch.setattr(team, "TEAM_CHECKS", {})
     monkeypatch.setattr(team, "TEAM_KINDS", {})
-    monkeypatch.syspath_prepend(str(package.parent))  # installed after this process started: its source, for this process
+    monkeypatch.syspath_prepend(str(copy_of_the_example(tmp_path).parent))  # in this process only: nothing installed
     text = (PROJECT_ROOT / "docs" / "team-checks.md").read_text()
     examples = [block for block in re.findall(r"^```python\n(.*?)^```", text, re.S | re.M) if "CASE" not in block]
     assert len(examples) == 2
@@ -189,3 +211,5 @@ def test_the_examples_of_the_team_checks_doc_register_and_do_what_it_says(packag
     assert acme_models.attention_mask([3, 2], 3).tolist() == [[0, 1, 1], [0, 1, 0]]
     patch.undo()
     assert acme_models.attention_mask([3, 2], 3).tolist() == [[1, 1, 1], [1, 1, 0]]
+    for name in [name for name in sys.modules if name.split(".")[0] == "acme_models"]:
+        del sys.modules[name]  # imported from a copy that is gone after this test

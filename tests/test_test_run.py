@@ -54,7 +54,6 @@ def test_the_repository_pytest_setup_around_the_tests_does_not_apply(tmp_path: P
     assert len(list(ET.parse(junit).iter("testcase"))) == 2
 
 
-@pytest.mark.xdist_group("team-package")  # installs into this environment: one worker at a time
 def test_what_the_tests_import_is_installed_where_they_run_and_a_failure_is_one_line(tmp_path: Path, capsys) -> None:
     """``hfguard sweep --install`` (the nightly's and the upgrade check's way to the Action's 'install' input)."""
     import subprocess
