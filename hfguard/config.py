@@ -33,6 +33,7 @@ GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "templates_dir": ((str,), "a directory of your own family templates"),
     "target": ((str,), f"one of {', '.join(TARGETS)}"),
     "orphans": ((str,), f"one of {', '.join(SEVERITIES)}"),
+    "team_tests": ((list,), "a list of globs of your own per-model test files, e.g. [\"test/**/test_hf_*.py\"]"),
     "models": ((dict,), "tables [models.<model_type>]"),
 }
 ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -77,6 +78,7 @@ class Config:
     target: str
     orphans: str
     models: dict[str, ModelEntry]
+    team_tests: tuple[str, ...] = ()  # globs (relative to ``root``) of the team's own per-model test files
 
     @property
     def lock_path(self) -> Path:
@@ -166,6 +168,7 @@ def parse_config(text: str, path: Path) -> Config:
             raise HfguardError(Problem("no [tool.hfguard] table", path))
     locator = _LineLocator(text, prefix)
     problems = _check_keys(document, GLOBAL_KEYS, path, locator, ()) + _check_folder_keys(document, path, locator)
+    problems += _check_globs(document.get("team_tests"), path, locator)
     models_table = document.get("models", {})
     entries: dict[str, ModelEntry] = {}
     seen: dict[str, str] = {}
@@ -216,6 +219,7 @@ def parse_config(text: str, path: Path) -> Config:
         target=document.get("target", "registry"),
         orphans=document.get("orphans", "error"),
         models=entries,
+        team_tests=tuple(document.get("team_tests", ())),
     )
 
 
@@ -277,6 +281,19 @@ def _check_folder_keys(document: dict[str, Any], path: Path, locator: _LineLocat
         Problem(f"'{key}' must be a relative path inside the repository, not {shown(value)}", path, locator.line((), key))
         for key in FOLDER_KEYS
         if isinstance(value := document.get(key), str) and ("\0" in value or os.path.isabs(value) or value.startswith(("\\", "~")))
+    ]
+
+
+def _check_globs(globs: Any, path: Path, locator: _LineLocator) -> list[Problem]:
+    """``team_tests``: relative globs inside the repository (no '..', no absolute path)."""
+    if not isinstance(globs, list):
+        return []
+    return [
+        Problem(f"'team_tests' must list relative globs inside the repository, e.g. \"test/**/test_hf_*.py\", not {shown(str(glob))}",
+                path, locator.line((), "team_tests"))
+        for glob in globs
+        if not isinstance(glob, str) or not glob.strip() or "\0" in glob or "\\" in glob or os.path.isabs(glob)
+        or glob.startswith("~") or ".." in glob.split("/")
     ]
 
 

@@ -101,3 +101,16 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
 def test_missing_config_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(HfguardError, match="hfguard init"):
         find_config(tmp_path)
+
+
+def test_team_tests_are_relative_globs_inside_the_repository() -> None:
+    config = parse_config('team_tests = ["test/**/test_hf_*.py", "test_hf_*.py"]\n', Path("/r/hfguard.toml"))
+    assert config.team_tests == ("test/**/test_hf_*.py", "test_hf_*.py")
+    assert parse_config("", Path("/r/hfguard.toml")).team_tests == ()
+    assert errors_of('team_tests = "test/**/test_hf_*.py"\n') == [
+        'hfguard.toml:1: \'team_tests\' in the top level must be a list of globs of your own per-model test files, e.g. '
+        '["test/**/test_hf_*.py"], not str']
+    for bad in ("/abs/test_hf_*.py", "../other/test_hf_*.py", "~/t.py", "", 3):
+        text = f"team_tests = [{bad!r}]\n".replace("'", '"') if isinstance(bad, str) else f"team_tests = [{bad}]\n"
+        (error,) = errors_of(text)
+        assert error.startswith("hfguard.toml:1: 'team_tests' must list relative globs inside the repository"), error

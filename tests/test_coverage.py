@@ -295,3 +295,43 @@ def test_a_type_already_failing_is_no_drop_against_a_base_without_results(tmp_pa
     assert coverage_main(["--base", "main", "--junit", "r.xml", "--fail-on-drop"]) == 0
     captured = capsys.readouterr()
     assert "#### Failing (1)" in captured.out and captured.err == ""
+
+
+def test_the_teams_own_files_count_for_their_model_types_and_the_rest_is_explained(tmp_path: Path) -> None:
+    """Issue 20 points 6 and 7: team_tests globs attributed by name; every name that counts for none, with its reason."""
+    root = make_project(tmp_path / "p", {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2", "llama"))
+    text = (root / "hfguard.toml").read_text()
+    (root / "hfguard.toml").write_text(text.replace('templates_dir = "hfguard-templates"\n',
+                                                    'templates_dir = "hfguard-templates"\nteam_tests = ["test/**/test_hf_*.py", "test_hf_*.py"]\n'))
+    files = ["test/test_hf_bert.py", "test/skills/test_hf_bert_base_uncased.py", "test/improved/test_hf_gpt2_improved.py",
+             "test/test_hf_roberta.py", "test/test_hf_retribert.py", "test/test_hf_tgi.py", "test/test_hf_audio.py",
+             "test_hf_llama_7b.py", ".hidden/test_hf_bert.py", "test/.old/test_hf_bert.py", "other/test_hf_bert.py"]
+    for relative in files:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(PASS)
+    (root / "test/test_hf_link.py").symlink_to("test_hf_bert.py")
+    (root / "tests/models/test_hf_bert_extra.py").write_text(PASS)  # the generated folder's own: counted as _extra, not here
+    report = coverage.current_report(root / "hfguard.toml")
+    assert report.models["bert"].team_files == ["test/skills/test_hf_bert_base_uncased.py", "test/test_hf_bert.py"]
+    assert report.models["gpt2"].team_files == ["test/improved/test_hf_gpt2_improved.py"]
+    assert report.models["llama"].team_files == ["test_hf_llama_7b.py"]
+    assert report.team is not None
+    assert {name: item["reason"] for name, item in report.team.unattributed.items()} == {  # links are never followed
+        "audio": "generic", "retribert": "removed", "roberta": "not-registered", "tgi": "not-transformers"}
+    assert report.team.unattributed["roberta"]["detail"] == "not in the registry"
+    markdown = coverage.render_markdown(report)
+    assert "test files generated (they compile; not a coverage figure): 2 of 3 registry entries (66.7%)" in markdown
+    assert "#### The team's own test files (`test/**/test_hf_*.py`, `test_hf_*.py`)" in markdown
+    assert "4 files count for 3 of 3 registry entries (listed per model type below); 4 files (4 names) count for none:" in markdown
+    assert "- removed from transformers (1): `retribert` (deprecated in transformers 4.x and removed in v5)" in markdown
+    assert "- model type without a registry entry (1): `roberta` (not in the registry)" in markdown
+    assert "| `bert` | encoder-only | generated |  |  | 2: `test/skills/test_hf_bert_base_uncased.py`, … |  |" in markdown
+    back = coverage.Report.from_dict(json.loads(coverage.report_json(report)), "report.json")
+    assert back.models["bert"].team_files == report.models["bert"].team_files and back.team is not None
+    assert back.team.unattributed == report.team.unattributed
+
+
+def test_without_team_globs_the_report_is_as_before(project: Path) -> None:
+    report = report_of(project, "all.xml")
+    assert report.team is None and "team_tests" not in report.to_dict()
+    assert "team's own" not in coverage.render_markdown(report)
