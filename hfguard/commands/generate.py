@@ -81,11 +81,12 @@ def _run(args: argparse.Namespace) -> int:
     # a generated file whose entry is gone goes too, unless only some entries were asked for
     orphans = [] if args.model_types else orphan_files(project, args.all)
     if args.check:
-        return _check(files, orphans)
+        return _check(files, orphans, project.config.tests_dir)
     from hfguard.writer import remove_generated, write_generated
 
     root = project.config.root
     results = write_generated(files, root, force=args.force) + [remove_generated(path, root) for path in orphans]
+    layout_changed = _write_layout(project.config.tests_dir, root) if files else 0
     for result in results:
         shown = shown_path(result.path)
         if result.action == "refused":
@@ -103,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"kept {shown_path(own)}: your own tests of a model type that is no longer registered; delete it, "
                       "or register the entry again")
     counts = Counter(result.action for result in results)
-    changed = counts["created"] + counts["updated"] + counts["removed"]
+    changed = counts["created"] + counts["updated"] + counts["removed"] + layout_changed
     summary = f"{counts['created'] + counts['updated']} written, {counts['unchanged']} unchanged"
     summary += "".join(f", {counts[action]} {action}" for action in ("removed", "refused") if counts[action])
     print(summary)
@@ -126,10 +127,33 @@ def orphan_files(project: Project, all_types: bool) -> list[Path]:
     return found
 
 
-def _check(files: dict[Path, str], orphans: list[Path]) -> int:
+def _write_layout(tests_dir: Path, root: Path) -> int:
+    """Write the tests folder's own files (``hfguard.layout``), say what happened; how many were written."""
+    from hfguard.layout import package_clash, write_layout
+
+    written = 0
+    for result in write_layout(tests_dir, root):
+        shown = shown_path(result.path)
+        if result.action == "kept":
+            print(f"kept {shown}: your own file where hfguard puts its {result.path.name} (it lets 'pytest -m hfguard "
+                  f"{shown_path(tests_dir)}' collect under your pytest settings); merge hfguard's in by hand (docs/adoption.md)")
+        elif result.action != "unchanged":
+            written += 1
+            note = f" (your version is kept in {shown_path(result.backup)})" if result.backup else ""
+            print(f"{result.action} {shown}{note}")
+    clash = package_clash(tests_dir, root) if written else None
+    if clash:
+        print(f"note: {shown_path(tests_dir)}: {clash}; under pytest's prepend import mode one hides the other: rename the "
+              "folder (tests_dir)")
+    return written
+
+
+def _check(files: dict[Path, str], orphans: list[Path], tests_dir: Path) -> int:
     """Print the diff of what ``generate`` would change; 1 when anything would."""
+    from hfguard.layout import expected_files, wrote_once
     from hfguard.writer import check_compiles, read_current
 
+    layout = expected_files(tests_dir) if files else {}
     changed = 0
     for path, text in sorted(files.items()):
         check_compiles(text, path)
@@ -140,6 +164,11 @@ def _check(files: dict[Path, str], orphans: list[Path]) -> int:
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{shown}", f"b/{shown}"))
     for path in orphans:
         print(f"would remove {shown_path(path)} (its registry entry is gone)")
+    current = {path: read_current(path) for path in layout}  # a file of the user's there is kept: not stale
+    stale_layout = [path for path, text in layout.items() if current[path] is None or wrote_once(current[path] or "") and current[path] != text]
+    for path in stale_layout:
+        print(f"would write {shown_path(path)} (hfguard's file of the generated tests folder)")
+    changed += len(stale_layout)
     if changed or orphans:
         print(f"{changed} of {len(files)} generated files are out of date{f', {len(orphans)} to remove' if orphans else ''}; "
               "run 'hfguard generate' to rewrite them")
