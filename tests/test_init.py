@@ -138,12 +138,19 @@ def test_a_config_hfguard_cannot_merge_safely_gets_the_snippet(tmp_path: Path) -
     assert config.read_text().startswith("repos: [{repo: local")
 
 
-def test_init_points_hand_written_per_model_tests_to_adopt(tmp_path: Path) -> None:
-    (tmp_path / "tests/models").mkdir(parents=True)
-    (tmp_path / "tests/models/test_hf_bert.py").write_text("def test_mine():\n    pass\n")
-    result = run_hfguard("init", *ACTION, cwd=tmp_path)
-    assert ("found hand-written per-model tests: tests/models/test_hf_bert.py; 'hfguard generate' will not overwrite them. "
-            "Run 'hfguard adopt'") in result.stdout
+def test_init_counts_per_model_tests_wherever_they_are_and_points_to_adopt(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    for relative in ("tests/models/test_hf_bert.py", "test/skills/test_hf_bert.py", "test/improved/test_hf_gpt2_improved.py",
+                     "generators/out/test_hf_t5_small.py", "test_hf_vit.py"):
+        repo.write(relative, "def test_mine():\n    pass\n")
+    repo.write("test/skills/helpers.py", "x = 1\n")
+    repo.commit("the team's tests")
+    result = run_hfguard("init", *ACTION, cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    assert ("found 5 per-model test files (test_hf_*.py) in 5 folders. 'hfguard generate' never overwrites them. Run "
+            "'hfguard lock', then 'hfguard adopt --dry-run'") in result.stdout
+    (tmp_path / "empty").mkdir()
+    assert "per-model test files" not in run_hfguard("init", *ACTION, cwd=tmp_path / "empty").stdout
 
 
 def test_init_without_a_known_origin_asks_for_the_action(tmp_path: Path) -> None:

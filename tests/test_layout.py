@@ -89,6 +89,19 @@ def test_hfguards_own_stated_setup_still_collects_the_folder(repo: GitRepo, tmp_
     assert result.returncode == 0 and collected(result) >= 10, result.stdout[-2000:]
 
 
+def test_a_baselined_broken_file_of_the_team_is_left_uncollected(repo: GitRepo) -> None:
+    broken = repo.path / "test/hf_generated/test_hf_bert_extra.py"
+    broken.write_text("def test_x():\n    x = 1\n      y = 2\n")
+    assert collect(repo.path, "-m", "hfguard", "test/hf_generated").returncode != 0  # not yet in the baseline
+    repo.commit("team tests")
+    adopted = run_hfguard("adopt", cwd=repo.path)
+    assert adopted.returncode == 0 and "already broken: 1 file" in adopted.stdout, adopted.stdout
+    result = collect(repo.path, "-m", "hfguard", "test/hf_generated")
+    assert result.returncode == 0 and "error" not in result.stdout.lower(), result.stdout[-2000:]
+    broken.write_text(broken.read_text() + "# changed since\n")  # changed: collected again, and its error shows
+    assert collect(repo.path, "-m", "hfguard", "test/hf_generated").returncode != 0
+
+
 def test_layout_files_are_hfguards_and_never_take_a_users_place(repo: GitRepo) -> None:
     tests = repo.path / "test/hf_generated"
     conftest = tests / "conftest.py"

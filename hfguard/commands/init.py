@@ -3,7 +3,7 @@
 It never takes a user's file away: an existing ``[tool.hfguard]`` in ``pyproject.toml`` stays the registry
 (no ``hfguard.toml`` beside it, which would silently take precedence), hfguard's hooks are merged into an
 existing pre-commit config (comments kept) or the exact snippet is printed, and hand-written per-model tests
-are pointed to ``hfguard adopt``.
+are counted wherever they are and pointed to ``hfguard adopt``.
 """
 
 from __future__ import annotations
@@ -146,20 +146,13 @@ def _add_hooks(path: Path, reference: scaffold.ActionReference, dry_run: bool) -
 
 
 def _point_to_adopt(root: Path) -> None:
-    """Say so when the tests dir already holds hand-written per-model tests (``hfguard adopt`` moves them safely)."""
-    from hfguard.adopt import MOVE, survey
-    from hfguard.config import find_config, load_config
-    from hfguard.errors import HfguardError
+    """Say so when the repository already holds per-model test files, wherever they are (``hfguard adopt`` takes them in)."""
+    from hfguard.adopt import PATTERN, list_test_files
 
-    try:
-        found = find_config(root)
-    except HfguardError:
+    files, _ = list_test_files(root)
+    if not files:
         return
-    if found.parent != root.resolve():
-        return  # a registry above the repository is not this repository's
-    config = load_config(found)
-    hand_written = [item for item in survey(config.tests_dir, config.models) if item.kind == MOVE]
-    if hand_written:
-        names = ", ".join(shown_path(item.path) for item in hand_written)
-        print(f"found hand-written per-model tests: {names}; 'hfguard generate' will not overwrite them. Run "
-              "'hfguard adopt' to move them to test_hf_<type>_extra.py (nothing is lost), then 'hfguard generate'.")
+    folders = len({str(Path(relative).parent) for relative in files})
+    print(f"found {len(files):,} per-model test files ({PATTERN}) in {folders:,} folders. 'hfguard generate' never "
+          "overwrites them. Run 'hfguard lock', then 'hfguard adopt --dry-run' to see how each name maps to a model type "
+          "and 'hfguard adopt' to register them (nothing is lost; files already broken go to a baseline)")
