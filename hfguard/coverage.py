@@ -35,7 +35,7 @@ from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
 from hfguard.escape import markdown_code, markdown_text
-from hfguard.naming import LABELS, Namer, file_name_of
+from hfguard.naming import LABELS, UNKNOWN, Namer, file_name_of
 from hfguard.names import printable
 from hfguard.paths import refuse_link
 from hfguard.stamp import EXTRA_SUFFIX, python_identifier, test_file_name
@@ -234,16 +234,16 @@ class TeamFiles:
 
     globs: list[str]
     by_type: dict[str, list[str]]  # model type -> files (relative to the registry's folder)
-    unattributed: dict[str, dict[str, Any]]  # name -> {"reason": key, "detail": why, "files": [...]}
-    outside_reason: dict[str, str] = field(default_factory=dict)  # model type -> why it would have no registry entry
+    unattributed: dict[str, dict[str, Any]]  # name (known suffixes dropped) -> {"reason": key, "detail": why, "files": [...]}
+    outside_reason: dict[str, tuple[str, str]] = field(default_factory=dict)  # model type -> (reason, detail) without an entry
 
     def outside(self, counted: set[str]) -> TeamFiles:
-        """This, with the files of model types coverage does not count moved to ``unattributed`` (reason ``not-registered``)."""
+        """This, with the files of model types coverage does not count moved to ``unattributed``."""
         unattributed = dict(self.unattributed)
         for model_type, files in self.by_type.items():
             if model_type not in counted:
-                unattributed[model_type] = {"reason": NOT_REGISTERED, "detail": self.outside_reason.get(model_type, ""),
-                                            "files": files}
+                reason, detail = self.outside_reason.get(model_type, (NOT_REGISTERED, ""))
+                unattributed[model_type] = {"reason": reason, "detail": detail, "files": files}
         inside = {name: files for name, files in self.by_type.items() if name in counted}
         return TeamFiles(self.globs, inside, dict(sorted(unattributed.items())), self.outside_reason)
 
@@ -258,8 +258,8 @@ class TeamFiles:
                    {str(name): dict(item) for name, item in unattributed.items()} if isinstance(unattributed, dict) else {})
 
 
-NOT_REGISTERED = "not-registered"
-TEAM_LABELS = {**LABELS, NOT_REGISTERED: "model type without a registry entry"}
+NOT_REGISTERED, CANNOT_GENERATE = "not-registered", "cannot-generate"
+TEAM_LABELS = {**LABELS, NOT_REGISTERED: "model type without a registry entry", CANNOT_GENERATE: "cannot be generated"}
 
 
 def team_test_files(config: Config, catalogue: Catalogue) -> TeamFiles | None:
@@ -270,18 +270,18 @@ def team_test_files(config: Config, catalogue: Catalogue) -> TeamFiles | None:
     namer = Namer(catalogue.models, catalogue.transformers_version)
     by_type: dict[str, list[str]] = {}
     unattributed: dict[str, dict[str, Any]] = {}
-    reasons: dict[str, str] = {}
+    outside: dict[str, tuple[str, str]] = {}
     for relative in glob_files(config.root, config.team_tests, exclude=config.tests_dir):
         naming = namer.name(file_name_of(Path(relative).stem))
         if naming.model_type is not None:
             by_type.setdefault(naming.model_type, []).append(relative)
             info = catalogue.get(naming.model_type)
-            reasons[naming.model_type] = ("not in the registry" if info.generatable
-                                          else f"cannot be generated ({info.kind}: {info.reason})")
+            outside[naming.model_type] = ((NOT_REGISTERED, "") if info.generatable and info.model_class() is not None
+                                          else (CANNOT_GENERATE, f"{info.kind}: {info.reason}"))
         else:
-            item = unattributed.setdefault(naming.name, {"reason": naming.how, "detail": naming.reason, "files": []})
+            item = unattributed.setdefault(naming.core or naming.name, {"reason": naming.how, "detail": naming.reason, "files": []})
             item["files"].append(relative)
-    return TeamFiles(list(config.team_tests), by_type, unattributed, reasons)
+    return TeamFiles(list(config.team_tests), by_type, unattributed, outside)
 
 
 def glob_files(root: Path, globs: Iterable[str], exclude: Path | None = None) -> list[str]:
@@ -590,22 +590,28 @@ def _team_section(report: Report, max_items: int | None) -> list[str]:
     globs = ", ".join(markdown_code(glob) for glob in team.globs)
     lines = ["", f"#### The team's own test files ({globs})", "",
              f"{attributed} files count for {types} of {len(report.models)} {markdown_text(report.denominator_label)} "
-             f"(listed per model type below); {outside} files ({len(team.unattributed)} names) count for none:", ""]
+             f"(listed per model type below); {outside} files ({len(team.unattributed)} names, known suffixes dropped) "
+             "count for none:", ""]
     by_reason: dict[str, list[str]] = {}
     for name, item in team.unattributed.items():
         by_reason.setdefault(str(item.get("reason", "")), []).append(name)
     for reason, names in sorted(by_reason.items(), key=lambda pair: (-len(pair[1]), pair[0])):
-        shown = [f"{markdown_code(name)}{_why(team.unattributed[name])}" for name in names]
+        details = {str(team.unattributed[name].get("detail", "")) for name in names}
+        shared = details.pop() if len(details) == 1 else None  # said once for the group
+        shown = [markdown_code(name) + ("" if shared is not None else _why(team.unattributed[name])) for name in names]
         kept = shown if max_items is None else shown[:max_items]
         rest = f" … and {len(shown) - len(kept)} more" if len(kept) < len(shown) else ""
-        lines.append(f"- {markdown_text(TEAM_LABELS.get(reason, reason))} ({len(names)}): {', '.join(kept)}{rest}")
+        why = f" ({markdown_text(printable(shared, 160))})" if shared else ""
+        lines.append(f"- {markdown_text(TEAM_LABELS.get(reason, reason))}{why} ({len(names)}): {', '.join(kept)}{rest}")
     return lines
 
 
 def _why(item: dict[str, Any]) -> str:
-    """A name's reason in parentheses, when it says more than its group's label."""
+    """A name's own reason in parentheses (of an unknown name, only its suggestion: the group says the rest)."""
     detail = str(item.get("detail", ""))
-    return f" ({markdown_text(printable(detail, 120))})" if detail and not detail.startswith("not a model type of") else ""
+    if item.get("reason") == UNKNOWN:
+        detail = detail.partition(" (")[2].removesuffix(")")
+    return f" ({markdown_text(printable(detail, 120))})" if detail else ""
 
 
 def _model_table(report: Report, max_items: int | None) -> list[str]:

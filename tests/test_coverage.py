@@ -318,13 +318,14 @@ def test_the_teams_own_files_count_for_their_model_types_and_the_rest_is_explain
     assert report.team is not None
     assert {name: item["reason"] for name, item in report.team.unattributed.items()} == {  # links are never followed
         "audio": "generic", "retribert": "removed", "roberta": "not-registered", "tgi": "not-transformers"}
-    assert report.team.unattributed["roberta"]["detail"] == "not in the registry"
+    assert report.team.unattributed["roberta"]["detail"] == ""
     markdown = coverage.render_markdown(report)
     assert "test files generated (they compile; not a coverage figure): 2 of 3 registry entries (66.7%)" in markdown
     assert "#### The team's own test files (`test/**/test_hf_*.py`, `test_hf_*.py`)" in markdown
-    assert "4 files count for 3 of 3 registry entries (listed per model type below); 4 files (4 names) count for none:" in markdown
-    assert "- removed from transformers (1): `retribert` (deprecated in transformers 4.x and removed in v5)" in markdown
-    assert "- model type without a registry entry (1): `roberta` (not in the registry)" in markdown
+    assert ("4 files count for 3 of 3 registry entries (listed per model type below); 4 files (4 names, known suffixes "
+            "dropped) count for none:") in markdown
+    assert "- removed from transformers (deprecated in transformers 4.x and removed in v5) (1): `retribert`" in markdown
+    assert "- model type without a registry entry (1): `roberta`" in markdown
     assert "| `bert` | encoder-only | generated |  |  | 2: `test/skills/test_hf_bert_base_uncased.py`, … |  |" in markdown
     back = coverage.Report.from_dict(json.loads(coverage.report_json(report)), "report.json")
     assert back.models["bert"].team_files == report.models["bert"].team_files and back.team is not None
