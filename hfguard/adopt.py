@@ -137,8 +137,9 @@ def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def find(root: Path, config: Config) -> tuple[list[TestFile], list[str]]:
-    """Every ``test_hf_*.py`` of the repository, read once, compiled (cached) unless the baseline holds it; and links."""
+def find(config: Config) -> tuple[list[TestFile], list[str]]:
+    """Every ``test_hf_*.py`` below the registry's folder, compiled (cached) unless the baseline holds it; and links."""
+    root = config.root
     listed, links = list_test_files(root)
     names = [shown_path(root / relative) for relative in listed]
     baseline = load_baseline(config.root)
@@ -166,9 +167,9 @@ def find(root: Path, config: Config) -> tuple[list[TestFile], list[str]]:
 # ---- stages 2 and 3: map and plan -------------------------------------------------------------------------------
 
 
-def make_plan(root: Path, config: Config, catalogue: Catalogue) -> Plan:
+def make_plan(config: Config, catalogue: Catalogue) -> Plan:
     """Find, map and plan; writes nothing."""
-    files, links = find(root, config)
+    files, links = find(config)
     namer = Namer(catalogue.models, catalogue.transformers_version)
     namings = {}
     for item in files:

@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
 
     project = load_project(args.config)
     config = project.config
-    plan = adopt.make_plan(config.root, config, project.catalogue)
+    plan = adopt.make_plan(config, project.catalogue)
     notes = [] if args.dry_run else adopt.apply(plan, config)
     log = adopt.write_log(config.root, adopt.log_text(plan, config))
     for line in describe(plan, config, applied=not args.dry_run):
