@@ -287,16 +287,19 @@ def team_test_files(config: Config, catalogue: Catalogue) -> TeamFiles | None:
 def glob_files(root: Path, globs: Iterable[str], exclude: Path | None = None) -> list[str]:
     """Files below ``root`` matching any of ``globs`` (``**`` spans folders), relative with '/', sorted; links, folders
     whose name starts with a dot, and everything below ``exclude`` are left out."""
+    globs = list(globs)
     patterns = [_glob_pattern(glob) for glob in globs]
-    starts = {_fixed_start(glob) for glob in globs}
     skip = os.path.abspath(exclude) if exclude is not None else None
     found: set[str] = set()
-    for start in sorted(starts):
-        top = root / start
+    for glob in globs:
+        top = root / _fixed_start(glob)
         if top.is_symlink() or not top.is_dir():
             continue
+        depth = None if "**" in glob else glob.count("/") - _fixed_start(glob).count("/") - bool(_fixed_start(glob))
         for folder, folders, names in os.walk(top):
-            folders[:] = [name for name in folders if not name.startswith(".") and os.path.join(os.path.abspath(folder), name) != skip]
+            below = len(Path(folder).relative_to(top).parts)
+            folders[:] = [] if depth is not None and below >= depth else [
+                name for name in folders if not name.startswith(".") and os.path.join(os.path.abspath(folder), name) != skip]
             for name in names:
                 path = Path(folder) / name
                 relative = path.relative_to(root).as_posix()

@@ -336,3 +336,16 @@ def test_without_team_globs_the_report_is_as_before(project: Path) -> None:
     report = report_of(project, "all.xml")
     assert report.team is None and "team_tests" not in report.to_dict()
     assert "team's own" not in coverage.render_markdown(report)
+
+
+def test_team_globs_match_like_paths_and_walk_no_deeper_than_they_reach(tmp_path: Path) -> None:
+    for relative in ("test_hf_a.py", "x/test_hf_b.py", "x/y/test_hf_c.py", "test/a/test_hf_d.py", "test/test_hf_e.py",
+                     "test/a/b/test_hf_f.py", "test/.git/test_hf_g.py"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("")
+    assert coverage.glob_files(tmp_path, ["test_hf_*.py"]) == ["test_hf_a.py"]
+    assert coverage.glob_files(tmp_path, ["*/test_hf_*.py"]) == ["test/test_hf_e.py", "x/test_hf_b.py"]
+    assert coverage.glob_files(tmp_path, ["test/*/test_hf_*.py"]) == ["test/a/test_hf_d.py"]
+    assert coverage.glob_files(tmp_path, ["test/**/test_hf_*.py"]) == ["test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py"]
+    assert coverage.glob_files(tmp_path, ["**/test_hf_*.py"], exclude=tmp_path / "x") == [
+        "test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py", "test_hf_a.py"]
