@@ -6,7 +6,7 @@ untimed), and the timed commands as real subprocesses: ``adopt`` (once: it chang
 with a cold cache and warm (median of runs), and ``verify`` of the tests folder warm. Goals (issue 20): adopt
 within 5 s, whole-tree verify warm within 3 s, on two cores.
 
-    python benchmarks/bench_adopt.py [--runs 5] [--lock hfguard.lock]
+    python benchmarks/bench_adopt.py [--runs 5] [--lock hfguard.lock] [--results benchmarks/adopt-results.md]
 """
 
 from __future__ import annotations
@@ -75,15 +75,21 @@ def _goal(name: str, seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the rows as a Markdown table."""
+    """Write the rows as a Markdown table (``--results``) and print it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per warm median")
     parser.add_argument("--lock", type=Path, help="an hfguard.lock to use (default: 'hfguard lock' builds one, untimed)")
+    parser.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "adopt-results.md")
     args = parser.parse_args(argv)
-    print(f"Python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores, load {os.getloadavg()[0]:.2f}\n")
-    print("| measurement | wall s | note |\n|---|---:|---|")
-    for row in bench_adopt(args.runs, args.lock):
-        print(f"| {row.measurement} | {row.seconds:.3f} | {row.note} |")
+    load = os.getloadavg()[0]
+    rows = bench_adopt(args.runs, args.lock)
+    lines = ["# Adoption on the seed-shaped repository (`benchmarks/bench_adopt.py`)", "",
+             f"Python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} cores; 1-minute load average {load:.2f} at start, "
+             f"{os.getloadavg()[0]:.2f} at end (the machine is shared: wall times are noisy).", "",
+             "| measurement | wall s | note |", "|---|---:|---|",
+             *(f"| {row.measurement} | {row.seconds:.3f} | {row.note} |" for row in rows)]
+    args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
     return 0
 
 
