@@ -295,3 +295,18 @@ def test_a_type_already_failing_is_no_drop_against_a_base_without_results(tmp_pa
     assert coverage_main(["--base", "main", "--junit", "r.xml", "--fail-on-drop"]) == 0
     captured = capsys.readouterr()
     assert "#### Failing (1)" in captured.out and captured.err == ""
+
+
+def test_the_terminal_gets_text_as_it_reads_and_the_markdown_file_is_escaped_for_github(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 22, point 6: two renderers, one escaping module: no '&quot;' in what a terminal shows; GitHub's escaping in the
+    Markdown file a workflow publishes."""
+    body = "def test_forward():\n    assert False, 'config \"hidden_size\" & <b>heads</b> differ'\n"
+    root = make_project(tmp_path / "p", {"gpt2": body}, ("gpt2",))
+    run_pytest(root, root / "r.xml", "gpt2")
+    monkeypatch.chdir(root)
+    assert coverage_main(["--junit", "r.xml", "--markdown", "r.md"]) == 0
+    terminal = capsys.readouterr().out
+    assert "- `gpt2` (0 of 1 checks): `test_forward`: config \"hidden_size\" & <b>heads</b> differ" in terminal
+    assert "&quot;" not in terminal and "&amp;" not in terminal and "\\_" not in terminal
+    github_markdown = (root / "r.md").read_text()
+    assert "config &quot;hidden\\_size&quot; &amp; &lt;b&gt;heads&lt;/b&gt; differ" in github_markdown
