@@ -82,9 +82,9 @@ def test_the_other_environment_never_sees_a_token(monkeypatch: pytest.MonkeyPatc
     assert environment.WITHHELD is WITHHELD
 
 
-# Modules a repository could ship to run in place of the ones an install starts with 'python -m' in its folder.
-HOSTILE_MODULES = {name: "import os, pathlib; pathlib.Path(os.environ['PWNED']).write_text(__file__)\n"
-                   for name in ("venv/__main__.py", "pip/__main__.py", "ensurepip/__main__.py", "sitecustomize.py")}
+# Packages a repository could ship to run in place of the ones an install starts with 'python -m' in its folder.
+HOSTILE_MODULES = {f"{name}/{part}.py": "import os, pathlib; pathlib.Path(os.environ['PWNED']).write_text(__file__)\n"
+                   for name in ("venv", "pip", "ensurepip") for part in ("__init__", "__main__")}
 
 
 def test_building_an_environment_runs_nothing_of_the_repository_and_leaves_nothing_in_it(tmp_path: Path) -> None:
@@ -100,6 +100,6 @@ def test_building_an_environment_runs_nothing_of_the_repository_and_leaves_nothi
     result = run_hfguard("sweep", "bert", "--transformers", "5.23.0", "--torch", "torch==0.0.1", "--out", "o", cwd=repo, env=env)
     assert result.returncode == 2 and "installing torch failed" in result.stderr, result.stderr
     assert not (tmp_path / "PWNED").exists()
-    assert sorted(path.name for path in repo.iterdir()) == [".git", "ensurepip", "pip", "sitecustomize.py", "venv"]
+    assert sorted(path.name for path in repo.iterdir()) == [".git", "ensurepip", "pip", "venv"]
     built = tmp_path / "cache/envs/transformers-5.23.0"
     assert (built / "pyvenv.cfg").is_file() and (built / ".gitignore").read_text().endswith("\n*\n")
