@@ -160,6 +160,7 @@ def main() -> int:
             "GITHUB_REPOSITORY": REPO,
             "GITHUB_API_URL": github.base_url,
             "GITHUB_EVENT_PATH": str(event),
+            "HFGUARD_GITHUB_LOGIN": "github-actions[bot]",  # the workflow's token writes as it (GET /user is refused to it)
         }
         args = hfguard("comment", "--report", str(workdir / "head.json"), "--base-report", str(workdir / "base.json"))
         run(*args, cwd=repo, env=env)

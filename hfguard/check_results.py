@@ -11,8 +11,13 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from hfguard.errors import HfguardError, Problem
+
+# A full sweep's report is a few MB; a parse takes about ten times a file's size in memory, so a larger file is refused.
+MAX_JUNIT_BYTES = 32 * 2**20
 STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
 _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
@@ -29,6 +34,21 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def read_junit(path: Path) -> ET.Element:
+    """The root element of the JUnit XML file at ``path``; one line naming the file when it is unreadable, not XML, or
+    larger than ``MAX_JUNIT_BYTES``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_JUNIT_BYTES:
+            raise HfguardError(Problem(f"JUnit XML of {size / 2**20:.0f} MiB, over hfguard's limit of {MAX_JUNIT_BYTES // 2**20} MiB: "
+                                       "is it the report of the generated tests? Split the run (--shard) if it is", path))
+        return ET.parse(path).getroot()
+    except OSError as error:
+        raise HfguardError(Problem(f"cannot read JUnit XML: {error.strerror}", path)) from None
+    except ET.ParseError as error:
+        raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
 
 
 def check_id(test_name: str) -> str | None:

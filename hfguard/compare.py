@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hfguard.escape import GITHUB, TERMINAL, Markup
 from hfguard.results import Night, TypeResult
 
 SCHEMA_VERSION = 1
@@ -113,26 +114,29 @@ def _side(comparison: dict[str, Any], key: str) -> str:
 
 
 def render_text(comparison: dict[str, Any]) -> str:
-    """Plain text: one line per change."""
-    lines = [f"A = {_side(comparison, 'a')}", f"B = {_side(comparison, 'b')}"]
+    """Plain text for a terminal: one line per change (names and messages as they read, control characters blanked)."""
+    text = TERMINAL.text
+    lines = [f"A = {text(_side(comparison, 'a'))}", f"B = {text(_side(comparison, 'b'))}"]
     for key, title in CATEGORIES.items():
         entries = comparison[key]
         lines.append(f"{title}: {len(entries)}")
         for entry in entries:
             if key == "family_changed":
-                lines.append(f"  {entry['model_type']}: {entry['family']['a']} -> {entry['family']['b']}")
+                lines.append(text(f"  {entry['model_type']}: {entry['family']['a']} -> {entry['family']['b']}"))
                 continue
             status = entry["status"]
-            lines.append(f"  {entry['model_type']} [{entry['family']['b'] or entry['family']['a']}] {status['a'] or '-'} -> "
-                         f"{status['b'] or '-'}{': ' + reason(entry) if reason(entry) else ''}")
+            lines.append(text(f"  {entry['model_type']} [{entry['family']['b'] or entry['family']['a']}] {status['a'] or '-'} -> "
+                              f"{status['b'] or '-'}{': ' + reason(entry) if reason(entry) else ''}"))
     if not differs(comparison):
         lines.append("no difference")
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(comparison: dict[str, Any], max_items: int | None = None) -> str:
-    """Markdown for a comment or an issue: a table per category, names and messages escaped."""
-    lines = ["### hfguard upgrade check", "", f"- A: {md_text(_side(comparison, 'a'))}", f"- B: {md_text(_side(comparison, 'b'))}", ""]
+def render_markdown(comparison: dict[str, Any], max_items: int | None = None, markup: Markup = GITHUB) -> str:
+    """Markdown for ``markup``'s reader (a comment or an issue by default): a table per category; every text from the
+    comparison (labels, versions, names, families, statuses, messages) escaped."""
+    text, code = markup.text, markup.code
+    lines = ["### hfguard upgrade check", "", f"- A: {text(_side(comparison, 'a'))}", f"- B: {text(_side(comparison, 'b'))}", ""]
     if not differs(comparison):
         return "\n".join([*lines, "No model type changed.", ""])
     for key, title in CATEGORIES.items():
@@ -145,26 +149,10 @@ def render_markdown(comparison: dict[str, Any], max_items: int | None = None) ->
             family = entry["family"]["b"] or entry["family"]["a"]
             if key == "family_changed":
                 family = f"{entry['family']['a']} → {entry['family']['b']}"
-            lines.append(f"| {md_code(entry['model_type'])} | {md_text(family)} | {entry['status']['a'] or '—'} | "
-                         f"{entry['status']['b'] or '—'} | {md_text(reason(entry)[:200])} |")
+            status = entry["status"]
+            lines.append(f"| {code(str(entry['model_type']), in_table=True)} | {text(str(family))} | {text(str(status['a'] or '—'))} | "
+                         f"{text(str(status['b'] or '—'))} | {text(reason(entry)[:200])} |")
         if len(shown) < len(entries):
             lines.append(f"| … {len(entries) - len(shown)} more | | | | |")
         lines.append("")
     return "\n".join(lines)
-
-
-def md_code(text: str) -> str:
-    """``text`` as an inline code span that no backtick or pipe in it can break."""
-    text = text.replace("\n", " ").replace("|", "\\|")
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
-
-
-def md_text(text: str) -> str:
-    """``text`` as plain Markdown: HTML, mentions, links, emphasis and table pipes neutralised."""
-    text = text.replace("\n", " ").replace("\r", " ")
-    for char in "\\`*_{}[]()<>#+!|~":
-        text = text.replace(char, "\\" + char)
-    return text.replace("@", "@\u200b")

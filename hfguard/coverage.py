@@ -34,7 +34,7 @@ from hfguard.atomic import write_atomic
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
-from hfguard.escape import markdown_code, markdown_text
+from hfguard.escape import GITHUB, Markup
 from hfguard.naming import LABELS, UNKNOWN, Namer, file_name_of
 from hfguard.names import printable
 from hfguard.paths import refuse_link
@@ -362,13 +362,7 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
     results: dict[str, dict[str, CaseResult]] = {}
     seen: dict[tuple[str, str], Path] = {}
     for path in paths:
-        try:
-            root = ET.parse(path).getroot()
-        except OSError as error:
-            raise HfguardError(Problem(f"cannot read JUnit XML: {error.strerror}", path)) from None
-        except ET.ParseError as error:
-            raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
-        for case in root.iter("testcase"):
+        for case in check_results.read_junit(path).iter("testcase"):
             located = _locate(case)
             if located is None:
                 continue
@@ -523,14 +517,15 @@ def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
 
 
 def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None,
-                    run_url: str | None = None) -> str:
-    """The report (and delta) as Markdown; ``max_items`` caps each list of model types; ``run_url`` links the job log.
+                    run_url: str | None = None, markup: Markup = GITHUB) -> str:
+    """The report (and delta) as Markdown for ``markup``'s reader (GitHub, or a terminal); ``max_items`` caps each list
+    of model types; ``run_url`` links the job log.
 
     Nothing is compared that the base cannot say: without test results in the base, only the generated
     measure gets changes, and sections with nothing in them are left out.
     """
     overall = summarize(report.models.values())
-    n, label = overall["total"], markdown_text(report.denominator_label)
+    n, label = overall["total"], markup.text(report.denominator_label)
     lines = ["### hfguard coverage", ""]
     if report.has_results:
         lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
@@ -543,20 +538,20 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     compared = delta is not None and delta["base_has_results"]
     for family, items in group_by_family(report.models).items():
         change = delta["families"].get(family) if delta else None
-        lines.append(_row(markdown_text(family), summarize(items.values()), change, report.has_results, compared))
+        lines.append(_row(markup.text(family), summarize(items.values()), change, report.has_results, compared))
     lines.append(_row("**all**", overall, delta["overall"] if delta else None, report.has_results, compared))
     failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
     if failing:
         lines += ["", f"#### Failing ({len(failing)})", ""]
-        lines += [f"- {markdown_code(name)}{_checks(item, ' ({} of {} checks)')}: {_failure(item)}" for name, item in _capped(failing, max_items)]
+        lines += [f"- {markup.code(name)}{_checks(item, ' ({} of {} checks)')}: {_failure(item, markup)}" for name, item in _capped(failing, max_items)]
         if max_items is not None and len(failing) > max_items:
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
-        lines += _changes(delta, max_items)
+        lines += _changes(delta, max_items, markup)
     if report.team is not None:
-        lines += _team_section(report, max_items)
+        lines += _team_section(report, max_items, markup)
     if max_items != 0:
-        lines += _model_table(report, max_items)
+        lines += _model_table(report, max_items, markup)
     if run_url:
         lines += ["", f"[Job log]({run_url})"]
     lines += ["", f"_passing: model types with at least one passed test and no failed one (skips allowed); test files "
@@ -565,13 +560,13 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     return "\n".join(lines) + "\n"
 
 
-def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
+def _changes(delta: dict[str, Any], max_items: int | None, markup: Markup) -> list[str]:
     """The 'Changes against' section: one line per non-empty category, or one line saying nothing changed."""
     keys = [key for key in CATEGORIES if delta[key] and (delta["base_has_results"] or key not in ("newly_failing", "fixed"))]
-    lines = ["", f"#### Changes against {_label(delta['base_label'])}", ""]
-    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys]
+    lines = ["", f"#### Changes against {_label(delta['base_label'], markup)}", ""]
+    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items, markup)}" for key in keys]
     if lost := delta.get("lost_checks"):
-        named = [f"{markdown_code(name)}: {_names(checks, LOST_CHECKS_SHOWN)}" for name, checks in lost.items()]
+        named = [f"{markup.code(name)}: {_names(checks, LOST_CHECKS_SHOWN, markup)}" for name, checks in lost.items()]
         rest = len(named) - len(named[:max_items] if max_items is not None else named)
         lines.append(f"- Checks lost ({len(named)}): {'; '.join(named[:max_items] if max_items is not None else named)}"
                      + (f" … and {rest} more" if rest else ""))
@@ -583,16 +578,16 @@ def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
     return lines
 
 
-def _team_section(report: Report, max_items: int | None) -> list[str]:
+def _team_section(report: Report, max_items: int | None, markup: Markup) -> list[str]:
     """The team's own test files: how many count for counted model types, and every name that counts for none, by reason."""
     team = report.team
     assert team is not None
     attributed = sum(len(item.team_files) for item in report.models.values())
     types = sum(bool(item.team_files) for item in report.models.values())
     outside = sum(len(item["files"]) for item in team.unattributed.values())
-    globs = ", ".join(markdown_code(glob) for glob in team.globs)
+    globs = ", ".join(markup.code(glob) for glob in team.globs)
     lines = ["", f"#### The team's own test files ({globs})", "",
-             f"{attributed} files count for {types} of {len(report.models)} {markdown_text(report.denominator_label)} "
+             f"{attributed} files count for {types} of {len(report.models)} {markup.text(report.denominator_label)} "
              f"(listed per model type below); {outside} files ({len(team.unattributed)} names, known suffixes dropped) "
              "count for none:", ""]
     by_reason: dict[str, list[str]] = {}
@@ -601,23 +596,23 @@ def _team_section(report: Report, max_items: int | None) -> list[str]:
     for reason, names in sorted(by_reason.items(), key=lambda pair: (-len(pair[1]), pair[0])):
         details = {str(team.unattributed[name].get("detail", "")) for name in names}
         shared = details.pop() if len(details) == 1 else None  # said once for the group
-        shown = [markdown_code(name) + ("" if shared is not None else _why(team.unattributed[name])) for name in names]
+        shown = [markup.code(name) + ("" if shared is not None else _why(team.unattributed[name], markup)) for name in names]
         kept = shown if max_items is None else shown[:max_items]
         rest = f" … and {len(shown) - len(kept)} more" if len(kept) < len(shown) else ""
-        why = f" ({markdown_text(printable(shared, 160))})" if shared else ""
-        lines.append(f"- {markdown_text(TEAM_LABELS.get(reason, reason))}{why} ({len(names)}): {', '.join(kept)}{rest}")
+        why = f" ({markup.text(printable(shared, 160))})" if shared else ""
+        lines.append(f"- {markup.text(TEAM_LABELS.get(reason, reason))}{why} ({len(names)}): {', '.join(kept)}{rest}")
     return lines
 
 
-def _why(item: dict[str, Any]) -> str:
+def _why(item: dict[str, Any], markup: Markup) -> str:
     """A name's own reason in parentheses (of an unknown name, only its suggestion: the group says the rest)."""
     detail = str(item.get("detail", ""))
     if item.get("reason") == UNKNOWN:
         detail = detail.partition(" (")[2].removesuffix(")")
-    return f" ({markdown_text(printable(detail, 120))})" if detail else ""
+    return f" ({markup.text(printable(detail, 120))})" if detail else ""
 
 
-def _model_table(report: Report, max_items: int | None) -> list[str]:
+def _model_table(report: Report, max_items: int | None, markup: Markup) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
     team = report.team is not None
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
@@ -627,19 +622,19 @@ def _model_table(report: Report, max_items: int | None) -> list[str]:
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
         checks = _checks(item, "{} of {}")
-        own = f"{_team_cell(item)} | " if team else ""
-        lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {checks} | {tally} | "
-                     f"{own}{_cell(item.detail) if item.detail else _failure(item, in_table=True)} |")
+        own = f"{_team_cell(item, markup)} | " if team else ""
+        lines.append(f"| {markup.code(name, in_table=True)} | {markup.text(item.family)} | {item.level} | {checks} | {tally} | "
+                     f"{own}{_cell(item.detail, markup) if item.detail else _failure(item, markup, in_table=True)} |")
     if max_items is not None and len(report.models) > max_items:
         lines.append(f"| … {len(report.models) - max_items} more | | | | | |" + (" |" if team else ""))
     return [*lines, "", "</details>"]
 
 
-def _team_cell(item: ModelCoverage) -> str:
+def _team_cell(item: ModelCoverage, markup: Markup) -> str:
     """The team's own files of a model type: how many, and the first one."""
     if not item.team_files:
         return ""
-    first = markdown_code(item.team_files[0], in_table=True)
+    first = markup.code(item.team_files[0], in_table=True)
     return first if len(item.team_files) == 1 else f"{len(item.team_files)}: {first}, …"
 
 
@@ -669,19 +664,19 @@ def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None, has
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def _names(names: list[str], max_items: int | None) -> str:
+def _names(names: list[str], max_items: int | None, markup: Markup) -> str:
     shown = names if max_items is None else names[:max_items]
     rest = len(names) - len(shown)
-    return ", ".join(markdown_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
+    return ", ".join(markup.code(name) for name in shown) + (f" … and {rest} more" if rest else "")
 
 
-def _failure(item: ModelCoverage, in_table: bool = False) -> str:
+def _failure(item: ModelCoverage, markup: Markup, in_table: bool = False) -> str:
     """The first failure of ``item`` as Markdown: its test id as code, then the first line of the message."""
     failure = item.first_failure()
     if failure is None:
         return ""
     test_id, message = failure
-    return f"{markdown_code(test_id, in_table=in_table)}: {markdown_text(printable(message, 160))}"
+    return f"{markup.code(test_id, in_table=in_table)}: {markup.text(printable(message, 160))}"
 
 
 def _checks(item: ModelCoverage, form: str) -> str:
@@ -690,14 +685,14 @@ def _checks(item: ModelCoverage, form: str) -> str:
     return form.format(passing, applicable) if applicable else ""
 
 
-def _cell(text: str) -> str:
-    return markdown_text(printable(text, 160))
+def _cell(text: str, markup: Markup) -> str:
+    return markup.text(printable(text, 160))
 
 
-def _label(label: str) -> str:
+def _label(label: str, markup: Markup) -> str:
     """A base label (``report `x.json```, ``merge base `sha` of `ref```): its backquoted parts as code, the rest as text."""
     parts = re.split(r"`([^`]*)`", label)
-    return "".join(markdown_code(part) if odd else markdown_text(part) for odd, part in zip([0, 1] * len(parts), parts))
+    return "".join(markup.code(part) if odd else markup.text(part) for odd, part in zip([0, 1] * len(parts), parts))
 
 
 def render_badge(report: Report) -> str:

@@ -259,6 +259,9 @@ jobs:
           if-no-files-found: error
           retention-days: 5
 
+  # Whenever the report was written (its job output 'dashboard'), the night is kept and published, also when a
+  # shard failed or a later step of the report job did: an 'if:' without a status function would mean success()
+  # of every job before, and one failing shard would lose the night.
   report:
     needs: sweep
     if: ${{{{ !cancelled() }}}}
@@ -267,29 +270,33 @@ jobs:
     permissions:
       contents: read
       issues: write
+    outputs:
+      dashboard: ${{{{ steps.report.outputs.dashboard-path }}}}
     steps:
       - uses: {DOWNLOAD}
         with:
           pattern: hfguard-shard-*
           path: hfguard-shards
-      - uses: {ACTION_PLACEHOLDER}
+      - id: report
+        uses: {ACTION_PLACEHOLDER}
         with:
           run: report
           data-branch: hfguard-data
-      - if: ${{{{ !cancelled() }}}}
+      - if: ${{{{ !cancelled() && steps.report.outputs.dashboard-path != '' }}}}
         uses: {UPLOAD}
         with:
           name: hfguard-nightly
           path: hfguard-report/
           if-no-files-found: error
           retention-days: 90
-      - uses: {UPLOAD_PAGES}
+      - if: ${{{{ !cancelled() && steps.report.outputs.dashboard-path != '' }}}}
+        uses: {UPLOAD_PAGES}
         with:
           path: hfguard-report/dashboard/
 
   history:
     needs: report
-    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    if: ${{{{ !cancelled() && needs.report.outputs.dashboard != '' && (github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch) }}}}
     runs-on: ubuntu-24.04
     timeout-minutes: 10
     permissions:
@@ -307,7 +314,7 @@ jobs:
 
   pages:
     needs: report
-    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    if: ${{{{ !cancelled() && needs.report.outputs.dashboard != '' && (github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch) }}}}
     runs-on: ubuntu-24.04
     timeout-minutes: 10
     permissions:

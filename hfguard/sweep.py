@@ -1,13 +1,15 @@
 """The sweep: generate and run the tests of every standalone model type, and tabulate the results.
 
 Files are planned and rendered exactly as ``hfguard generate --all`` would (``hfguard.plan`` +
-``hfguard.render``) into a scratch directory, then run by pytest with pytest-xdist workers
-(one long-lived process per worker, whole files per worker) and a JUnit XML report.
+``hfguard.render``) into a fresh output folder (emptied when an earlier sweep wrote it, refused when it holds
+anything else), then run by pytest with pytest-xdist workers (one long-lived process per worker, whole files
+per worker) in the one stated setup of ``hfguard.test_run``, and a JUnit XML report.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import time
 import xml.etree.ElementTree as ET
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.catalogue import FAMILIES, Catalogue, ModelInfo
-from hfguard.check_results import CheckResult, case_result, check_id, tally
+from hfguard.check_results import CheckResult, case_result, check_id, read_junit, tally
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
 from hfguard.escape import markdown_code, markdown_text
@@ -26,6 +28,7 @@ from hfguard.test_run import TEST_TIMEOUT, run_tests
 
 STATUSES = ("passing", "failing", "error", "xfail", "skipped")
 SCHEMA_VERSION = 2
+MARKER = ".hfguard-sweep"  # in every folder a sweep writes: the next sweep into it may empty it
 
 
 @dataclass
@@ -102,7 +105,7 @@ def parse_junit(junit: Path, infos: list[ModelInfo], tests_dir: str = "tests") -
     module_of = {f"test_hf_{python_identifier(info.model_type)}": info for info in infos}
     cases: dict[str, list[ET.Element]] = {name: [] for name in module_of}
     if junit.is_file():
-        for case in ET.parse(junit).iter("testcase"):
+        for case in read_junit(junit).iter("testcase"):
             module = case.get("classname", "").split(".")[-1]
             if module in cases:
                 cases[module].append(case)
@@ -202,6 +205,24 @@ def _installed(package: str) -> str | None:
         return None
 
 
+def fresh_folder(out: Path) -> None:
+    """Make ``out`` an empty folder of this sweep: one an earlier sweep wrote (its ``MARKER``) is emptied; one holding
+    files hfguard did not write is refused, so nothing in it (a committed ``tests/conftest.py``) is run, or lost."""
+    if out.exists() and not out.is_dir():
+        raise HfguardError(f"--out {out} is a file, not a folder; choose another --out")
+    found = sorted(out.iterdir()) if out.is_dir() else []
+    if found and not (out / MARKER).is_file():
+        raise HfguardError(f"--out {out} holds files no sweep wrote (e.g. {found[0].name}); choose a new or empty folder, "
+                           "so that none of them is run with the generated tests or lost")
+    for child in found:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by hfguard sweep; the next sweep into this folder empties it\n", encoding="utf-8")
+
+
 def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = None, shard: tuple[int, int] = (1, 1),
           limit: int | None = None, timeout: int = TEST_TIMEOUT, model_types: list[str] | None = None) -> list[ModelResult]:
     """Generate, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``."""
@@ -209,12 +230,12 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
     if not infos:
         raise HfguardError("no model type matches the sweep's selection")
     out = out.resolve()  # pytest runs inside the tests folder
-    out.mkdir(parents=True, exist_ok=True)
+    fresh_folder(out)
     start = time.monotonic()
     render_tests(catalogue, infos, out)
     junit = out / "junit.xml"
     junit.unlink(missing_ok=True)
-    run_tests(out / "tests", junit, jobs, timeout)
+    run_tests(out / "tests", junit, jobs if len(infos) > 1 else 0, timeout)  # xdist hands out whole files: one file, one process
     results = parse_junit(junit, infos)
     wall = time.monotonic() - start
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": _installed("transformers"),

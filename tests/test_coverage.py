@@ -349,3 +349,18 @@ def test_team_globs_match_like_paths_and_walk_no_deeper_than_they_reach(tmp_path
     assert coverage.glob_files(tmp_path, ["test/**/test_hf_*.py"]) == ["test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py"]
     assert coverage.glob_files(tmp_path, ["**/test_hf_*.py"], exclude=tmp_path / "x") == [
         "test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py", "test_hf_a.py"]
+
+
+def test_the_terminal_gets_text_as_it_reads_and_the_markdown_file_is_escaped_for_github(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 22, point 6: two renderers, one escaping module: no '&quot;' in what a terminal shows; GitHub's escaping in the
+    Markdown file a workflow publishes."""
+    body = "def test_forward():\n    assert False, 'config \"hidden_size\" & <b>heads</b> differ'\n"
+    root = make_project(tmp_path / "p", {"gpt2": body}, ("gpt2",))
+    run_pytest(root, root / "r.xml", "gpt2")
+    monkeypatch.chdir(root)
+    assert coverage_main(["--junit", "r.xml", "--markdown", "r.md"]) == 0
+    terminal = capsys.readouterr().out
+    assert "- `gpt2` (0 of 1 checks): `test_forward`: config \"hidden_size\" & <b>heads</b> differ" in terminal
+    assert "&quot;" not in terminal and "&amp;" not in terminal and "\\_" not in terminal
+    github_markdown = (root / "r.md").read_text()
+    assert "config &quot;hidden\\_size&quot; &amp; &lt;b&gt;heads&lt;/b&gt; differ" in github_markdown

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hfguard.commands import sweep as sweep_command
+from hfguard.errors import HfguardError
 from hfguard.sweep import ModelResult, markdown, parse_junit, parse_shard, select, summary
 
 
@@ -87,3 +88,18 @@ def test_sweep_with_a_relative_out_dir_runs_real_tests(tmp_path: Path, lock_text
     data = json.loads((tmp_path / "relative-out" / "results.json").read_text())
     [bert] = data["models"]
     assert (bert["model_type"], bert["status"]) == ("bert", "passing") and bert["tests"] >= 3
+
+
+def test_a_folder_an_earlier_sweep_wrote_is_emptied_before_the_next(tmp_path: Path):
+    from hfguard.sweep import MARKER, fresh_folder
+
+    out = tmp_path / "out"
+    fresh_folder(out)
+    (out / "tests").mkdir()
+    (out / "tests" / "conftest.py").write_text("raise SystemExit('a committed conftest.py never loads')\n")
+    (out / "link").symlink_to(tmp_path)  # removed as a link, never followed
+    fresh_folder(out)
+    assert sorted(path.name for path in out.iterdir()) == [MARKER] and tmp_path.is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(HfguardError, match="is a file, not a folder"):
+        fresh_folder(tmp_path / "file")
