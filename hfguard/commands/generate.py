@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     changed = counts["created"] + counts["updated"] + counts["removed"]
     summary = f"{counts['created'] + counts['updated']} written, {counts['unchanged']} unchanged"
     summary += "".join(f", {counts[action]} {action}" for action in ("removed", "refused") if counts[action])
-    print(summary + (f", {len(kept)} edited by hand left as they are" if kept else ""))
+    print(summary + (f", {len(kept)} edited by hand left as {'they are' if len(kept) > 1 else 'it is'}" if kept else ""))
     if changed and args.exit_code:
         print("hfguard: generated files changed; stage them ('git add') and commit again")
         if args.keep_edits:
