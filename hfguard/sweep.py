@@ -21,7 +21,7 @@ from typing import Any
 
 from hfguard.catalogue import FAMILIES, Catalogue
 from hfguard.check_results import CheckResult, case_result, check_id, tally
-from hfguard.config import Config
+from hfguard.config import Config, NoRegistryError, find_config, load_config
 from hfguard.errors import HfguardError, Problem, shown_path
 from hfguard.escape import markdown_code, markdown_text
 from hfguard.plan import PlannedFile, entries_for, plan_file
@@ -87,8 +87,6 @@ def sweep_config(root: Path) -> Config:
 
 def registry_here(config_path: Path | str | None = None) -> Config | None:
     """The registry named by ``config_path``, else the one found from the working directory; None when there is none."""
-    from hfguard.config import NoRegistryError, find_config, load_config
-
     if config_path is not None:
         return load_config(config_path)
     try:
@@ -98,13 +96,13 @@ def registry_here(config_path: Path | str | None = None) -> Config | None:
 
 
 def select(catalogue: Catalogue, out: Path, registry: Config | None = None, model_types: list[str] | None = None,
-           all_types: bool = False, family: str | None = None, limit: int | None = None) -> Selection:
+           all_types: bool = False, family: str | None = None) -> Selection:
     """The files a sweep renders into ``out/tests``, planned exactly as ``hfguard generate`` plans them.
 
     With a registry: its entries with their settings (with ``target = "all"`` or ``all_types``, every other
     standalone type too, with default settings); entries this transformers does not know are left out and
     named. Without one: every standalone type with default settings. ``model_types`` narrows either to the
-    named ones (a name the selection lacks is an error, with a close match); then ``family`` and ``limit``.
+    named ones (a name the selection lacks is an error, with a close match), ``family`` to one family.
     """
     config = sweep_config(out) if registry is None else replace(registry, tests_dir=out / "tests")
     unknown = sorted(name for name in config.models if name not in catalogue)
@@ -121,7 +119,7 @@ def select(catalogue: Catalogue, out: Path, registry: Config | None = None, mode
     if family is not None:
         planned = [item for item in planned if item.family == family]
     source = "catalogue" if registry is None else "registry+all" if all_types or registry.target == "all" else "registry"
-    return Selection(known, planned[:limit] if limit is not None else planned, source, unknown)
+    return Selection(known, planned, source, unknown)
 
 
 def _not_selectable(name: str, catalogue: Catalogue, registry: Config | None) -> Problem:
@@ -287,8 +285,8 @@ def sweep(catalogue: Catalogue, out: Path, jobs: int = 2, family: str | None = N
           registry: Config | None = None, all_types: bool = False) -> list[ModelResult]:
     """Select (see ``select``), render, run and tabulate; writes ``results.json`` and ``results.md`` into ``out``."""
     out = out.resolve()  # pytest runs inside the tests folder
-    selection = select(catalogue, out, registry, model_types, all_types, family, limit)
-    planned = selection.shard(shard)
+    selection = select(catalogue, out, registry, model_types, all_types, family)
+    planned = selection.shard(shard)[:limit]
     if not planned:
         raise HfguardError("no model type matches the sweep's selection")
     out.mkdir(parents=True, exist_ok=True)

@@ -46,8 +46,8 @@ def test_shards_partition_the_sorted_types(real_catalogue, tmp_path: Path):
 
 
 def test_family_and_limit_narrow_the_selection(real_catalogue, tmp_path: Path):
-    chosen = select(real_catalogue, tmp_path, family="vision", limit=3).planned
-    assert len(chosen) == 3 and {item.family for item in chosen} == {"vision"}
+    chosen = select(real_catalogue, tmp_path, family="vision").planned
+    assert len(chosen) > 3 and {item.family for item in chosen} == {"vision"}
     assert names(select(real_catalogue, tmp_path, model_types=["gpt2", "bert"]).planned) == ["bert", "gpt2"]
 
 
