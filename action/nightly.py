@@ -45,7 +45,8 @@ BASELINE = "baseline"  # what the next night compares with: tonight, plus the la
 
 
 def sweep_shard(inputs: Inputs, run: Run) -> None:
-    """Generate the registry's files, run shard ``inputs.shard`` of them, and write its coverage report and shard.json."""
+    """Generate the registry's files, sweep shard ``inputs.shard`` of the registry (its entries with their settings, as
+    the pull request's tests run them), and write its coverage report and shard.json."""
     from hfguard.catalogue import load_catalogue
     from hfguard.config import load_config
     from hfguard.sweep import parse_shard, select
@@ -61,15 +62,14 @@ def sweep_shard(inputs: Inputs, run: Run) -> None:
         run.hfguard("lock", *inputs.config_args)
     run.hfguard("generate", *inputs.config_args)
     out = (REPORT_DIR / SWEEP).resolve()
-    names = [] if config.target == "all" else sorted(config.models)
-    run.hfguard("sweep", *names, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
+    run.hfguard("sweep", *inputs.config_args, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
                 "--jobs", str(os.cpu_count() or 2) if inputs.jobs == "auto" else inputs.jobs, ok_codes=(0, 1))
     REPORT_DIR.mkdir(exist_ok=True)
     run.hfguard("coverage", *inputs.config_args, "--junit", str(out / "junit.xml"), "--json", str(REPORT),
                 "--markdown", str(MARKDOWN), "--badge", str(BADGE))
     index, count = parse_shard(inputs.shard)
-    catalogue = load_catalogue(config.lock_path)
-    plan = {str(k): [info.model_type for info in select(catalogue, shard=(k, count), model_types=names or None)] for k in range(1, count + 1)}
+    selection = select(load_catalogue(config.lock_path), out, config)
+    plan = {str(k): [item.model_type for item in selection.shard((k, count))] for k in range(1, count + 1)}
     (REPORT_DIR / SHARD_FILE).write_text(json.dumps({"shard": index, "of": count, "transformers": inputs.transformers,
                                                      "plan": plan}, indent=1) + "\n", encoding="utf-8")
     run.outputs["report-path"] = str(REPORT)

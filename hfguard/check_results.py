@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -109,11 +109,18 @@ def _checks(outcomes: Mapping[str, str]) -> dict[str, str]:
     return checks
 
 
-def passing_of_applicable(outcomes: Mapping[str, str]) -> tuple[int, int]:
-    """(passing checks, checks that apply and ran) of one model type: a check that does not apply, or was skipped
-    (no accelerator, a missing package, an expected upstream failure), is not in the count."""
-    ran = [result for result in _checks(outcomes).values() if result not in ("not-applicable", "skipped")]
-    return sum(result == "passed" for result in ran), len(ran)
+def ran_checks(outcomes: Mapping[str, str]) -> set[str]:
+    """The checks of one model type that ran: a check that does not apply, or was skipped (no accelerator, a missing
+    package, an expected upstream failure), did not."""
+    return {check for check, result in _checks(outcomes).items() if result not in ("not-applicable", "skipped")}
+
+
+def passing_of_applicable(outcomes: Mapping[str, str], among: Collection[str] | None = None) -> tuple[int, int]:
+    """(passing checks, checks that apply and ran) of one model type (see ``ran_checks``), counted ``among`` these checks
+    when given: two runs compared count over the checks both ran, so both figures have one denominator."""
+    ran = ran_checks(outcomes) if among is None else ran_checks(outcomes) & set(among)
+    checks = _checks(outcomes)
+    return sum(checks[check] == "passed" for check in ran), len(ran)
 
 
 def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:

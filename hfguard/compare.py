@@ -5,7 +5,11 @@ Categories, each a list of model types sorted by name:
 - ``newly_failing``: failing or error in B, not in A (present in both, with a result in both);
 - ``fixed``: failing or error in A, passing in B;
 - ``other_changes``: any other change of status (passing -> skipped, failing -> error, ...);
-- ``new`` / ``removed``: only in B / only in A;
+- ``new``: only in B, and not a model type of A's transformers version;
+- ``removed``: only in A, and not a model type of B's transformers version;
+- ``not_swept``: only in one of them, though the other's transformers knows it (the two runs swept different sets
+  of types), or the other's results do not say which types its transformers knows (results without
+  ``known_model_types``): no verdict either way;
 - ``family_changed``: in both, with another family.
 
 Per model type in both, every check whose status differs is listed (``checks``); per check id, how many
@@ -27,6 +31,7 @@ CATEGORIES = {
     "other_changes": "Other status changes",
     "new": "New model types",
     "removed": "Removed model types",
+    "not_swept": "Swept in one run only",
     "family_changed": "Changed families",
 }
 
@@ -35,10 +40,11 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
     """How ``b`` differs from ``a`` (JSON-ready)."""
     both = sorted(set(a.models) & set(b.models))
     entries: dict[str, list[dict[str, Any]]] = {key: [] for key in CATEGORIES}
-    for name in sorted(set(b.models) - set(a.models)):
-        entries["new"].append(_entry(name, None, b.models[name]))
-    for name in sorted(set(a.models) - set(b.models)):
-        entries["removed"].append(_entry(name, a.models[name], None))
+    for name in sorted(set(b.models) ^ set(a.models)):
+        old, new = a.models.get(name), b.models.get(name)
+        other = a if old is None else b  # the run without it: does its transformers know it?
+        not_a_type = other.known_types is not None and name not in other.known_types
+        entries["not_swept" if not not_a_type else "new" if old is None else "removed"].append(_entry(name, old, new))
     for name in both:
         old, new = a.models[name], b.models[name]
         entry = _entry(name, old, new)

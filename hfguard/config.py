@@ -47,6 +47,10 @@ ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 FOLDER_KEYS = ("tests_dir", "templates_dir")
 
 
+class NoRegistryError(HfguardError):
+    """No registry in the folder or above it (commands that also work without one catch this, and only this)."""
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """One ``[models.<model_type>]`` table of the registry."""
@@ -127,7 +131,7 @@ def find_config(start: Path | None = None) -> Path:
             return candidate
         if in_pyproject:
             return pyproject
-    raise HfguardError(
+    raise NoRegistryError(
         f"no {CONFIG_NAME} (or [tool.hfguard] in {PYPROJECT_NAME}) in {here} or above; "
         "run 'hfguard init' to write a starter one"
     )

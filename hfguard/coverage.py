@@ -466,6 +466,12 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
     }
     lost_checks = {n: lost for n in sorted(set(base.models) & set(head.models))
                    if (lost := check_results.lost_checks(base.models[n].tests, head.models[n].tests))}
+    check_counts = {}  # per model type both ran checks of: passing of the checks both ran, one denominator on each side
+    for name in sorted(set(base.models) & set(head.models)):
+        before, after = base.models[name].tests, head.models[name].tests
+        if both := check_results.ran_checks(before) & check_results.ran_checks(after):
+            check_counts[name] = {"base": list(check_results.passing_of_applicable(before, both)),
+                                  "head": list(check_results.passing_of_applicable(after, both))}
     base_families, head_families = group_by_family(base.models), group_by_family(head.models)
     families = {
         family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
@@ -480,6 +486,7 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "families": families,
         **categories,
         "lost_checks": lost_checks,
+        "check_counts": check_counts,
     }
 
 
@@ -543,7 +550,8 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
     if failing:
         lines += ["", f"#### Failing ({len(failing)})", ""]
-        lines += [f"- {markup.code(name)}{_checks(item, ' ({} of {} checks)')}: {_failure(item, markup)}" for name, item in _capped(failing, max_items)]
+        lines += [f"- {markup.code(name)}{_checks(name, item, delta, ' ({} of {} checks{})')}: {_failure(item, markup)}"
+                  for name, item in _capped(failing, max_items)]
         if max_items is not None and len(failing) > max_items:
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
@@ -551,7 +559,7 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
     if report.team is not None:
         lines += _team_section(report, max_items, markup)
     if max_items != 0:
-        lines += _model_table(report, max_items, markup)
+        lines += _model_table(report, max_items, markup, delta)
     if run_url:
         lines += ["", f"[Job log]({run_url})"]
     lines += ["", f"_passing: model types with at least one passed test and no failed one (skips allowed); test files "
@@ -612,7 +620,7 @@ def _why(item: dict[str, Any], markup: Markup) -> str:
     return f" ({markup.text(printable(detail, 120))})" if detail else ""
 
 
-def _model_table(report: Report, max_items: int | None, markup: Markup) -> list[str]:
+def _model_table(report: Report, max_items: int | None, markup: Markup, delta: dict[str, Any] | None = None) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
     team = report.team is not None
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
@@ -621,7 +629,7 @@ def _model_table(report: Report, max_items: int | None, markup: Markup) -> list[
              "|---|---|---|---|---|" + ("---|" if team else "") + "---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-        checks = _checks(item, "{} of {}")
+        checks = _checks(name, item, delta, "{} of {}{}")
         own = f"{_team_cell(item, markup)} | " if team else ""
         lines.append(f"| {markup.code(name, in_table=True)} | {markup.text(item.family)} | {item.level} | {checks} | {tally} | "
                      f"{own}{_cell(item.detail, markup) if item.detail else _failure(item, markup, in_table=True)} |")
@@ -679,10 +687,14 @@ def _failure(item: ModelCoverage, markup: Markup, in_table: bool = False) -> str
     return f"{markup.code(test_id, in_table=in_table)}: {markup.text(printable(message, 160))}"
 
 
-def _checks(item: ModelCoverage, form: str) -> str:
-    """``form`` filled with the passing checks and the checks that apply (``14 of 14``); empty without results."""
+def _checks(name: str, item: ModelCoverage, delta: dict[str, Any] | None, form: str) -> str:
+    """``form`` filled with the passing checks and the checks that apply (``14 of 14``); against a base that ran checks
+    of it too, over the checks both ran, with the base's figure (``0 of 21; 21 of 21 at the base``); empty without results."""
+    both = (delta or {}).get("check_counts", {}).get(name)
+    if both is not None:
+        return form.format(*both["head"], f"; {both['base'][0]} of {both['base'][1]} at the base")
     passing, applicable = check_results.passing_of_applicable(item.tests)
-    return form.format(passing, applicable) if applicable else ""
+    return form.format(passing, applicable, "") if applicable else ""
 
 
 def _cell(text: str, markup: Markup) -> str:

@@ -2,7 +2,9 @@
 
 The workflows use the hfguard Action at ``ACTION_PLACEHOLDER`` and the hooks come from ``HOOKS_PLACEHOLDER``,
 both replaced by the real repository hfguard was installed from (or ``--action OWNER/REPO@SHA``), pinned
-by commit SHA with the tag in a comment, as every other action here is.
+by commit SHA with the tag in a comment, as every other action here is. Without a reference (hfguard installed
+from a registry or a local path), or on request, the hooks run the installed hfguard (``repo: local``,
+``language: system``: no network at commit time) and the workflows wait for the reference.
 """
 
 from __future__ import annotations
@@ -109,10 +111,31 @@ task = "causal-lm"
 HOOK_IDS = ("hf-test-generate", "hf-test-verify", "hf-test-coverage")  # generate first: verify then sees the result
 
 
-def hooks_entry(reference: ActionReference, indent: str = "  ") -> str:
-    """hfguard's entry of a pre-commit config's ``repos:`` list, pinned to ``reference``, its ``-`` at ``indent``."""
-    lines = [f"- repo: https://github.com/{reference.repository}", f"  rev: {reference.sha}  # frozen: {reference.tag}",
-             "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
+# The hooks of .pre-commit-hooks.yaml as a 'repo: local' entry runs them (tests/test_init.py holds the two equal):
+# id -> (name, entry, other settings as YAML)
+LOCAL_HOOKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "hf-test-generate": ("hfguard generate (rewrite missing or stale generated test files)", "hfguard generate --exit-code --keep-edits",
+                         (r"files: '(^|/)(hfguard\.toml|hfguard\.lock|pyproject\.toml|test_hf_[^/]*\.py|[^/]*\.j2)$'",
+                          "pass_filenames: false", "require_serial: true")),
+    "hf-test-verify": ("hfguard verify (generated test files compile and are current)", "hfguard verify",
+                       ("types: [python]", r"files: '(^|/)test_hf_[^/]*\.py$'")),
+    "hf-test-coverage": ("hfguard coverage (model-type coverage report)", "hfguard coverage",
+                         ("always_run: true", "pass_filenames: false", "verbose: true", "stages: [manual]")),
+}
+
+
+def hooks_entry(reference: ActionReference | None, indent: str = "  ") -> str:
+    """hfguard's entry of a pre-commit config's ``repos:`` list, its ``-`` at ``indent``: pinned to ``reference``, or
+    with None, ``repo: local`` hooks that run the ``hfguard`` on the PATH (no network at commit time)."""
+    if reference is None:
+        lines = ["- repo: local  # the hfguard installed here (on PATH); no network at commit time", "  hooks:"]
+        for hook in HOOK_IDS:
+            name, entry, settings = LOCAL_HOOKS[hook]
+            lines += [f"    - id: {hook}", f"      name: {name}", f"      entry: {entry}", "      language: system",
+                      *(f"      {setting}" for setting in settings)]
+    else:
+        lines = [f"- repo: https://github.com/{reference.repository}", f"  rev: {reference.sha}  # frozen: {reference.tag}",
+                 "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
     return "".join(f"{indent}{line}\n" for line in lines)
 
 
@@ -339,7 +362,13 @@ FILES: dict[str, str] = {
 }
 
 
-def render(reference: ActionReference) -> dict[str, str]:
-    """Every scaffold file, the action and the hooks pinned to ``reference``."""
-    hooks = hooks_entry(reference)
-    return {path: text.replace(ACTION_PLACEHOLDER, reference.uses).replace(HOOKS_PLACEHOLDER, hooks) for path, text in FILES.items()}
+WORKFLOWS = tuple(path for path in FILES if path.startswith(".github/"))
+
+
+def render(reference: ActionReference | None, local_hooks: bool = False) -> dict[str, str]:
+    """Every scaffold file, the action and the hooks pinned to ``reference``; with ``local_hooks``, hooks that run the
+    installed hfguard. Without a reference: the registry and local hooks only (the workflows cannot name the action)."""
+    hooks = hooks_entry(None if local_hooks or reference is None else reference)
+    chosen = {path: text for path, text in FILES.items() if reference is not None or path not in WORKFLOWS}
+    return {path: text.replace(ACTION_PLACEHOLDER, reference.uses if reference else "").replace(HOOKS_PLACEHOLDER, hooks)
+            for path, text in chosen.items()}

@@ -9,7 +9,8 @@ from hfguard.compare import compare, render_markdown
 from hfguard.escape import markdown_code
 from hfguard.results import load_night
 from tests.conftest import run_hfguard
-from tests.nights import HOSTILE_NAME, scenario
+from tests.nights import HOSTILE_NAME, scenario, tonight_models, write_results
+from tests.nights import model as result_of
 
 
 def names(entries: list[dict]) -> list[str]:
@@ -80,3 +81,24 @@ def test_markdown_escapes_names_and_messages(tmp_path: Path) -> None:
     assert "<" not in outside and "&lt;script&gt;" in outside and outside.count(" | ") == 4
     capped = render_markdown(compare(previous, tonight), max_items=1)
     assert "| … 1 more | | | | |" in capped
+
+
+def test_a_type_one_run_did_not_sweep_is_not_a_removed_model_type(tmp_path: Path) -> None:
+    """Sweeps over different sets of types: a type the other run's transformers knows was not swept there; only a type
+    that transformers does not know is new or removed."""
+    every = tonight_models()
+    known = [m["model_type"] for m in every] + ["next_model"]
+    full = write_results(tmp_path / "full", every, known=known)
+    subset = write_results(tmp_path / "subset", [m for m in every if m["model_type"] in ("bert", "gpt2")] + [result_of("next_model", "vision")],
+                           version="5.25.0", known=[name for name in known if name != "t5"])
+    result = compare(load_night(full), load_night(subset))
+    assert names(result["removed"]) == ["t5"]  # not a model type of B's transformers
+    assert "llama" in names(result["not_swept"]) and len(result["not_swept"]) == len(every) - 3 + 1  # B swept bert and gpt2 (and next_model)
+    assert names(result["new"]) == [] and "next_model" in names(result["not_swept"])  # A's transformers knows it: A did not sweep it
+    text = run_hfguard("compare", str(full), str(subset), cwd=tmp_path).stdout
+    assert "Removed model types: 1\n  t5 " in text and f"Swept in one run only: {len(every) - 2}\n" in text
+    unknown = json.loads(full.read_text())
+    del unknown["known_model_types"]  # results that do not say which types their transformers knows: no claim either way
+    full.write_text(json.dumps(unknown))
+    reverse = compare(load_night(subset), load_night(full))
+    assert not reverse["removed"] and "next_model" in names(reverse["not_swept"]) and names(reverse["new"]) == ["t5"]

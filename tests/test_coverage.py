@@ -154,8 +154,30 @@ def test_a_check_lost_is_named_in_the_delta_and_is_a_drop(tmp_path: Path) -> Non
     assert "checks lost: bert (save_load)" in coverage.drop_reasons(delta)
     markdown = coverage.render_markdown(head, delta)
     assert "- Checks lost (1): `bert`: `save_load`" in markdown
-    assert "- `bert` (1 of 2 checks): `test_save_load`: bert: weight changed on load by 0.5" in markdown
-    assert "| `bert` | encoder-only | failing | 1 of 2 |" in markdown
+    assert "- `bert` (1 of 2 checks; 2 of 2 at the base): `test_save_load`: bert: weight changed on load by 0.5" in markdown
+    assert "| `bert` | encoder-only | failing | 1 of 2; 2 of 2 at the base |" in markdown
+
+
+BUILD_FAILS = ("import pytest\n\n@pytest.fixture(scope='module')\ndef model():\n    raise ValueError('hidden size 32 is no multiple of 5')\n\n"
+               "def test_output_shapes(model):\n    pass\n\ndef test_save_load(model):\n    pass\n\n"
+               "def test_eager_matches_sdpa(model):\n    pass\n")
+
+
+def test_checks_compared_with_the_base_count_over_one_denominator(tmp_path: Path) -> None:
+    """A model that no longer builds errors in every test, also one that does not apply to it: compared with the base,
+    both figures count the checks both runs ran (0 of 2 against 2 of 2, never 0 of 3 against 2 of 2)."""
+    roots = {}
+    for side, body in (("base", CHECKS.format(save="pass")), ("head", BUILD_FAILS)):
+        roots[side] = make_project(tmp_path / side, {"bert": body}, ("bert",))
+        run_pytest(roots[side], roots[side] / "r.xml", "bert")
+    base, head = (report_of(roots[side], "r.xml") for side in ("base", "head"))
+    assert list(head.models["bert"].tests.values()) == ["failed"] * 3
+    delta = coverage.compute_delta(base, head, "main")
+    assert delta["check_counts"] == {"bert": {"base": [2, 2], "head": [0, 2]}}
+    markdown = coverage.render_markdown(head, delta)
+    assert "- `bert` (0 of 2 checks; 2 of 2 at the base): `test_output_shapes`: " in markdown
+    assert "| `bert` | encoder-only | failing | 0 of 2; 2 of 2 at the base |" in markdown
+    assert "- `bert` (0 of 3 checks)" in coverage.render_markdown(head)  # on its own: every check it has errored
 
 
 def test_delta_points_compare_the_headline_measure_or_generated(project: Path) -> None:

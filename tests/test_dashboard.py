@@ -52,7 +52,9 @@ def test_rows_sources_and_only_our_own_script(tmp_path: Path) -> None:
     assert gpt2["data-status"] == "failing"
     html = index.read_text()
     cells = html.split('id="m-gpt2"')[1].split("</tr>")[0]
-    assert cells.count('<td class="c passed">✓</td>') == 4 and 'class="c failed" title="kv_cache: failed — AssertionError' in cells
+    assert '<span class="count">4 of 5</span> <span class="chip failed">✗ kv_cache</span>' in cells  # the checks, collapsed
+    assert '<li class="failed">✗ kv_cache: failed — AssertionError: cached logits differ by 0.31' in cells
+    assert 'data-checks="batch_independent:passed deterministic:passed forward_shapes:passed kv_cache:failed save_load:passed"' in cells
     external = [value for _, attrs in page.tags for key, value in attrs.items() if key in ("src", "href") and "//" in value]
     assert external == []  # nothing leaves the folder
     assert sorted(p.name for p in index.parent.iterdir()) == ["dashboard.css", "dashboard.js", "dashboard.json", "index.html",
@@ -94,3 +96,22 @@ def test_command_line_records_tonight_and_shows_the_upgrade(tmp_path: Path) -> N
     assert bad.returncode == 2 and "not an 'hfguard compare --format json' output" in bad.stderr and not (tmp_path / "c").exists()
     lonely = run_hfguard("report", "--results", str(paths["tonight"]), "--record", cwd=tmp_path)
     assert lonely.returncode == 2 and "--record needs --history FILE" in lonely.stderr
+
+
+def test_a_check_that_only_skipped_is_shown_as_skipped(tmp_path: Path) -> None:
+    """On a CPU machine, device_matches_cpu skips everywhere: no '0 / 10' and no empty bar; a row counts the checks that
+    ran (skipped, expected failures and not applicable apart), as coverage does."""
+    from hfguard.results import Check
+
+    night = load_night(scenario(tmp_path)["tonight"])
+    for name, result in night.models.items():
+        result.checks["device_matches_cpu"] = Check("skipped", "no accelerator: CUDA and MPS unavailable")
+    index = build(Dashboard(night), tmp_path / "site")
+    html = index.read_text()
+    row = html.split('<tr data-name="device_matches_cpu">')[1].split("</tr>")[0]
+    assert "<td>—</td><td>0</td><td>10</td><td>0</td>" in row and "skipped, did not run" in row and "<svg" not in row
+    data = json.loads((index.parent / "dashboard.json").read_text())["overview"]["checks"]
+    assert data["device_matches_cpu"] == {"ran": 0, "passed": 0, "failed": 0, "skipped": 10, "not_applicable": 0}
+    assert data["kv_cache"] == {"ran": 6, "passed": 5, "failed": 1, "skipped": 1, "not_applicable": 3}  # clip skipped
+    bert = html.split('id="m-bert"')[1].split("</tr>")[0]
+    assert '<span class="count">4 of 4</span>' in bert and "device_matches_cpu: skipped — no accelerator" in bert

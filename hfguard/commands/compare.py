@@ -14,8 +14,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hfguard compare",
         description=(
             "Compare two sweeps per model type and per check: newly failing, fixed, other status changes, new and "
-            "removed model types, changed families. A and B are sweep results (results.json or its folder) or coverage "
-            "reports. Exit 1 with --fail-on-new-failures when a model type newly fails in B."
+            "removed model types (not model types of the other side's transformers version), types swept in one run "
+            "only (the other's transformers knows them, or its results do not say), changed families. A and B are "
+            "sweep results (results.json or its folder) or coverage reports. Exit 1 with --fail-on-new-failures when a "
+            "model type newly fails in B."
         ),
     )
     parser.add_argument("a", type=Path, metavar="A", help="the baseline (e.g. the sweep under the pinned transformers)")

@@ -1,4 +1,4 @@
-"""``hfguard sweep``: generate and run tests for every standalone model type (sharded)."""
+"""``hfguard sweep``: generate and run the tests of the registry's entries (or of every standalone model type), sharded."""
 
 from __future__ import annotations
 
@@ -12,9 +12,20 @@ from hfguard.errors import run_reporting_errors
 
 def build_parser() -> argparse.ArgumentParser:
     """Options of ``hfguard sweep``."""
-    parser = argparse.ArgumentParser(prog="hfguard sweep",
-                                     description="Generate and run the tiny tests of every standalone model type.")
-    parser.add_argument("model_types", nargs="*", metavar="MODEL_TYPE", help="only these model types")
+    parser = argparse.ArgumentParser(
+        prog="hfguard sweep",
+        description=(
+            "Generate and run the tiny tests of the registry's entries, rendered as 'hfguard generate' renders them: "
+            "with their settings (tiny, skip, xfail, family, task) and the registry's templates; with target = \"all\", "
+            "every other standalone model type too. Outside a repository with a registry: every standalone model type, "
+            "with default settings. Results per model type and per check in OUT/results.json and OUT/results.md."
+        ),
+    )
+    parser.add_argument("model_types", nargs="*", metavar="MODEL_TYPE",
+                        help="only these model types (registry entries keep their settings)")
+    parser.add_argument("--all", action="store_true", dest="all_types",
+                        help="sweep beyond the registry: every standalone model type (entries keep their settings)")
+    parser.add_argument("--config", help="registry file (default: found from the working directory)")
     parser.add_argument("--shard", default="1/1", help="run shard I of N (1-based) of the sorted model types")
     parser.add_argument("--out", default="hfguard-sweep", help="folder for tests and results, inside the repository; emptied "
                         "when an earlier sweep wrote it, refused when it holds other files (default: hfguard-sweep)")
@@ -83,11 +94,13 @@ def _without_environment_options(argv: list[str]) -> list[str]:
 
 def _run(args: argparse.Namespace, shard: tuple[int, int]) -> int:
     from hfguard.catalogue import load_catalogue
-    from hfguard.sweep import sweep
+    from hfguard.sweep import registry_here, sweep
 
-    out = _out(args)
+    registry = registry_here(args.config)
     catalogue = load_catalogue(Path(args.lock) if args.lock else None)
-    results = sweep(catalogue, out, args.jobs, args.family, shard, args.limit, args.timeout, args.model_types)
+    out = _out(args)
+    results = sweep(catalogue, out, args.jobs, args.family, shard, args.limit, args.timeout, args.model_types, registry,
+                    args.all_types)
     print((out / "results.md").read_text(encoding="utf-8").split("\n\n| model type")[0])
     print(f"results: {out / 'results.json'}, {out / 'results.md'}")
     return 0 if all(r.status in ("passing", "skipped") for r in results) else 1

@@ -14,17 +14,13 @@
   };
   const count = document.getElementById("count");
   const empty = document.getElementById("empty");
-  // The check columns, by their position in a row; a cell's status is its second class ("c failed").
-  const columns = [];
-  Array.from(table.tHead.rows[0].cells).forEach(function (cell, index) {
-    if (cell.dataset.check) columns.push([cell.dataset.check, index]);
-  });
-  // Read each row once: name, family, status and {check: status}.
+  // Read each row once: name, family, status and {check: status} (its checks cell lists "check:status" pairs).
   const data = rows.map(function (row) {
     const checks = {};
-    for (const [check, index] of columns) {
-      const status = row.cells[index].classList[1];
-      if (status) checks[check] = status;
+    const cell = row.querySelector("td.checks");
+    for (const pair of (cell ? cell.dataset.checks : "").split(" ")) {
+      const cut = pair.lastIndexOf(":");
+      if (cut > 0) checks[pair.slice(0, cut)] = pair.slice(cut + 1);
     }
     return { row: row, name: row.dataset.name, family: row.dataset.family, status: row.dataset.status, checks: checks };
   });
