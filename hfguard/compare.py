@@ -24,7 +24,7 @@ from typing import Any
 from hfguard.escape import GITHUB, TERMINAL, Markup
 from hfguard.results import Night, TypeResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the not_swept category (a type one run did not sweep is no removed type)
 CATEGORIES = {
     "newly_failing": "Newly failing",
     "fixed": "Fixed",

@@ -58,7 +58,7 @@ def test_cli_formats_and_exit_codes(tmp_path: Path) -> None:
     text = run_hfguard("compare", a, b, cwd=tmp_path)
     assert text.returncode == 0 and "Newly failing: 1\n  bert [encoder-only] passing -> failing: TypeError" in text.stdout
     data = json.loads(run_hfguard("compare", a, b, "--format", "json", cwd=tmp_path).stdout)
-    assert data["schema_version"] == 1 and names(data["fixed"]) == ["whisper"]
+    assert data["schema_version"] == 2 and names(data["fixed"]) == ["whisper"]
     assert run_hfguard("compare", a, b, "--fail-on-new-failures", cwd=tmp_path).returncode == 1
     assert run_hfguard("compare", a, a, "--fail-on-new-failures", cwd=tmp_path).stdout.endswith("no difference\n")
     broken = tmp_path / "broken.json"
