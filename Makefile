@@ -11,11 +11,13 @@ FUZZ_SECONDS ?= 300
 
 .PHONY: demo test bench fuzz lint clean
 
+# setuptools notes every editable install of a package-dir layout (templates/ and hooks/ are hfguard.templates and
+# hfguard.hooks) with an "Editable installation" warning; that note, and only it, is silenced.
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[hf,hf-optional,github,dev]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[hf,hf-optional,github,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,7 +1,8 @@
 """Install hfguard from the action's own checkout (so it is exactly the action's version) into a venv.
 
 Prints nothing but pip's progress; writes ``python=<venv python>`` to ``GITHUB_OUTPUT`` for the next step.
-The ``hf`` extra (torch, transformers, pytest-xdist) is installed only when the run executes tests.
+The ``hf`` extra (torch, transformers, pytest-xdist) is installed only when the run executes tests. The inputs
+are read as every step reads them (``inputs.py``); a bad one is one ``::error`` line and exit 2.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import sys
 import venv
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the action's own modules; -I leaves the script's folder out
+
+from inputs import InputError, Inputs  # noqa: E402 - after the path of the action's modules
+
 # The CPU build of torch; PyPI's default Linux wheel pulls gigabytes of CUDA libraries.
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
-TEST_RUNS = ("test", "sweep")
-
-
-def needs_hf(env: dict[str, str] | os._Environ[str]) -> bool:
-    """Whether this run executes generated tests or reads transformers."""
-    return env.get("INPUT_RUN", "all") in TEST_RUNS or env.get("INPUT_RUN_TESTS", "false") == "true"
 
 
 def torch_requirement(constraints: Path) -> str:
@@ -28,6 +27,11 @@ def torch_requirement(constraints: Path) -> str:
 
 
 def main() -> int:
+    try:
+        inputs = Inputs.from_env(os.environ)
+    except InputError as error:
+        print(f"::error title=hfguard::{error}")  # the message names the input and its value, on one line
+        return 2
     action = Path(os.environ["GITHUB_ACTION_PATH"])
     constraints = action / "requirements" / "constraints.txt"
     target = Path(os.environ.get("RUNNER_TEMP") or action.parent) / "hfguard-venv"
@@ -35,10 +39,10 @@ def main() -> int:
     python = target / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     # isolated (-I), from the action's folder: nothing of the workspace is imported, not even by pip
     pip = [str(python), "-I", "-m", "pip", "install", "--disable-pip-version-check", "-c", str(constraints)]
-    if needs_hf(os.environ):
+    if inputs.runs_tests:
         subprocess.run([*pip, "--index-url", TORCH_INDEX, torch_requirement(constraints)], check=True, cwd=action)
         subprocess.run([*pip, f"{action}[hf,github]", "pytest", "pytest-xdist"], check=True, cwd=action)
-        if os.environ.get("INPUT_TRANSFORMERS") == "latest":
+        if inputs.transformers == "latest":
             subprocess.run([str(python), "-I", "-m", "pip", "install", "--upgrade", "transformers"], check=True, cwd=action)
     else:
         subprocess.run([*pip, f"{action}[github]"], check=True, cwd=action)

@@ -6,7 +6,8 @@ tests (``sweep/``), and ``shard.json`` saying which shard of how many it is, und
 that exist: a missing shard is named ("shard 2 of 4 missing") and its model types are left out of every
 figure, so a lost runner never shows as a coverage drop. With both ``pinned`` and ``latest`` shards,
 the report compares them (the upgrade view). History lives on a data branch (``data-branch``), read
-back trusting only records of this branch and of scheduled or manual runs.
+back trusting only records of this branch and of scheduled or manual runs; a damaged line is left out with
+a note, and a previous night of another branch is never compared with.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from protocol import BADGE, ISSUE_BODY, MARKDOWN, REPORT, REPORT_DIR
+
 from hfguard.errors import HfguardError
 
 if TYPE_CHECKING:
-    from main import Inputs, Run
+    from inputs import Inputs
+    from protocol import Run
 
+    from hfguard import history as history_module
     from hfguard.coverage import Report
     from hfguard.results import Night
 
@@ -41,11 +46,11 @@ BASELINE = "baseline"  # what the next night compares with: tonight, plus the la
 
 
 def sweep_shard(inputs: Inputs, run: Run) -> None:
-    """Generate the registry's files, run shard ``inputs.shard`` of them, and write its coverage report and shard.json."""
+    """Generate the registry's files, sweep shard ``inputs.shard`` of the registry (its entries with their settings, as
+    the pull request's tests run them), and write its coverage report and shard.json."""
     from hfguard.catalogue import load_catalogue
     from hfguard.config import load_config
     from hfguard.sweep import parse_shard, select
-    from main import BADGE, MARKDOWN, REPORT, REPORT_DIR
 
     config = load_config(inputs.config)
     if inputs.transformers == "latest" and config.lock_path.is_file():
@@ -58,16 +63,15 @@ def sweep_shard(inputs: Inputs, run: Run) -> None:
         run.hfguard("lock", *inputs.config_args)
     run.hfguard("generate", *inputs.config_args)
     out = (REPORT_DIR / SWEEP).resolve()
-    names = [] if config.target == "all" else sorted(config.models)
-    run.hfguard("sweep", *names, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
+    run.hfguard("sweep", *inputs.config_args, "--shard", inputs.shard, "--out", str(out), "--lock", str(config.lock_path),
                 "--jobs", str(os.cpu_count() or 2) if inputs.jobs == "auto" else inputs.jobs,
                 *(["--install", shlex.join(inputs.install)] if inputs.install else []), ok_codes=(0, 1))
     REPORT_DIR.mkdir(exist_ok=True)
     run.hfguard("coverage", *inputs.config_args, "--junit", str(out / "junit.xml"), "--json", str(REPORT),
                 "--markdown", str(MARKDOWN), "--badge", str(BADGE))
     index, count = parse_shard(inputs.shard)
-    catalogue = load_catalogue(config.lock_path)
-    plan = {str(k): [info.model_type for info in select(catalogue, shard=(k, count), model_types=names or None)] for k in range(1, count + 1)}
+    selection = select(load_catalogue(config.lock_path), out, config)
+    plan = {str(k): [item.model_type for item in selection.shard((k, count))] for k in range(1, count + 1)}
     (REPORT_DIR / SHARD_FILE).write_text(json.dumps({"shard": index, "of": count, "transformers": inputs.transformers,
                                                      "plan": plan}, indent=1) + "\n", encoding="utf-8")
     run.outputs["report-path"] = str(REPORT)
@@ -104,7 +108,7 @@ def find_shards(root: Path) -> dict[str, Flavour]:
     """The shards under ``root`` (each a folder with shard.json), by flavour."""
     flavours: dict[str, Flavour] = {}
     for marker in sorted(root.glob(f"**/{SHARD_FILE}")):
-        data = json.loads(marker.read_text(encoding="utf-8"))
+        data = _shard_marker(marker)
         flavour = flavours.setdefault(data["transformers"], Flavour(data["transformers"]))
         if flavour.count and flavour.count != data["of"]:
             raise HfguardError(f"{marker}: shard of {data['of']}, but other {flavour.name} shards are of {flavour.count}")
@@ -114,6 +118,24 @@ def find_shards(root: Path) -> dict[str, Flavour]:
         if (marker.parent / SWEEP / RESULTS).is_file():  # a shard whose sweep wrote no results counts as missing
             flavour.folders[data["shard"]] = marker.parent
     return flavours
+
+
+def _shard_marker(marker: Path) -> dict:
+    """A shard.json as ``sweep_shard`` writes it; one line naming the file otherwise."""
+    from hfguard.names import is_model_type
+
+    try:
+        data = json.loads(marker.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise HfguardError(f"{marker}: unreadable shard marker ({type(error).__name__}); was it written by run 'sweep'?") from None
+    whole = (lambda v: isinstance(v, int) and not isinstance(v, bool))
+    plan = data.get("plan") if isinstance(data, dict) else None
+    if not (isinstance(data, dict) and whole(data.get("shard")) and whole(data.get("of")) and 1 <= data["shard"] <= data["of"] <= 1000
+            and data.get("transformers") in ("pinned", "latest") and isinstance(plan, dict)
+            and all(isinstance(names, list) and all(map(is_model_type, names)) for names in plan.values())):
+        raise HfguardError(f"{marker}: not a shard marker of run 'sweep' ({{\"shard\": I, \"of\": N, \"transformers\": "
+                           "\"pinned\" or \"latest\", \"plan\": {...}}, 1 <= I <= N <= 1000)")
+    return data
 
 
 def _without(report: Report, names: set[str]) -> Report:
@@ -126,30 +148,34 @@ def _without(report: Report, names: set[str]) -> Report:
 def report(inputs: Inputs, run: Run) -> None:
     """Merge the shards that exist; compare with the previous night; history, chart, dashboard, upgrade view; tracking issue."""
     from hfguard import compare, coverage, dashboard
+    from hfguard.escape import markdown_text
+    from hfguard.paths import output_folder
     from hfguard.results import TypeResult, load_night, to_json
-    from main import BADGE, MARKDOWN, REPORT, REPORT_DIR
 
-    REPORT_DIR.mkdir(exist_ok=True)
+    output_folder(REPORT_DIR, Path.cwd(), "the report folder").mkdir(exist_ok=True)
     previous_dir = _read_previous(inputs, run, REPORT_DIR)
     main_flavour, other, notes = _flavours(find_shards(inputs.shard_reports), inputs)
+    history, baseline_notes = _read_history(run, previous_dir)
+    notes += baseline_notes
+    compared = history.last is None or history.last.get("branch") == run.env.get("GITHUB_REF_NAME", "")  # a night of this branch
     unknown = main_flavour.unknown()
     run.hfguard("coverage", "merge", *(str(folder / REPORT.name) for folder in main_flavour.folders.values()), "-o", str(REPORT))
     merged = coverage.load_report(REPORT)
     counted = _without(merged, set(unknown))
-    previous = coverage.load_report(previous_dir / REPORT.name) if (previous_dir / REPORT.name).is_file() else None
+    previous = coverage.load_report(previous_dir / REPORT.name) if compared and (previous_dir / REPORT.name).is_file() else None
     delta = coverage.compute_delta(_without(previous, set(unknown)), counted, "the previous nightly run") if previous else None
     coverage.write_report(merged, REPORT, delta)
-    markdown = "".join(f"> **{note}**\n\n" for note in notes) + coverage.render_markdown(counted, delta)
+    markdown = "".join(f"> **{markdown_text(note)}**\n\n" for note in notes) + coverage.render_markdown(counted, delta)
     BADGE.write_text(coverage.render_badge(counted), encoding="utf-8")
 
     night = main_flavour.night()
-    last = load_night(previous_dir / RESULTS) if (previous_dir / RESULTS).is_file() else None
+    last = load_night(previous_dir / RESULTS) if compared and (previous_dir / RESULTS).is_file() else None
     (REPORT_DIR / RESULTS).write_text(json.dumps(to_json(night), indent=1) + "\n", encoding="utf-8")
     _write_baseline(REPORT_DIR / BASELINE, merged, previous, night, last, set(unknown), REPORT.name)
     for name, why in unknown.items():  # listed, with the reason they have no result
         family = merged.models[name].family if name in merged.models else "unknown"
         night.models.setdefault(name, TypeResult(name, family, "no-result", why))
-    records = _record_night(run, night, previous_dir, REPORT_DIR, main_flavour, set(unknown))
+    records = _record_night(run, night, history.records, previous_dir, REPORT_DIR, main_flavour, set(unknown))
 
     upgrade = None
     if other is not None:
@@ -171,8 +197,6 @@ def report(inputs: Inputs, run: Run) -> None:
         run.outputs["delta"] = coverage.delta_points(delta, measure)[1]
     dropped = delta is not None and coverage.is_drop(delta)
     if dropped or (upgrade is not None and upgrade["newly_failing"]):  # the GitHub step opens or updates the tracking issue
-        from main import ISSUE_BODY
-
         why = "Coverage dropped against the previous nightly run." if dropped else "Model types fail under the latest transformers."
         ISSUE_BODY.write_text(f"{why}\n\n{markdown}", encoding="utf-8")
         run.outputs["github"] = "issue"
@@ -229,18 +253,34 @@ def _write_baseline(folder: Path, merged: Report, previous: Report | None, night
     (folder / RESULTS).write_text(json.dumps(to_json(carried), indent=1) + "\n", encoding="utf-8")
 
 
-def _record_night(run: Run, night: Night, previous_dir: Path, report_dir: Path, flavour: Flavour, unknown: set[str]) -> list[dict]:
-    """Append tonight to the history (trusting only this branch's scheduled and manual nights); the trusted records, tonight last."""
+def _read_history(run: Run, previous_dir: Path) -> tuple[history_module.History, list[str]]:
+    """The previous nights (trusting only this branch's scheduled and manual nights), and notes on what was left out:
+    damaged lines, and a previous night of another branch, which tonight is not compared with."""
+    from hfguard import history
+
+    branch = run.env.get("GITHUB_REF_NAME", "")
+    found = history.read_history(previous_dir / HISTORY, branch, history.TRUSTED_EVENTS)
+    if found.untrusted:
+        print(f"hfguard: {found.untrusted} history records of another branch or event are not trusted and left out")
+    notes = [history.damaged_note(HISTORY, found.damaged) + "."] if found.damaged else []
+    if found.last is not None and found.last.get("branch") != branch:
+        notes.append(f"The previous night on record is of branch '{found.last.get('branch')}', not of '{branch}': tonight is not "
+                     "compared with it (no delta, no tracking issue for a drop).")
+    for note in notes:
+        print(f"hfguard: {note}")
+    return found, notes
+
+
+def _record_night(run: Run, night: Night, records: list[dict], previous_dir: Path, report_dir: Path, flavour: Flavour,
+                  unknown: set[str]) -> list[dict]:
+    """Append tonight to the history after the trusted ``records``; the trusted records, tonight last."""
     from hfguard import charts, history
 
     branch, event = run.env.get("GITHUB_REF_NAME", ""), run.env.get("GITHUB_EVENT_NAME", "")
-    records, dropped = history.read_history(previous_dir / HISTORY, branch, history.TRUSTED_EVENTS)
-    if dropped:
-        print(f"hfguard: {dropped} history records of another branch or event are not trusted and left out")
     record = history.make_record(night, records, date=time.strftime("%Y-%m-%d"), sha=run.env.get("GITHUB_SHA", ""),
                                  run_id=run.env.get("GITHUB_RUN_ID", ""), branch=branch, event=event, unknown=unknown,
                                  missing_shards=flavour.missing, shards=flavour.count)
-    if (previous_dir / HISTORY).is_file():
+    if (previous_dir / HISTORY).is_file():  # every earlier line is kept as it is, damaged ones too (they are only left out)
         shutil.copyfile(previous_dir / HISTORY, report_dir / HISTORY)
     history.append_record(report_dir / HISTORY, record)
     shutil.copyfile(report_dir / HISTORY, report_dir / BASELINE / HISTORY)

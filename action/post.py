@@ -1,13 +1,16 @@
 """Entry of the hfguard GitHub Action's GitHub step: the only step that gets the token.
 
 It runs no code of the pull request and never imports from the workspace (``python -I``, like the
-checks step). What it does, the checks step (``main.py``) named in its output ``github``:
+checks step), and it runs only when the plan step decided, before any code of the pull request ran, that
+none runs in this job (or ``publish-mode`` is ``direct``). What it does, the checks step (``main.py``)
+named in its output ``github``:
 
 - ``comment``: post the comment the checks step saved in ``comment-dir`` on the pull request of the
   triggering event (``hfguard comment --publish-from``); a 403, as for forks, keeps it saved;
 - ``publish``: on ``workflow_run``, post a comment a pull request's run saved, on the pull request the
   GitHub API names for that run's head (``publish.find_pull_request``);
-- ``issue``: open or update the nightly tracking issue with the body the report saved.
+- ``issue``: open or update the nightly tracking issue with the body the report saved; a refused call (403)
+  is a warning, never a lost night.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the action's own modules; -I leaves the script's folder out
 
-from hfguard.errors import HfguardError  # noqa: E402 - after the path of the action's modules
+from inputs import InputError, Inputs  # noqa: E402 - after the path of the action's modules
+from protocol import ISSUE_BODY, Run, event, finish  # noqa: E402
+
+from hfguard.errors import HfguardError  # noqa: E402
 from hfguard.escape import workflow_data  # noqa: E402
 from hfguard.github import COMMENT_FILE, Forbidden, pr_from_event  # noqa: E402
-from main import ISSUE_BODY, Inputs, Run, event, finish  # noqa: E402
 
 WORK_ENV = "HFGUARD_GITHUB_WORK"
 WORKS = ("comment", "publish", "issue")
@@ -33,7 +38,12 @@ def post(inputs: Inputs, run: Run, work: str) -> None:
     if work == "issue":
         from track_issue import open_or_update
 
-        url = open_or_update(run.env, ISSUE_BODY.read_text(encoding="utf-8"))
+        try:
+            url = open_or_update(run.env, ISSUE_BODY.read_text(encoding="utf-8"))
+        except Forbidden as error:  # the night is kept all the same: the report, history and dashboard do not depend on it
+            print(f"::warning title=hfguard::GitHub refused the tracking issue ({workflow_data(str(error))}): give the nightly's report "
+                  "job 'issues: write'. The night's report, history and dashboard are not affected; the drop is in the job summary.")
+            return
         print(f"::warning title=hfguard::coverage dropped against the previous nightly run: {workflow_data(url)}")
         return
     if work == "publish":
@@ -61,6 +71,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
         if work not in WORKS:
             raise HfguardError(f"{WORK_ENV} must be one of {', '.join(WORKS)}, not '{work}'")
         post(Inputs.from_env(env), run, work)
+    except InputError as error:
+        run.failures.append(str(error))
     except HfguardError as error:
         run.failures += [str(problem) for problem in error.problems]
     except Forbidden as error:

@@ -26,10 +26,11 @@ BASELINE = "c76fa7d"  # the last revision before issue 11's checks: output shape
 
 def sweep_seconds(lock: Path, out: Path, jobs: int, tree: Path) -> tuple[float, dict]:
     """Wall seconds of one full sweep by the hfguard of ``tree`` (``results.json``'s own figure) and its summary."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}  # python -m also puts its working directory, ``tree``, first
+    env = {**os.environ, "PYTHONPATH": str(tree)}  # before the installed hfguard (python -m puts only the working directory first)
     command = [sys.executable, "-m", "hfguard", "sweep", "--lock", str(lock.resolve()), "--jobs", str(jobs),
                "--out", str(out.resolve())]
-    subprocess.run(command, env=env, cwd=tree, stdout=subprocess.DEVNULL, check=False)
+    out.parent.mkdir(parents=True, exist_ok=True)  # the sweep writes only inside the folder it runs in
+    subprocess.run(command, env=env, cwd=out.parent, stdout=subprocess.DEVNULL, check=False)
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return data["wall_seconds"], data["summary"]["all"]
 

@@ -2,11 +2,13 @@
 
 Benchmarks: ``verify`` against pre-commit-hooks' check-ast (``bench_verify.py``), ``cli`` start-up
 (``bench_cli.py``), ``generate --all`` (``bench_generate.py``), ``changed`` on a 5,000-commit repository
-(``bench_changed.py``), the dashboard of the sweep in headless Chromium (``bench_dashboard.py``) and the ``sweep`` (re-run only with ``--sweep``; otherwise the latest results
-found in ``--sweep-dir`` are reported, with their date). Wall times are medians of several runs of the
-real command lines; ratios come from one run, since other work on the machine skews absolute times.
+(``bench_changed.py``), ``adopt`` and whole-tree ``verify`` on the seed-shaped repository (``bench_adopt.py``),
+the dashboard of the sweep in headless Chromium (``bench_dashboard.py``) and the ``sweep`` (re-run only with
+``--sweep``; otherwise the latest results found in ``--sweep-dir`` are reported, with their date). Wall times are
+medians of several runs of the real command lines; ratios come from one run, since other work on the machine
+skews absolute times.
 
-    python benchmarks/run.py [--only NAME ...] [--runs N] [--sweep [--sweep-limit N]] [--sweep-dir DIR]
+    python benchmarks/run.py [--only NAME ...] [--runs N] [--sweep [--sweep-limit N]] [--sweep-dir DIR] [--lock LOCK]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from bench_adopt import bench_adopt
 from bench_changed import bench_changed
 from bench_cli import HFGUARD, Row, bench_cli
 from bench_dashboard import bench_dashboard
@@ -80,6 +83,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], Outcome]] = {
     "cli": lambda args: (bench_cli(args.runs or 11), ""),
     "generate": lambda args: (bench_generate(args.runs or 3), ""),
     "changed": lambda args: (bench_changed(runs=args.runs or 5), ""),
+    "adopt": lambda args: (bench_adopt(args.runs or 5, args.lock), ""),
     "sweep": run_sweep,
     "dashboard": lambda args: (bench_dashboard(args.sweep_dir / "results.json", args.runs or 5), ""),
 }
@@ -154,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     parser.add_argument("--runs", type=int, help="runs per median (default: each benchmark's own)")
     parser.add_argument("--verify-dir", type=Path, help="corpus of the verify benchmark (default: installed transformers)")
+    parser.add_argument("--lock", type=Path, help="hfguard.lock for the adopt benchmark (default: 'hfguard lock' builds one)")
     parser.add_argument("--sweep", action="store_true", help="run the sweep (about 15 minutes in full)")
     parser.add_argument("--sweep-limit", type=int, help="with --sweep: at most this many model types")
     parser.add_argument("--sweep-dir", type=Path, default=ROOT / "hfguard-sweep", help="sweep results directory")

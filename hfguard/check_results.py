@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from hfguard.errors import HfguardError, Problem
+
+# A full sweep's report is a few MB; a parse takes about ten times a file's size in memory, so a larger file is refused.
+MAX_JUNIT_BYTES = 32 * 2**20
 STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
 _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
@@ -35,6 +40,21 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def read_junit(path: Path) -> ET.Element:
+    """The root element of the JUnit XML file at ``path``; one line naming the file when it is unreadable, not XML, or
+    larger than ``MAX_JUNIT_BYTES``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_JUNIT_BYTES:
+            raise HfguardError(Problem(f"JUnit XML of {size / 2**20:.0f} MiB, over hfguard's limit of {MAX_JUNIT_BYTES // 2**20} MiB: "
+                                       "is it the report of the generated tests? Split the run (--shard) if it is", path))
+        return ET.parse(path).getroot()
+    except OSError as error:
+        raise HfguardError(Problem(f"cannot read JUnit XML: {error.strerror}", path)) from None
+    except ET.ParseError as error:
+        raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
 
 
 def check_id(test_name: str) -> str | None:
@@ -109,11 +129,18 @@ def _checks(outcomes: Mapping[str, str]) -> dict[str, str]:
     return checks
 
 
-def passing_of_applicable(outcomes: Mapping[str, str]) -> tuple[int, int]:
-    """(passing checks, checks that apply and ran) of one model type: a check that does not apply, or was skipped
-    (no accelerator, a missing package, an expected upstream failure), is not in the count."""
-    ran = [result for result in _checks(outcomes).values() if result not in ("not-applicable", "skipped")]
-    return sum(result == "passed" for result in ran), len(ran)
+def ran_checks(outcomes: Mapping[str, str]) -> set[str]:
+    """The checks of one model type that ran: a check that does not apply, or was skipped (no accelerator, a missing
+    package, an expected upstream failure), did not."""
+    return {check for check, result in _checks(outcomes).items() if result not in ("not-applicable", "skipped")}
+
+
+def passing_of_applicable(outcomes: Mapping[str, str], among: Collection[str] | None = None) -> tuple[int, int]:
+    """(passing checks, checks that apply and ran) of one model type (see ``ran_checks``), counted ``among`` these checks
+    when given: two runs compared count over the checks both ran, so both figures have one denominator."""
+    ran = ran_checks(outcomes) if among is None else ran_checks(outcomes) & set(among)
+    checks = _checks(outcomes)
+    return sum(checks[check] == "passed" for check in ran), len(ran)
 
 
 def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:

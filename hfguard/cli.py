@@ -21,7 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "changed": ("changed", "model entries added/changed/removed between two git revisions"),
     "coverage": ("coverage", "model-type coverage report (JSON, Markdown, SVG badge) and its delta"),
     "comment": ("comment", "post the coverage delta as one sticky pull-request comment"),
-    "sweep": ("sweep", "generate and run tests for every standalone model type (sharded)"),
+    "sweep": ("sweep", "generate and run the registry's tests (--all: every standalone model type), sharded"),
     "compare": ("compare", "what changed between two sweeps: per model type and check (e.g. two transformers versions)"),
     "report": ("report", "build the static coverage dashboard (HTML) from sweep results and the history"),
     "mutate": ("mutate", "break tiny models in known ways and count what the generated tests catch"),

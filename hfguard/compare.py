@@ -5,7 +5,11 @@ Categories, each a list of model types sorted by name:
 - ``newly_failing``: failing or error in B, not in A (present in both, with a result in both);
 - ``fixed``: failing or error in A, passing in B;
 - ``other_changes``: any other change of status (passing -> skipped, failing -> error, ...);
-- ``new`` / ``removed``: only in B / only in A;
+- ``new``: only in B, and not a model type of A's transformers version;
+- ``removed``: only in A, and not a model type of B's transformers version;
+- ``not_swept``: only in one of them, though the other's transformers knows it (the two runs swept different sets
+  of types), or the other's results do not say which types its transformers knows (results without
+  ``known_model_types``): no verdict either way;
 - ``family_changed``: in both, with another family.
 
 Per model type in both, every check whose status differs is listed (``checks``); per check id, how many
@@ -19,15 +23,17 @@ import json
 from typing import Any
 
 from hfguard.check_results import TEAM_PREFIX, is_team_check
+from hfguard.escape import GITHUB, TERMINAL, Markup
 from hfguard.results import Night, TypeResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the not_swept category (a type one run did not sweep is no removed type)
 CATEGORIES = {
     "newly_failing": "Newly failing",
     "fixed": "Fixed",
     "other_changes": "Other status changes",
     "new": "New model types",
     "removed": "Removed model types",
+    "not_swept": "Swept in one run only",
     "family_changed": "Changed families",
 }
 
@@ -36,10 +42,11 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
     """How ``b`` differs from ``a`` (JSON-ready)."""
     both = sorted(set(a.models) & set(b.models))
     entries: dict[str, list[dict[str, Any]]] = {key: [] for key in CATEGORIES}
-    for name in sorted(set(b.models) - set(a.models)):
-        entries["new"].append(_entry(name, None, b.models[name]))
-    for name in sorted(set(a.models) - set(b.models)):
-        entries["removed"].append(_entry(name, a.models[name], None))
+    for name in sorted(set(b.models) ^ set(a.models)):
+        old, new = a.models.get(name), b.models.get(name)
+        other = a if old is None else b  # the run without it: does its transformers know it?
+        not_a_type = other.known_types is not None and name not in other.known_types
+        entries["not_swept" if not not_a_type else "new" if old is None else "removed"].append(_entry(name, old, new))
     for name in both:
         old, new = a.models[name], b.models[name]
         entry = _entry(name, old, new)
@@ -115,24 +122,25 @@ def _side(comparison: dict[str, Any], key: str) -> str:
 
 
 def render_text(comparison: dict[str, Any]) -> str:
-    """Plain text: one line per change."""
-    lines = [f"A = {_side(comparison, 'a')}", f"B = {_side(comparison, 'b')}"]
+    """Plain text for a terminal: one line per change (names and messages as they read, control characters blanked)."""
+    text = TERMINAL.text
+    lines = [f"A = {text(_side(comparison, 'a'))}", f"B = {text(_side(comparison, 'b'))}"]
     for key, title in CATEGORIES.items():
         entries = comparison[key]
         lines.append(f"{title}: {len(entries)}")
         for entry in entries:
             if key == "family_changed":
-                lines.append(f"  {entry['model_type']}: {entry['family']['a']} -> {entry['family']['b']}")
+                lines.append(text(f"  {entry['model_type']}: {entry['family']['a']} -> {entry['family']['b']}"))
                 continue
             status = entry["status"]
-            lines.append(f"  {entry['model_type']} [{entry['family']['b'] or entry['family']['a']}] {status['a'] or '-'} -> "
-                         f"{status['b'] or '-'}{': ' + reason(entry) if reason(entry) else ''}")
+            lines.append(text(f"  {entry['model_type']} [{entry['family']['b'] or entry['family']['a']}] {status['a'] or '-'} -> "
+                              f"{status['b'] or '-'}{': ' + reason(entry) if reason(entry) else ''}"))
     if not differs(comparison):
         lines.append("no difference")
     team = team_totals(comparison)
     if team:
         lines.append(f"Team checks: {len(team)} (model types passing, A -> B)")
-        lines += [f"  {check}: {totals['a']} -> {totals['b']}" for check, totals in team.items()]
+        lines += [text(f"  {check}: {totals['a']} -> {totals['b']}") for check, totals in team.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -141,21 +149,23 @@ def team_totals(comparison: dict[str, Any]) -> dict[str, dict[str, int]]:
     return {check.removeprefix(TEAM_PREFIX): totals for check, totals in comparison.get("check_totals", {}).items() if is_team_check(check)}
 
 
-def _team_section(comparison: dict[str, Any]) -> list[str]:
+def _team_section(comparison: dict[str, Any], markup: Markup) -> list[str]:
     """The Markdown table of the team's checks: model types passing each in A and in B."""
     team = team_totals(comparison)
     if not team:
         return []
     lines = [f"#### Team checks ({len(team)})", "", "| team check | A passing | B passing |", "|---|---:|---:|"]
-    lines += [f"| {md_code(check)} | {totals['a']} | {totals['b']} |" for check, totals in team.items()]
+    lines += [f"| {markup.code(check, in_table=True)} | {totals['a']} | {totals['b']} |" for check, totals in team.items()]
     return [*lines, ""]
 
 
-def render_markdown(comparison: dict[str, Any], max_items: int | None = None) -> str:
-    """Markdown for a comment or an issue: a table per category, names and messages escaped."""
-    lines = ["### hfguard upgrade check", "", f"- A: {md_text(_side(comparison, 'a'))}", f"- B: {md_text(_side(comparison, 'b'))}", ""]
+def render_markdown(comparison: dict[str, Any], max_items: int | None = None, markup: Markup = GITHUB) -> str:
+    """Markdown for ``markup``'s reader (a comment or an issue by default): a table per category and one of the team's
+    checks; every text from the comparison (labels, versions, names, families, statuses, messages, check ids) escaped."""
+    text, code = markup.text, markup.code
+    lines = ["### hfguard upgrade check", "", f"- A: {text(_side(comparison, 'a'))}", f"- B: {text(_side(comparison, 'b'))}", ""]
     if not differs(comparison):
-        return "\n".join([*lines, "No model type changed.", "", *_team_section(comparison)])
+        return "\n".join([*lines, "No model type changed.", "", *_team_section(comparison, markup)])
     for key, title in CATEGORIES.items():
         entries = comparison[key]
         if not entries:
@@ -166,26 +176,10 @@ def render_markdown(comparison: dict[str, Any], max_items: int | None = None) ->
             family = entry["family"]["b"] or entry["family"]["a"]
             if key == "family_changed":
                 family = f"{entry['family']['a']} → {entry['family']['b']}"
-            lines.append(f"| {md_code(entry['model_type'])} | {md_text(family)} | {entry['status']['a'] or '—'} | "
-                         f"{entry['status']['b'] or '—'} | {md_text(reason(entry)[:200])} |")
+            status = entry["status"]
+            lines.append(f"| {code(str(entry['model_type']), in_table=True)} | {text(str(family))} | {text(str(status['a'] or '—'))} | "
+                         f"{text(str(status['b'] or '—'))} | {text(reason(entry)[:200])} |")
         if len(shown) < len(entries):
             lines.append(f"| … {len(entries) - len(shown)} more | | | | |")
         lines.append("")
-    return "\n".join([*lines, *_team_section(comparison)])
-
-
-def md_code(text: str) -> str:
-    """``text`` as an inline code span that no backtick or pipe in it can break."""
-    text = text.replace("\n", " ").replace("|", "\\|")
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
-
-
-def md_text(text: str) -> str:
-    """``text`` as plain Markdown: HTML, mentions, links, emphasis and table pipes neutralised."""
-    text = text.replace("\n", " ").replace("\r", " ")
-    for char in "\\`*_{}[]()<>#+!|~":
-        text = text.replace(char, "\\" + char)
-    return text.replace("@", "@\u200b")
+    return "\n".join([*lines, *_team_section(comparison, markup)])

@@ -33,6 +33,7 @@ GLOBAL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "templates_dir": ((str,), "a directory of your own family templates"),
     "target": ((str,), f"one of {', '.join(TARGETS)}"),
     "orphans": ((str,), f"one of {', '.join(SEVERITIES)}"),
+    "team_tests": ((list,), "a list of globs of your own per-model test files, e.g. [\"test/**/test_hf_*.py\"]"),
     "models": ((dict,), "tables [models.<model_type>]"),
     "checks": ((list,), 'a list of the team\'s check modules, e.g. ["acme_models.hfguard_checks"]'),
 }
@@ -46,6 +47,10 @@ ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "off": ((dict,), 'a table of check id = the reason it is turned off, e.g. { save_load = "..." }'),
 }
 FOLDER_KEYS = ("tests_dir", "templates_dir")
+
+
+class NoRegistryError(HfguardError):
+    """No registry in the folder or above it (commands that also work without one catch this, and only this)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class Config:
     orphans: str
     models: dict[str, ModelEntry]
     checks: tuple[str, ...] = ()  # the team's check modules, imported only by the generated tests
+    team_tests: tuple[str, ...] = ()  # globs (relative to ``root``) of the team's own per-model test files
 
     @property
     def lock_path(self) -> Path:
@@ -131,7 +137,7 @@ def find_config(start: Path | None = None) -> Path:
             return candidate
         if in_pyproject:
             return pyproject
-    raise HfguardError(
+    raise NoRegistryError(
         f"no {CONFIG_NAME} (or [tool.hfguard] in {PYPROJECT_NAME}) in {here} or above; "
         "run 'hfguard init' to write a starter one"
     )
@@ -173,6 +179,7 @@ def parse_config(text: str, path: Path) -> Config:
     locator = _LineLocator(text, prefix)
     problems = _check_keys(document, GLOBAL_KEYS, path, locator, ()) + _check_folder_keys(document, path, locator)
     problems += _check_team_modules(document.get("checks"), path, locator)
+    problems += _check_globs(document.get("team_tests"), path, locator)
     models_table = document.get("models", {})
     entries: dict[str, ModelEntry] = {}
     seen: dict[str, str] = {}
@@ -227,6 +234,7 @@ def parse_config(text: str, path: Path) -> Config:
         orphans=document.get("orphans", "error"),
         models=entries,
         checks=tuple(document.get("checks", ())),
+        team_tests=tuple(document.get("team_tests", ())),
     )
 
 
@@ -330,6 +338,19 @@ def _check_folder_keys(document: dict[str, Any], path: Path, locator: _LineLocat
         Problem(f"'{key}' must be a relative path inside the repository, not {shown(value)}", path, locator.line((), key))
         for key in FOLDER_KEYS
         if isinstance(value := document.get(key), str) and ("\0" in value or os.path.isabs(value) or value.startswith(("\\", "~")))
+    ]
+
+
+def _check_globs(globs: Any, path: Path, locator: _LineLocator) -> list[Problem]:
+    """``team_tests``: relative globs inside the repository (no '..', no absolute path)."""
+    if not isinstance(globs, list):
+        return []
+    return [
+        Problem(f"'team_tests' must list relative globs inside the repository, e.g. \"test/**/test_hf_*.py\", not {shown(str(glob))}",
+                path, locator.line((), "team_tests"))
+        for glob in globs
+        if not isinstance(glob, str) or not glob.strip() or "\0" in glob or "\\" in glob or os.path.isabs(glob)
+        or glob.startswith("~") or ".." in glob.split("/")
     ]
 
 

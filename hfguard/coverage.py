@@ -10,11 +10,18 @@ Levels of one model type, from worst to best:
 
 A model type is *covered* when its level is not ``missing``. The denominator is the registry's
 entries (``target = "registry"``) or the catalogue's standalone model types (``target = "all"``).
+
+The tests of a model type, in one place: the checks of its generated file, the results of its
+``test_hf_<type>_extra.py`` (ids under ``extra::``), and the team's own per-model files that the registry's
+``team_tests`` globs name and whose file name maps to it (``team_test_files``, by ``hfguard.naming`` as
+``hfguard adopt`` maps them). The level comes from the results; the team's files are listed beside it, and the
+names that map to no counted model type are listed with their reasons.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -27,7 +34,8 @@ from hfguard.atomic import write_atomic
 from hfguard.catalogue import FAMILIES, Catalogue, load_catalogue
 from hfguard.config import Config, load_config
 from hfguard.errors import HfguardError, Problem
-from hfguard.escape import markdown_code, markdown_text
+from hfguard.escape import GITHUB, Markup
+from hfguard.naming import LABELS, UNKNOWN, Namer, file_name_of
 from hfguard.names import printable
 from hfguard.paths import refuse_link
 from hfguard.stamp import EXTRA_SUFFIX, python_identifier, test_file_name
@@ -57,6 +65,7 @@ class ModelCoverage:
     tests: dict[str, str] = field(default_factory=dict)  # test id -> passed / failed / skipped / not-applicable
     # failed test id -> the first line of its failure, in the order the tests ran (the first is often the cause)
     errors: dict[str, str] = field(default_factory=dict)
+    team_files: list[str] = field(default_factory=list)  # the team's own test files of this model type (``team_tests``)
 
     @property
     def level(self) -> str:
@@ -77,8 +86,9 @@ class ModelCoverage:
         return (failed[0], self.errors.get(failed[0]) or "failed") if failed else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
+        data = {"family": self.family, "file": self.file, "verified": self.verified, "level": self.level,
                 "detail": self.detail, "tests": dict(sorted(self.tests.items())), "errors": [[test, line] for test, line in self.errors.items()]}
+        return {**data, "team_files": self.team_files} if self.team_files else data
 
 
 @dataclass
@@ -89,6 +99,7 @@ class Report:
     transformers_version: str | None
     has_results: bool
     models: dict[str, ModelCoverage]
+    team: TeamFiles | None = None  # the team's own files (None: no ``team_tests`` globs, or read from git objects)
 
     @property
     def denominator_label(self) -> str:
@@ -116,6 +127,7 @@ class Report:
                 "families": {family: summarize(items.values()) for family, items in families.items()},
             },
             "models": {name: self.models[name].to_dict() for name in sorted(self.models)},
+            **({"team_tests": self.team.to_dict()} if self.team is not None else {}),
         }
 
     @classmethod
@@ -126,10 +138,12 @@ class Report:
         try:
             models = {
                 name: ModelCoverage(m["family"], m["file"], m["verified"], m.get("detail", ""), dict(m.get("tests", {})),
-                                    {str(test): str(line) for test, line in m.get("errors", [])})
+                                    {str(test): str(line) for test, line in m.get("errors", [])},
+                                    [str(path) for path in m.get("team_files", [])])
                 for name, m in data["models"].items()
             }
-            return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models)
+            team = TeamFiles.from_dict(data["team_tests"]) if isinstance(data.get("team_tests"), dict) else None
+            return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models, team)
         except (KeyError, TypeError, AttributeError) as error:
             raise HfguardError(Problem(f"damaged coverage report (missing {error})", source)) from None
 
@@ -193,8 +207,10 @@ def denominator(config: Config, catalogue: Catalogue) -> dict[str, str]:
     }
 
 
-def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iterable[Path] = ()) -> Report:
-    """Coverage of ``config``'s denominator, files read through ``read``, results from JUnit files."""
+def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iterable[Path] = (),
+                 team: TeamFiles | None = None) -> Report:
+    """Coverage of ``config``'s denominator, files read through ``read``, results from JUnit files, the team's own
+    files (``team``) beside them."""
     families = denominator(config, catalogue)
     junit = list(junit)
     results = parse_junit(junit, {python_identifier(name): name for name in families})
@@ -206,8 +222,117 @@ def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iter
         shown = path.relative_to(config.root).as_posix()
         cases = results.get(name, {}) if problem is None else {}
         models[name] = ModelCoverage(family, shown, problem is None, problem or "", {test: case.outcome for test, case in cases.items()},
-                                     {test: case.message for test, case in cases.items() if case.outcome == "failed"})
-    return Report(config.target, catalogue.transformers_version, bool(junit), models)
+                                     {test: case.message for test, case in cases.items() if case.outcome == "failed"},
+                                     team.by_type.get(name, []) if team is not None else [])
+    return Report(config.target, catalogue.transformers_version, bool(junit), models,
+                  team.outside(set(families)) if team is not None else None)
+
+
+@dataclass
+class TeamFiles:
+    """The team's own per-model test files (``team_tests`` globs), attributed to model types by their names."""
+
+    globs: list[str]
+    by_type: dict[str, list[str]]  # model type -> files (relative to the registry's folder)
+    unattributed: dict[str, dict[str, Any]]  # name (known suffixes dropped) -> {"reason": key, "detail": why, "files": [...]}
+    outside_reason: dict[str, tuple[str, str]] = field(default_factory=dict)  # model type -> (reason, detail) without an entry
+
+    def outside(self, counted: set[str]) -> TeamFiles:
+        """This, with the files of model types coverage does not count moved to ``unattributed``."""
+        unattributed = dict(self.unattributed)
+        for model_type, files in self.by_type.items():
+            if model_type not in counted:
+                reason, detail = self.outside_reason.get(model_type, (NOT_REGISTERED, ""))
+                unattributed[model_type] = {"reason": reason, "detail": detail, "files": files}
+        inside = {name: files for name, files in self.by_type.items() if name in counted}
+        return TeamFiles(self.globs, inside, dict(sorted(unattributed.items())), self.outside_reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"globs": self.globs, "attributed_files": sum(len(files) for files in self.by_type.values()),
+                "unattributed": self.unattributed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TeamFiles:
+        unattributed = data.get("unattributed", {})
+        return cls([str(glob) for glob in data.get("globs", [])], {},
+                   {str(name): dict(item) for name, item in unattributed.items()} if isinstance(unattributed, dict) else {})
+
+
+NOT_REGISTERED, CANNOT_GENERATE = "not-registered", "cannot-generate"
+TEAM_LABELS = {**LABELS, NOT_REGISTERED: "model type without a registry entry", CANNOT_GENERATE: "cannot be generated"}
+
+
+def team_test_files(config: Config, catalogue: Catalogue) -> TeamFiles | None:
+    """The files ``team_tests`` names (links and the generated tests folder left out), by the model type their name
+    maps to (``hfguard.naming``, as ``hfguard adopt`` maps them); None when the registry names no globs."""
+    if not config.team_tests:
+        return None
+    namer = Namer(catalogue.models, catalogue.transformers_version)
+    by_type: dict[str, list[str]] = {}
+    unattributed: dict[str, dict[str, Any]] = {}
+    outside: dict[str, tuple[str, str]] = {}
+    for relative in glob_files(config.root, config.team_tests, exclude=config.tests_dir):
+        naming = namer.name(file_name_of(Path(relative).stem))
+        if naming.model_type is not None:
+            by_type.setdefault(naming.model_type, []).append(relative)
+            info = catalogue.get(naming.model_type)
+            outside[naming.model_type] = ((NOT_REGISTERED, "") if info.generatable and info.model_class() is not None
+                                          else (CANNOT_GENERATE, f"{info.kind}: {info.reason}"))
+        else:
+            item = unattributed.setdefault(naming.core or naming.name, {"reason": naming.how, "detail": naming.reason, "files": []})
+            item["files"].append(relative)
+    return TeamFiles(list(config.team_tests), by_type, unattributed, outside)
+
+
+def glob_files(root: Path, globs: Iterable[str], exclude: Path | None = None) -> list[str]:
+    """Files below ``root`` matching any of ``globs`` (``**`` spans folders), relative with '/', sorted; links, folders
+    whose name starts with a dot, and everything below ``exclude`` are left out."""
+    globs = list(globs)
+    patterns = [_glob_pattern(glob) for glob in globs]
+    skip = os.path.abspath(exclude) if exclude is not None else None
+    found: set[str] = set()
+    for glob in globs:
+        top = root / _fixed_start(glob)
+        if top.is_symlink() or not top.is_dir():
+            continue
+        depth = None if "**" in glob else glob.count("/") - _fixed_start(glob).count("/") - bool(_fixed_start(glob))
+        for folder, folders, names in os.walk(top):
+            below = len(Path(folder).relative_to(top).parts)
+            folders[:] = [] if depth is not None and below >= depth else [
+                name for name in folders if not name.startswith(".") and os.path.join(os.path.abspath(folder), name) != skip]
+            for name in names:
+                path = Path(folder) / name
+                relative = path.relative_to(root).as_posix()
+                if any(pattern.fullmatch(relative) for pattern in patterns) and not path.is_symlink():
+                    found.add(relative)
+    return sorted(found)
+
+
+def _fixed_start(glob: str) -> str:
+    """The folder a glob starts in: its leading parts without wildcards."""
+    fixed = []
+    for part in glob.split("/")[:-1]:
+        if any(char in part for char in "*?["):
+            break
+        fixed.append(part)
+    return "/".join(fixed)
+
+
+def _glob_pattern(glob: str) -> re.Pattern[str]:
+    """A glob as a regex over '/'-separated relative paths: ``**/`` any folders (none too), ``*`` and ``?`` within one."""
+    out, index = "", 0
+    while index < len(glob):
+        if glob.startswith("**/", index):
+            out, index = out + "(?:[^/]+/)*", index + 3
+        elif glob.startswith("**", index):
+            out, index = out + ".*", index + 2
+        elif glob[index] == "*":
+            out, index = out + "[^/]*", index + 1
+        elif glob[index] == "?":
+            out, index = out + "[^/]", index + 1
+        else:
+            out, index = out + re.escape(glob[index]), index + 1
+    return re.compile(out)
 
 
 def read_worktree(path: Path) -> str | None:
@@ -237,13 +362,7 @@ def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict
     results: dict[str, dict[str, CaseResult]] = {}
     seen: dict[tuple[str, str], Path] = {}
     for path in paths:
-        try:
-            root = ET.parse(path).getroot()
-        except OSError as error:
-            raise HfguardError(Problem(f"cannot read JUnit XML: {error.strerror}", path)) from None
-        except ET.ParseError as error:
-            raise HfguardError(Problem(f"not JUnit XML: {error}", path, *error.position)) from None
-        for case in root.iter("testcase"):
+        for case in check_results.read_junit(path).iter("testcase"):
             located = _locate(case)
             if located is None:
                 continue
@@ -300,8 +419,8 @@ def merge_reports(reports: list[tuple[str, Report]]) -> Report:
         raise HfguardError("nothing to merge")
     first_name, first = reports[0]
     merged = Report(first.denominator, first.transformers_version, first.has_results,
-                    {name: ModelCoverage(m.family, m.file, m.verified, m.detail, dict(m.tests), dict(m.errors))
-                     for name, m in first.models.items()})
+                    {name: ModelCoverage(m.family, m.file, m.verified, m.detail, dict(m.tests), dict(m.errors), list(m.team_files))
+                     for name, m in first.models.items()}, first.team)
     for source, report in reports[1:]:
         for attribute in ("denominator", "transformers_version"):
             if getattr(report, attribute) != getattr(first, attribute):
@@ -347,6 +466,12 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
     }
     lost_checks = {n: lost for n in sorted(set(base.models) & set(head.models))
                    if (lost := check_results.lost_checks(base.models[n].tests, head.models[n].tests))}
+    check_counts = {}  # per model type both ran checks of: passing of the checks both ran, one denominator on each side
+    for name in sorted(set(base.models) & set(head.models)):
+        before, after = base.models[name].tests, head.models[name].tests
+        if both := check_results.ran_checks(before) & check_results.ran_checks(after):
+            check_counts[name] = {"base": list(check_results.passing_of_applicable(before, both)),
+                                  "head": list(check_results.passing_of_applicable(after, both))}
     base_families, head_families = group_by_family(base.models), group_by_family(head.models)
     families = {
         family: {"base": summarize(base_families.get(family, {}).values()), "head": summarize(head_families.get(family, {}).values())}
@@ -361,6 +486,7 @@ def compute_delta(base: Report, head: Report, base_label: str) -> dict[str, Any]
         "families": families,
         **categories,
         "lost_checks": lost_checks,
+        "check_counts": check_counts,
     }
 
 
@@ -398,52 +524,58 @@ def delta_points(delta: dict[str, Any], measure: str) -> tuple[str, str]:
 
 
 def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_items: int | None = None,
-                    run_url: str | None = None) -> str:
-    """The report (and delta) as Markdown; ``max_items`` caps each list of model types; ``run_url`` links the job log.
+                    run_url: str | None = None, markup: Markup = GITHUB) -> str:
+    """The report (and delta) as Markdown for ``markup``'s reader (GitHub, or a terminal); ``max_items`` caps each list
+    of model types; ``run_url`` links the job log.
 
     Nothing is compared that the base cannot say: without test results in the base, only the generated
     measure gets changes, and sections with nothing in them are left out.
     """
     overall = summarize(report.models.values())
-    n, label = overall["total"], markdown_text(report.denominator_label)
+    n, label = overall["total"], markup.text(report.denominator_label)
     lines = ["### hfguard coverage", ""]
     if report.has_results:
         lines.append(f"**passing: {overall['passing']} of {n} {label} ({overall['passing_pct']}%)**{_change(delta, 'passing')}  ")
     else:
         lines.append("passing: not run (no test results)  ")
-    lines.append(f"generated: {overall['covered']} of {n} {label} ({overall['generated_pct']}%){_change(delta, 'generated')}")
+    lines.append(f"test files generated (they compile; not a coverage figure): {overall['covered']} of {n} {label} "
+                 f"({overall['generated_pct']}%){_change(delta, 'generated')}")
     lines += ["", "| family | model types | generated | passing | failing | skipped | missing | passing % |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     compared = delta is not None and delta["base_has_results"]
     for family, items in group_by_family(report.models).items():
         change = delta["families"].get(family) if delta else None
-        lines.append(_row(markdown_text(family), summarize(items.values()), change, report.has_results, compared))
+        lines.append(_row(markup.text(family), summarize(items.values()), change, report.has_results, compared))
     lines.append(_row("**all**", overall, delta["overall"] if delta else None, report.has_results, compared))
     failing = {name: item for name, item in sorted(report.models.items()) if item.level == "failing"}
     if failing:
         lines += ["", f"#### Failing ({len(failing)})", ""]
-        lines += [f"- {markdown_code(name)}{_checks(item, ' ({} of {} checks)')}: {_failure(item)}" for name, item in _capped(failing, max_items)]
+        lines += [f"- {markup.code(name)}{_checks(name, item, delta, ' ({} of {} checks{})')}: {_failure(item, markup)}"
+                  for name, item in _capped(failing, max_items)]
         if max_items is not None and len(failing) > max_items:
             lines.append(f"- … and {len(failing) - max_items} more")
     if delta is not None:
-        lines += _changes(delta, max_items)
-    lines += _team_check_table(report, max_items)
+        lines += _changes(delta, max_items, markup)
+    lines += _team_check_table(report, max_items, markup)
+    if report.team is not None:
+        lines += _team_section(report, max_items, markup)
     if max_items != 0:
-        lines += _model_table(report, max_items)
+        lines += _model_table(report, max_items, markup, delta)
     if run_url:
         lines += ["", f"[Job log]({run_url})"]
-    lines += ["", f"_generated: model types with a test file that compiles; passing: model types with at least one passed "
-              f"test and no failed one (skips allowed); both out of {n} {label}. Percentage changes are in points._"]
+    lines += ["", f"_passing: model types with at least one passed test and no failed one (skips allowed); test files "
+              f"generated: model types whose generated file compiles, which says nothing about whether it passes; both out "
+              f"of {n} {label}. Percentage changes are in points._"]
     return "\n".join(lines) + "\n"
 
 
-def _changes(delta: dict[str, Any], max_items: int | None) -> list[str]:
+def _changes(delta: dict[str, Any], max_items: int | None, markup: Markup) -> list[str]:
     """The 'Changes against' section: one line per non-empty category, or one line saying nothing changed."""
     keys = [key for key in CATEGORIES if delta[key] and (delta["base_has_results"] or key not in ("newly_failing", "fixed"))]
-    lines = ["", f"#### Changes against {_label(delta['base_label'])}", ""]
-    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items)}" for key in keys]
+    lines = ["", f"#### Changes against {_label(delta['base_label'], markup)}", ""]
+    lines += [f"- {CATEGORIES[key]} ({len(delta[key])}): {_names(delta[key], max_items, markup)}" for key in keys]
     if lost := delta.get("lost_checks"):
-        named = [f"{markdown_code(name)}: {_names(checks, LOST_CHECKS_SHOWN)}" for name, checks in lost.items()]
+        named = [f"{markup.code(name)}: {_names(checks, LOST_CHECKS_SHOWN, markup)}" for name, checks in lost.items()]
         rest = len(named) - len(named[:max_items] if max_items is not None else named)
         lines.append(f"- Checks lost ({len(named)}): {'; '.join(named[:max_items] if max_items is not None else named)}"
                      + (f" … and {rest} more" if rest else ""))
@@ -465,7 +597,7 @@ def team_check_results(item: ModelCoverage) -> dict[str, str]:
     return {check: outcome for check, outcome in checks.items() if check and check_results.is_team_check(check)}
 
 
-def _team_check_table(report: Report, max_items: int | None) -> list[str]:
+def _team_check_table(report: Report, max_items: int | None, markup: Markup) -> list[str]:
     """The team's checks (learnt from the test results) per model type, and how many model types pass each; nothing
     when no team check ran."""
     per_model = {name: found for name, item in sorted(report.models.items()) if (found := team_check_results(item))}
@@ -473,10 +605,10 @@ def _team_check_table(report: Report, max_items: int | None) -> list[str]:
     if not checks:
         return []
     ids = [check.removeprefix(check_results.TEAM_PREFIX) for check in checks]
-    lines = ["", f"#### Team checks ({len(checks)}: {', '.join(markdown_code(i) for i in ids)})", "",
-             "| model type | " + " | ".join(markdown_code(i, in_table=True) for i in ids) + " |", "|---" * (len(ids) + 1) + "|"]
+    lines = ["", f"#### Team checks ({len(checks)}: {', '.join(markup.code(i) for i in ids)})", "",
+             "| model type | " + " | ".join(markup.code(i, in_table=True) for i in ids) + " |", "|---" * (len(ids) + 1) + "|"]
     for name, found in _capped(per_model, max_items):
-        lines.append(f"| {markdown_code(name, in_table=True)} | " + " | ".join(TEAM_SYMBOLS.get(found.get(c, ""), "") for c in checks) + " |")
+        lines.append(f"| {markup.code(name, in_table=True)} | " + " | ".join(TEAM_SYMBOLS.get(found.get(c, ""), "") for c in checks) + " |")
     if max_items is not None and len(per_model) > max_items:
         lines.append(f"| … {len(per_model) - max_items} more |" + " |" * len(ids))
     passing = [sum(found.get(check) == "passed" for found in per_model.values()) for check in checks]
@@ -487,19 +619,64 @@ def _team_check_table(report: Report, max_items: int | None) -> list[str]:
     return lines
 
 
-def _model_table(report: Report, max_items: int | None) -> list[str]:
+def _team_section(report: Report, max_items: int | None, markup: Markup) -> list[str]:
+    """The team's own test files: how many count for counted model types, and every name that counts for none, by reason."""
+    team = report.team
+    assert team is not None
+    attributed = sum(len(item.team_files) for item in report.models.values())
+    types = sum(bool(item.team_files) for item in report.models.values())
+    outside = sum(len(item["files"]) for item in team.unattributed.values())
+    globs = ", ".join(markup.code(glob) for glob in team.globs)
+    lines = ["", f"#### The team's own test files ({globs})", "",
+             f"{attributed} files count for {types} of {len(report.models)} {markup.text(report.denominator_label)} "
+             f"(listed per model type below); {outside} files ({len(team.unattributed)} names, known suffixes dropped) "
+             "count for none:", ""]
+    by_reason: dict[str, list[str]] = {}
+    for name, item in team.unattributed.items():
+        by_reason.setdefault(str(item.get("reason", "")), []).append(name)
+    for reason, names in sorted(by_reason.items(), key=lambda pair: (-len(pair[1]), pair[0])):
+        details = {str(team.unattributed[name].get("detail", "")) for name in names}
+        shared = details.pop() if len(details) == 1 else None  # said once for the group
+        shown = [markup.code(name) + ("" if shared is not None else _why(team.unattributed[name], markup)) for name in names]
+        kept = shown if max_items is None else shown[:max_items]
+        rest = f" … and {len(shown) - len(kept)} more" if len(kept) < len(shown) else ""
+        why = f" ({markup.text(printable(shared, 160))})" if shared else ""
+        lines.append(f"- {markup.text(TEAM_LABELS.get(reason, reason))}{why} ({len(names)}): {', '.join(kept)}{rest}")
+    return lines
+
+
+def _why(item: dict[str, Any], markup: Markup) -> str:
+    """A name's own reason in parentheses (of an unknown name, only its suggestion: the group says the rest)."""
+    detail = str(item.get("detail", ""))
+    if item.get("reason") == UNKNOWN:
+        detail = detail.partition(" (")[2].removesuffix(")")
+    return f" ({markup.text(printable(detail, 120))})" if detail else ""
+
+
+def _model_table(report: Report, max_items: int | None, markup: Markup, delta: dict[str, Any] | None = None) -> list[str]:
     """Every model type with its level, test tally and first problem, folded in a details block."""
+    team = report.team is not None
     lines = ["", f"<details><summary>Model types ({len(report.models)})</summary>", "",
-             "| model type | family | level | checks (passing of those that ran) | tests (passed/failed/skipped) | note |",
-             "|---|---|---|---|---|---|"]
+             "| model type | family | level | checks (passing of those that ran) | tests (passed/failed/skipped) | "
+             + ("team's own files | " if team else "") + "note |",
+             "|---|---|---|---|---|" + ("---|" if team else "") + "---|"]
     for name, item in _capped(dict(sorted(report.models.items())), max_items):
         tally = "/".join(str(list(item.tests.values()).count(o)) for o in OUTCOMES) if item.tests else ""
-        checks = _checks(item, "{} of {}")
-        lines.append(f"| {markdown_code(name, in_table=True)} | {markdown_text(item.family)} | {item.level} | {checks} | {tally} | "
-                     f"{_cell(item.detail) if item.detail else _failure(item, in_table=True)} |")
+        checks = _checks(name, item, delta, "{} of {}{}")
+        own = f"{_team_cell(item, markup)} | " if team else ""
+        lines.append(f"| {markup.code(name, in_table=True)} | {markup.text(item.family)} | {item.level} | {checks} | {tally} | "
+                     f"{own}{_cell(item.detail, markup) if item.detail else _failure(item, markup, in_table=True)} |")
     if max_items is not None and len(report.models) > max_items:
-        lines.append(f"| … {len(report.models) - max_items} more | | | | | |")
+        lines.append(f"| … {len(report.models) - max_items} more | | | | | |" + (" |" if team else ""))
     return [*lines, "", "</details>"]
+
+
+def _team_cell(item: ModelCoverage, markup: Markup) -> str:
+    """The team's own files of a model type: how many, and the first one."""
+    if not item.team_files:
+        return ""
+    first = markup.code(item.team_files[0], in_table=True)
+    return first if len(item.team_files) == 1 else f"{len(item.team_files)}: {first}, …"
 
 
 def _capped(items: dict[str, Any], max_items: int | None) -> list[tuple[str, Any]]:
@@ -528,41 +705,45 @@ def _row(family: str, counts: dict[str, Any], change: dict[str, Any] | None, has
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def _names(names: list[str], max_items: int | None) -> str:
+def _names(names: list[str], max_items: int | None, markup: Markup) -> str:
     shown = names if max_items is None else names[:max_items]
     rest = len(names) - len(shown)
-    return ", ".join(markdown_code(name) for name in shown) + (f" … and {rest} more" if rest else "")
+    return ", ".join(markup.code(name) for name in shown) + (f" … and {rest} more" if rest else "")
 
 
-def _failure(item: ModelCoverage, in_table: bool = False) -> str:
+def _failure(item: ModelCoverage, markup: Markup, in_table: bool = False) -> str:
     """The first failure of ``item`` as Markdown: its test id as code, then the first line of the message."""
     failure = item.first_failure()
     if failure is None:
         return ""
     test_id, message = failure
-    return f"{markdown_code(test_id, in_table=in_table)}: {markdown_text(printable(message, 160))}"
+    return f"{markup.code(test_id, in_table=in_table)}: {markup.text(printable(message, 160))}"
 
 
-def _checks(item: ModelCoverage, form: str) -> str:
-    """``form`` filled with the passing checks and the checks that apply (``14 of 14``); empty without results."""
+def _checks(name: str, item: ModelCoverage, delta: dict[str, Any] | None, form: str) -> str:
+    """``form`` filled with the passing checks and the checks that apply (``14 of 14``); against a base that ran checks
+    of it too, over the checks both ran, with the base's figure (``0 of 21; 21 of 21 at the base``); empty without results."""
+    both = (delta or {}).get("check_counts", {}).get(name)
+    if both is not None:
+        return form.format(*both["head"], f"; {both['base'][0]} of {both['base'][1]} at the base")
     passing, applicable = check_results.passing_of_applicable(item.tests)
-    return form.format(passing, applicable) if applicable else ""
+    return form.format(passing, applicable, "") if applicable else ""
 
 
-def _cell(text: str) -> str:
-    return markdown_text(printable(text, 160))
+def _cell(text: str, markup: Markup) -> str:
+    return markup.text(printable(text, 160))
 
 
-def _label(label: str) -> str:
+def _label(label: str, markup: Markup) -> str:
     """A base label (``report `x.json```, ``merge base `sha` of `ref```): its backquoted parts as code, the rest as text."""
     parts = re.split(r"`([^`]*)`", label)
-    return "".join(markdown_code(part) if odd else markdown_text(part) for odd, part in zip([0, 1] * len(parts), parts))
+    return "".join(markup.code(part) if odd else markup.text(part) for odd, part in zip([0, 1] * len(parts), parts))
 
 
 def render_badge(report: Report) -> str:
     """A flat SVG badge of the headline figure."""
     measure, pct = report.headline()
-    label, value = f"hf {measure}", f"{pct:g}%"
+    label, value = "hf passing" if measure == "passing" else "hf files generated", f"{pct:g}%"
     color = "#4c1" if pct >= 90 else "#dfb317" if pct >= 60 else "#e05d44"
     left, right = 7 * len(label) + 10, 7 * len(value) + 10
     return (
@@ -593,9 +774,11 @@ def report_at_revision(project: Path, ref: str, head_catalogue: Catalogue) -> tu
 
 
 def current_report(config_path: Path | None = None, junit: Iterable[Path] = ()) -> Report:
-    """Coverage of the working tree's registry (the catalogue from ``hfguard.lock`` when present)."""
+    """Coverage of the working tree's registry (the catalogue from ``hfguard.lock`` when present), with the team's
+    own test files."""
     config = load_config(config_path)
-    return build_report(config, load_catalogue(config.lock_path), read_worktree, junit)
+    catalogue = load_catalogue(config.lock_path)
+    return build_report(config, catalogue, read_worktree, junit, team_test_files(config, catalogue))
 
 
 def delta_against(head: Report, base_ref: str | None, base_report: Path | None, config_path: Path | None = None) -> dict[str, Any] | None:

@@ -22,11 +22,12 @@ from hfguard.charts import render_bar, render_trend
 from hfguard.check_results import TEAM_PREFIX, split_checks
 from hfguard.compare import CATEGORIES, compare, reason
 from hfguard.history import failing_since
-from hfguard.results import Night, TypeResult
+from hfguard.results import Check, Night, TypeResult
 
 ASSETS = ("dashboard.css", "dashboard.js")
 STATUS_ORDER = ("failing", "error", "no-result", "missing", "xfail", "skipped", "passing")
 CHECK_SYMBOLS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "–", "xfail": "x", "not-applicable": "·"}
+SKIPPED = ("skipped", "xfail")  # did not run as a check (no accelerator, a missing package, a recorded upstream failure)
 
 
 @dataclass
@@ -86,13 +87,15 @@ def _overview(night: Night) -> dict[str, Any]:
     checks: dict[str, dict[str, int]] = {}
     for result in night.models.values():
         for check_id, check in result.checks.items():
-            row = checks.setdefault(check_id, {"applies": 0, "passed": 0, "failed": 0, "not_applicable": 0})
+            row = checks.setdefault(check_id, {"ran": 0, "passed": 0, "failed": 0, "skipped": 0, "not_applicable": 0})
             if check.status == "not-applicable":
                 row["not_applicable"] += 1
-                continue
-            row["applies"] += 1
-            row["passed"] += check.status == "passed"
-            row["failed"] += check.status in ("failed", "error")
+            elif check.status in SKIPPED:
+                row["skipped"] += 1
+            else:
+                row["ran"] += 1
+                row["passed"] += check.status == "passed"
+                row["failed"] += check.status in ("failed", "error")
     passing = sum(r.status == "passing" for r in night.models.values())
     return {"model_types": len(night.models), "passing": passing, "families": dict(sorted(families.items())),
             "checks": dict(sorted(checks.items()))}
@@ -142,13 +145,14 @@ def _page(dashboard: Dashboard, counted: Night, changes: dict[str, Any] | None, 
 
 
 def _summary_table(table_id: str, caption: str, columns: list[str], rows: list[tuple[str, list[Any], int, int]]) -> str:
-    """A small table: a name per row, its figures, and a bar of ``passed`` of ``whole``."""
+    """A small table: a name per row, its figures, and a bar of ``passed`` of ``whole`` (none when nothing ran)."""
     head = "".join(f'<th scope="col">{_e(column)}</th>' for column in columns)
     lines = [f'<table class="summary" id="{table_id}"><caption>{_e(caption)}</caption>',
              f'<thead><tr>{head}<th scope="col" class="barcol">share</th></tr></thead><tbody>']
     for name, cells, passed, whole in rows:
         figures = "".join(f"<td>{_e(cell)}</td>" for cell in cells)
-        lines.append(f'<tr><th scope="row">{_e(name)}</th>{figures}<td class="barcol">{render_bar(passed, whole)}</td></tr>')
+        bar = render_bar(passed, whole) if whole else '<span class="muted">skipped, did not run</span>'
+        lines.append(f'<tr data-name="{_e(name)}"><th scope="row">{_e(name)}</th>{figures}<td class="barcol">{bar}</td></tr>')
     lines.append("</tbody></table>")
     return "\n".join(lines)
 
@@ -164,24 +168,27 @@ def _check_table(overview: dict[str, Any]) -> str:
         return ('<p class="muted" id="checks">No per-check results: these results predate per-check reporting '
                 "(sweep results schema 2).</p>")
     builtin, team = split_checks(overview["checks"])
-    tables = [_summary_table("checks", "Per check", ["check", "passed", "failed", "n/a"], _check_rows(overview, builtin))]
+    tables = [_summary_table("checks", "Per check (passed of the model types it ran for)", ["check", "passed", "failed", "skipped", "n/a"],
+                             _check_rows(overview, builtin))] if builtin else []
     if team:
-        tables.append(_summary_table("team-checks", "Per team check (the team's own code)", ["team check", "passed", "failed", "n/a"],
-                                     _check_rows(overview, team)))
+        tables.append(_summary_table("team-checks", "Per team check (the team's own code; passed of the model types it ran for)",
+                                     ["team check", "passed", "failed", "skipped", "n/a"], _check_rows(overview, team)))
     return "\n".join(tables)
 
 
 def _check_rows(overview: dict[str, Any], checks: list[str]) -> list[tuple[str, list[Any], int, int]]:
-    """Summary rows of ``checks`` (a team check named by its own id)."""
-    return [(check.removeprefix(TEAM_PREFIX), [f"{row['passed']} / {row['applies']}", row["failed"], row["not_applicable"]],
-             row["passed"], row["applies"]) for check in checks for row in [overview["checks"][check]]]
+    """Summary rows of ``checks`` (a team check named by its own id): passed of those it ran for ('—' when it ran for none)."""
+    return [(check.removeprefix(TEAM_PREFIX), [f"{row['passed']} / {row['ran']}" if row["ran"] else "—", row["failed"], row["skipped"],
+                                               row["not_applicable"]], row["passed"], row["ran"])
+            for check in checks for row in [overview["checks"][check]]]
 
 
-def _entry_list(entries: list[dict[str, Any]], link: bool) -> str:
+def _entry_list(entries: list[dict[str, Any]]) -> str:
+    """One line per model type; a link to its row when tonight has one."""
     items = []
     for entry in entries:
         name = entry["model_type"]
-        label = f'<a href="#m-{_e(name)}">{_e(name)}</a>' if link else _e(name)
+        label = f'<a href="#m-{_e(name)}">{_e(name)}</a>' if entry["status"]["b"] else _e(name)
         status = f'{_e(entry["status"]["a"] or "—")} → {_e(entry["status"]["b"] or "—")}'
         why = reason(entry)
         shown = f' <span class="why">{_e(why)}</span>' if why else ""
@@ -194,8 +201,9 @@ def _changes_section(changes: dict[str, Any] | None) -> str:
     if changes is None:
         parts.append('<p class="muted">No previous night to compare with.</p>')
     else:
-        for key in ("newly_failing", "fixed", "new", "removed", "family_changed"):
-            parts.append(f'<h3 class="{key}">{CATEGORIES[key]} ({len(changes[key])})</h3>{_entry_list(changes[key], key != "removed")}')
+        for key in ("newly_failing", "fixed", "new", "removed", "not_swept", "family_changed"):
+            if changes[key] or key != "not_swept":  # two nights of one registry sweep the same types: said only when not
+                parts.append(f'<h3 class="{key}">{CATEGORIES[key]} ({len(changes[key])})</h3>{_entry_list(changes[key])}')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -220,7 +228,8 @@ def _upgrade_section(upgrade: dict[str, Any] | None) -> str:
                     family = f"{entry['family']['a']} → {entry['family']['b']}"
                 why = reason(entry)
                 parts.append(f'<tr class="{key}"><td>{_e(title)}</td><td><code>{_e(entry["model_type"])}</code></td><td>{_e(family)}</td>'
-                             f'<td>{_e(entry["status"]["a"] or "—")}</td><td>{_e(entry["status"]["b"] or "—")}</td><td class="why">{_e(why)}</td></tr>')
+                             f'<td class="a">{_e(entry["status"]["a"] or "—")}</td><td class="b">{_e(entry["status"]["b"] or "—")}</td>'
+                             f'<td class="why">{_e(why)}</td></tr>')
         if not count:
             parts.append('<tr><td colspan="6">No model type changed.</td></tr>')
         parts.append("</tbody></table></div>")
@@ -235,8 +244,7 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
     statuses = [s for s in STATUS_ORDER if any(r.status == s for r in night.models.values())]
     options = "".join(f'<option value="{_e(f)}">{_e(f)}</option>' for f in families)
     status_options = "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in statuses)
-    builtin, team = split_checks(checks)
-    checks = builtin + team  # the team's checks in a column group of their own, after hfguard's
+    builtin, team = split_checks(checks)  # the team's checks in a column group of their own, after hfguard's
     check_options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in builtin)
     if team:
         check_options += ('<optgroup label="team checks">'
@@ -256,59 +264,64 @@ def _table_section(dashboard: Dashboard, sources: dict[str, str]) -> str:
         '<button type="reset" id="reset">Clear</button>',
         f'<output id="count" aria-live="polite">{len(night.models)} of {len(night.models)} model types</output>',
         "</form>",
-        f'<div class="scroll"><table id="model-table" style="min-width: {44 + 1.8 * len(checks) + 24:g}em">'
-        + _columns(builtin, team)
-        + '<thead>' + _column_groups(builtin, team) + '<tr><th scope="col">model type</th><th scope="col">family</th><th scope="col">status</th>'
-        + "".join(f'<th scope="col" class="check" data-check="{_e(c)}"><span title="{_e(c)}">{_e(c)}</span></th>' for c in builtin)
-        + "".join(f'<th scope="col" class="check team" data-check="{_e(c)}"><span title="team check {_e(c.removeprefix(TEAM_PREFIX))}">'
-                  f'{_e(c.removeprefix(TEAM_PREFIX))}</span></th>' for c in team)
+        '<div class="scroll"><table id="model-table">' + _columns(bool(team)) +
+        '<thead><tr><th scope="col">model type</th><th scope="col">family</th><th scope="col">status</th>'
+        '<th scope="col" title="checks passed of those that ran (not applicable and skipped ones apart)">checks</th>'
+        + ('<th scope="col" class="team-checks" title="the team\'s own checks (hfguard.testing.team_check): passed of those that ran">'
+           "team checks</th>" if team else "")
         + '<th scope="col">first error</th><th scope="col">failing since</th><th scope="col">test</th></tr></thead><tbody>',
     ]
     order = {status: rank for rank, status in enumerate(STATUS_ORDER)}
     for result in sorted(night.models.values(), key=lambda r: (order.get(r.status, 9), r.family, r.model_type)):
-        parts.append(_row(dashboard, result, checks, sources.get(result.model_type)))
+        parts.append(_row(dashboard, result, sources.get(result.model_type), bool(team)))
     parts += ["</tbody></table></div>", '<p id="empty" class="muted" hidden>No model type matches.</p>', "</section>"]
     return "\n".join(parts)
 
 
-def _columns(builtin: list[str], team: list[str]) -> str:
-    """The model table's columns; the team's checks, when there are any, in a column group of their own."""
-    check, first, last = '<col class="w-check">', '<col class="w-name"><col class="w-family"><col class="w-status">', \
-        '<col><col class="w-since"><col class="w-test">'
+def _columns(team: bool) -> str:
+    """The model table's columns; the team's checks, when any ran, in a column group of their own after hfguard's."""
+    first, last = '<col class="w-name"><col class="w-family"><col class="w-status"><col class="w-checks">', '<col><col class="w-since"><col class="w-test">'
     if not team:
-        return f"<colgroup>{first}{check * len(builtin)}{last}</colgroup>"
-    return (f'<colgroup>{first}</colgroup><colgroup class="checks">{check * len(builtin)}</colgroup>'
-            f'<colgroup class="team-checks">{check * len(team)}</colgroup><colgroup>{last}</colgroup>')
+        return f"<colgroup>{first}{last}</colgroup>"
+    return f'<colgroup>{first}</colgroup><colgroup class="team-checks"><col class="w-team"></colgroup><colgroup>{last}</colgroup>'
 
 
-def _column_groups(builtin: list[str], team: list[str]) -> str:
-    """A header row naming the column groups of hfguard's checks and the team's checks (none without team checks)."""
-    if not team:
-        return ""
-    return ('<tr class="groups"><td colspan="3"></td>'
-            + (f'<th scope="colgroup" colspan="{len(builtin)}">hfguard checks</th>' if builtin else "")
-            + f'<th scope="colgroup" colspan="{len(team)}" class="team">team checks</th><td colspan="3"></td></tr>')
-
-
-def _row(dashboard: Dashboard, result: TypeResult, checks: list[str], source: str | None) -> str:
+def _row(dashboard: Dashboard, result: TypeResult, source: str | None, team: bool) -> str:
+    """One model type's row; with ``team``, its team checks in a cell of their own after hfguard's checks."""
     name = result.model_type
     status, message = result.status, result.message
     if name in dashboard.unknown:
         status, message = "no-result", dashboard.unknown[name]
     since = failing_since(dashboard.history, name) if result.broken and name not in dashboard.unknown else None
     since_text = f"night {since['night']} ({since.get('date', '')})" if since else ""
-    cells = []
-    for check in checks:
-        outcome = result.checks.get(check)
-        if outcome is None:
-            cells.append('<td class="c"></td>')
-        elif outcome.status == "passed" and not outcome.message:
-            cells.append('<td class="c passed">✓</td>')  # the common cell, kept small: the column names the check
-        else:
-            tip = f"{check}: {outcome.status}{' — ' + outcome.message if outcome.message else ''}"
-            cells.append(f'<td class="c {outcome.status}" title="{_e(tip)}">{CHECK_SYMBOLS[outcome.status]}</td>')
     link = f'<a href="{_e(source)}">source</a>' if source else ""
+    outcomes = dict(sorted(result.checks.items()))
+    builtin, team_checks = split_checks(outcomes)
+    cells = _checks_cell({check: outcomes[check] for check in builtin}, "checks")
+    if team:
+        cells += _checks_cell({check: outcomes[check] for check in team_checks}, "team-checks")
     return (f'<tr id="m-{_e(name)}" data-name="{_e(name.lower())}" data-family="{_e(result.family)}" data-status="{_e(status)}">'
             f'<th scope="row"><code>{_e(name)}</code></th><td>{_e(result.family)}</td>'
-            f'<td><span class="status {_e(status)}">{_e(status)}</span></td>{"".join(cells)}'
+            f'<td><span class="status {_e(status)}">{_e(status)}</span></td>{cells}'
             f'<td class="msg">{_e(message)}</td><td class="since">{_e(since_text)}</td><td class="test">{link}</td></tr>')
+
+
+def _checks_cell(outcomes: dict[str, Check], kind: str) -> str:
+    """Checks of one model type (hfguard's, or the team's: ``kind``), collapsed: passed of those that ran, a chip per
+    failing check, and the rest (failed with their first line, expected failures, skipped, not applicable) behind a
+    click. ``data-checks`` (check id:status) feeds the filters; a team check shows by its own id."""
+    data = " ".join(f"{check}:{outcome.status}" for check, outcome in outcomes.items())
+    if not outcomes:
+        return f'<td class="{kind}" data-checks=""></td>'
+    ran = [outcome for outcome in outcomes.values() if outcome.status not in (*SKIPPED, "not-applicable")]
+    count = f"{sum(outcome.status == 'passed' for outcome in ran)} of {len(ran)}" if ran else "none ran"
+    shown = {check: check.removeprefix(TEAM_PREFIX) for check in outcomes}
+    chips = "".join(f' <span class="chip {outcome.status}">{CHECK_SYMBOLS[outcome.status]} {_e(shown[check])}</span>'
+                    for check, outcome in outcomes.items() if outcome.status in ("failed", "error"))
+    summary = f'<span class="count">{count}</span>{chips}'
+    details = [f'<li class="{outcome.status}">{CHECK_SYMBOLS[outcome.status]} {_e(shown[check])}: {_e(outcome.status)}'
+               f'{" — " + _e(outcome.message) if outcome.message else ""}</li>'
+               for check, outcome in outcomes.items() if outcome.status != "passed"]
+    if not details:
+        return f'<td class="{kind}" data-checks="{_e(data)}">{summary}</td>'
+    return f'<td class="{kind}" data-checks="{_e(data)}"><details><summary>{summary}</summary><ul>{"".join(details)}</ul></details></td>'

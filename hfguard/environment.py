@@ -1,10 +1,16 @@
 """A separate Python environment for one transformers version, to sweep under it (the upgrade monitor).
 
 The environment is a virtual environment (``python -m venv`` + pip, or ``uv`` when asked) at
-``.hfguard-envs/transformers-<version>`` by default. Installed into it, in this order: the torch that
-runs here (same version, so no other build is ever pulled; pip's own configuration decides where it
+``<root>/transformers-<version>``, the root outside any repository: ``$RUNNER_TEMP/hfguard-envs`` in a GitHub
+Actions job, else ``hfguard/envs`` in the user's cache folder (``paths.user_cache_dir``). A ``.gitignore`` in it
+keeps even an ``--env-dir`` inside a repository out of ``git add -A``. Installed into it, in this order: the
+torch that runs here (same version, so no other build is ever pulled; pip's own configuration decides where it
 comes from), hfguard from the same source as this one, pytest and pytest-xdist, then the requested
 transformers. A stamp file records what was installed; an environment whose stamp matches is reused.
+
+Every process started here runs isolated (``python -I``, ``uv --no-config``) from a working directory outside
+the repository, and without tokens or interpreter overrides (``test_run.WITHHELD``): nothing of the repository
+is imported or configures an install.
 """
 
 from __future__ import annotations
@@ -15,16 +21,18 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from hfguard import __version__
 from hfguard.errors import HfguardError
+from hfguard.paths import user_cache_dir
+from hfguard.test_run import WITHHELD
 
 STAMP = ".hfguard-env.json"
-DEFAULT_ROOT = Path(".hfguard-envs")
 INSTALLERS = ("pip", "uv")
 _VERSION = re.compile(r"^(latest|\d+(\.\d+)*([a-z]+\d+)?(\.dev\d+)?)$")
 
@@ -75,15 +83,36 @@ def default_spec(transformers: str, constraints: Path | None = None, torch: str 
 
 
 def hfguard_source() -> str:
-    """Where this hfguard comes from, as a pip requirement: its source checkout, else ``hfguard==<version>``."""
+    """Where this hfguard comes from, as a pip requirement: its source checkout, the folder pip installed it from
+    (the Action's own checkout), else ``hfguard==<version>``."""
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "hfguard" / "__init__.py").is_file():
         return str(checkout)
+    try:
+        direct = json.loads(metadata.distribution("hfguard").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, json.JSONDecodeError):
+        direct = {}
+    url = urlsplit(str(direct.get("url", ""))) if isinstance(direct, dict) else urlsplit("")
+    folder = Path(unquote(url.path))
+    if url.scheme == "file" and (folder / "pyproject.toml").is_file():
+        return str(folder)
     return f"hfguard=={__version__}"
 
 
-def default_path(transformers: str, root: Path = DEFAULT_ROOT) -> Path:
-    return root / f"transformers-{transformers}"
+def default_root(env: Mapping[str, str] = os.environ) -> Path:
+    """Where environments live by default: ``$RUNNER_TEMP/hfguard-envs`` in a workflow, else the user's cache."""
+    if env.get("RUNNER_TEMP"):
+        return Path(env["RUNNER_TEMP"]) / "hfguard-envs"
+    cache = user_cache_dir(env)
+    if cache is None:
+        raise HfguardError("no user cache folder (HOME is not set) for the transformers environment: pass --env-dir DIR "
+                           "(a folder outside the repository)")
+    return cache / "envs"
+
+
+def default_path(transformers: str, root: Path | None = None) -> Path:
+    """The environment of ``transformers`` under ``root`` (default: ``default_root()``)."""
+    return (root or default_root()) / f"transformers-{transformers}"
 
 
 def ensure(spec: Spec, path: Path, installer: str = "pip", log: Callable[[str], None] = print) -> Environment:
@@ -102,11 +131,11 @@ def ensure(spec: Spec, path: Path, installer: str = "pip", log: Callable[[str], 
     environment = Environment(path, "")
     constraints = _constraints_without_transformers(spec, path)
     install = _installer(environment, installer, constraints)
-    _run([*install, *(["--index-url", spec.torch_index] if spec.torch_index else []), spec.torch], "torch")
+    _run([*install, *(["--index-url", spec.torch_index] if spec.torch_index else []), spec.torch], "torch", path)
     hfguard = f"hfguard[hf,hf-optional]=={__version__}" if spec.hfguard.startswith("hfguard==") else f"{spec.hfguard}[hf,hf-optional]"
-    _run([*install, hfguard, spec.requirement(), "pytest", "pytest-xdist"], f"hfguard and {spec.requirement()}")
-    version = subprocess.run([str(environment.python), "-c", "import transformers; print(transformers.__version__)"],
-                             capture_output=True, text=True, check=False)
+    _run([*install, hfguard, spec.requirement(), "pytest", "pytest-xdist"], f"hfguard and {spec.requirement()}", path)
+    version = subprocess.run([str(environment.python), "-I", "-c", "import transformers; print(transformers.__version__)"],
+                             capture_output=True, text=True, env=_environ(), cwd=path, check=False)
     if version.returncode != 0:
         raise HfguardError(f"transformers does not import in {path}: {(version.stderr.strip().splitlines() or ['?'])[-1]}")
     installed = version.stdout.strip()
@@ -115,18 +144,14 @@ def ensure(spec: Spec, path: Path, installer: str = "pip", log: Callable[[str], 
     return Environment(path, installed)
 
 
-# Never handed to installs or to the sweep's tests (code from the repository): no token, no interpreter override.
-_WITHHELD = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN",
-             "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
-
-
 def _environ() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key not in _WITHHELD}
+    """This process's environment without what generated tests never get (tokens, interpreter overrides)."""
+    return {key: value for key, value in os.environ.items() if key not in WITHHELD}
 
 
 def run_hfguard(environment: Environment, args: list[str]) -> int:
-    """Run ``hfguard ARGS`` with the environment's Python, without tokens in its environment; its exit code."""
-    return subprocess.run([str(environment.python), "-m", "hfguard", *args], env=_environ(), check=False).returncode
+    """Run ``hfguard ARGS`` with the environment's Python, isolated and without tokens; its exit code."""
+    return subprocess.run([str(environment.python), "-I", "-m", "hfguard", *args], env=_environ(), check=False).returncode
 
 
 def _create(path: Path, installer: str) -> None:
@@ -136,17 +161,18 @@ def _create(path: Path, installer: str) -> None:
         shutil.rmtree(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if installer == "uv":
-        _run([_uv(), "venv", "--quiet", "--python", sys.executable, str(path)], "the environment")
+        _run([_uv(), "venv", "--no-config", "--quiet", "--python", sys.executable, str(path)], "the environment", path.parent)
     else:
-        _run([sys.executable, "-m", "venv", str(path)], "the environment")
+        _run([sys.executable, "-I", "-m", "venv", str(path)], "the environment", path.parent)
+    (path / ".gitignore").write_text("# an hfguard environment: never committed\n*\n", encoding="utf-8")
 
 
 def _installer(environment: Environment, installer: str, constraints: Path | None) -> list[str]:
     extra = ["-c", str(constraints)] if constraints else []
     if installer == "uv":
         links = [arg for link in os.environ.get("PIP_FIND_LINKS", "").split() for arg in ("--find-links", link)]
-        return [_uv(), "pip", "install", "--quiet", "--python", str(environment.python), *links, *extra]
-    return [str(environment.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *extra]
+        return [_uv(), "pip", "install", "--no-config", "--quiet", "--python", str(environment.python), *links, *extra]
+    return [str(environment.python), "-I", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *extra]
 
 
 def _uv() -> str:
@@ -171,8 +197,9 @@ def _constraints_without_transformers(spec: Spec, path: Path) -> Path | None:
     return target
 
 
-def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, env=_environ(), check=False)
+def _run(command: list[str], what: str, cwd: Path) -> None:
+    """Run an install step in ``cwd`` (outside the repository); one line with its last error when it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, env=_environ(), cwd=cwd, check=False)
     if result.returncode != 0:
         lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip() and not line.startswith("WARNING: Location")]
         raise HfguardError(f"installing {what} failed ({' '.join(command[:4])} ...): {lines[-1] if lines else 'exit ' + str(result.returncode)}")

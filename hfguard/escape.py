@@ -1,13 +1,21 @@
-"""Escaping where text leaves hfguard: Markdown and HTML (PR comments, job summaries), workflow commands.
+"""Escaping where text leaves hfguard: Markdown and HTML (PR comments, job summaries), terminals, workflow commands.
 
-Whatever a name or message holds, it stays text: no raw ``<`` (HTML), no ``[x](javascript:…)``
-link, no ``@someone`` mention, no backtick that ends a code span early, no newline that starts a
-new table row or a new ``::`` workflow command.
+Whatever a name or message holds, it stays text: no raw ``<`` (HTML), no ``&#64;`` entity, no
+``[x](javascript:…)`` link or autolink, no ``@someone`` mention, no backtick that ends a code span early,
+no newline that starts a new table row or a new ``::`` workflow command, no escape sequence that drives
+a terminal.
+
+Markdown is rendered for one of two readers (``Markup``): ``GITHUB`` (comments, issues, job summaries,
+files a workflow publishes) escapes for GitHub's renderer; ``TERMINAL`` (what a command prints) keeps the
+text as it reads (``"`` stays ``"``, no backslashes) and only blanks what would move or recolour the
+cursor. A renderer takes the ``Markup`` of its reader; every escape of either kind is made here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 # What can start markup inside a line: emphasis, code, links and images, tables, strikethrough, GitHub's math.
 # Other punctuation (``-``, ``.``, ``:``...) stays as it is, so messages stay readable in a terminal too.
@@ -39,6 +47,37 @@ def markdown_code(text: str, in_table: bool = False) -> str:
     fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
     pad = " " if text[0] == "`" or text[-1] == "`" or text[0] == text[-1] == " " else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# What a terminal would act on: C0 and C1 controls (ESC starts colour and cursor sequences), DEL, the line and
+# paragraph separators and the bidirectional overrides (which reorder what a reader sees).
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` for a terminal: as it reads, with every control character (and line break) a space."""
+    return _TERMINAL_CONTROLS.sub(" ", text)
+
+
+def terminal_code(text: str, in_table: bool = False) -> str:
+    """``text`` for a terminal, quoted in backticks as Markdown writes code (``|`` escaped in a table cell)."""
+    text = terminal_text(text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    return f"`{text}`"
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a renderer writes text and code for its reader (``GITHUB`` or ``TERMINAL``)."""
+
+    name: str
+    text: Callable[[str], str]
+    code: Callable[..., str]  # (text, in_table=False)
+
+
+GITHUB = Markup("github", markdown_text, markdown_code)
+TERMINAL = Markup("terminal", terminal_text, terminal_code)
 
 
 def defuse_mentions(markdown: str) -> str:

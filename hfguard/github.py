@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from hfguard.atomic import write_atomic
 from hfguard.errors import HfguardError
 from hfguard.escape import defuse_mentions
 from hfguard.names import printable, shown
-from hfguard.paths import refuse_link
+from hfguard.paths import output_file, refuse_link, repository_root
 
 if TYPE_CHECKING:
     from github import Github
@@ -39,8 +39,9 @@ MARKER = "<!-- hfguard:coverage scope={scope} -->"
 MAX_BODY = 65536  # GitHub's limit on a comment body, in characters
 DEFAULT_API_URL = "https://api.github.com"
 BACKOFF_ENV = "HFGUARD_GITHUB_BACKOFF"  # seconds of the first retry wait (doubles each time)
+MAX_BACKOFF = 60.0  # a first wait longer than this would hold a job for hours over the retries
 LOGIN_ENV = "HFGUARD_GITHUB_LOGIN"  # the login the token writes as, when GET /user cannot tell (a GitHub App's bot)
-ACTIONS_BOT = "github-actions[bot]"  # who writes with an Actions token, which may not read GET /user
+ACTIONS_BOT = "github-actions[bot]"  # who writes with the workflow's own token, which may not read GET /user
 ATTEMPTS = 5  # tries of one GitHub call (5xx, rate limits, connection errors)
 TIMEOUT = 30  # seconds per HTTP request
 MAX_WAIT = 120.0  # a rate limit that resets later than this is not waited for
@@ -112,8 +113,8 @@ class Connection:
             raise HfguardError(f"GITHUB_API_URL {shown(api_url)} is not an http(s) URL; unset it for github.com, "
                                "or set https://HOST/api/v3 for GitHub Enterprise Server")
         backoff = _seconds(env.get(BACKOFF_ENV) or "1")
-        if backoff is None:
-            raise HfguardError(f"{BACKOFF_ENV} must be a number of seconds, not {shown(env[BACKOFF_ENV])}")
+        if backoff is None or backoff > MAX_BACKOFF:  # inf, or a wait that would hold the job for hours
+            raise HfguardError(f"{BACKOFF_ENV} must be a number of seconds from 0 to {MAX_BACKOFF:g}, not {shown(env[BACKOFF_ENV])}")
         login = env.get(LOGIN_ENV) or None
         if login is not None and not re.fullmatch(r"[A-Za-z0-9-]+(\[bot\])?", login):
             raise HfguardError(f"{LOGIN_ENV} {shown(login)} is not a GitHub login (e.g. my-app[bot])")
@@ -132,15 +133,21 @@ class Connection:
         return with_retries(lambda: action(repository), self.attempts, self.backoff, f"{self.repository}{about}")
 
     def login(self) -> str:
-        """The login this token writes as: ``$HFGUARD_GITHUB_LOGIN``, else ``GET /user``; an Actions token may not
-        read ``/user`` (403), and writes as ``github-actions[bot]``."""
+        """The login this token writes as: ``$HFGUARD_GITHUB_LOGIN``, else ``GET /user``.
+
+        An installation token (the workflow's own, or a GitHub App's) may not read ``/user`` (403), and then
+        nobody's comment can be told to be ours: the Action names ``github-actions[bot]`` when its token is the
+        workflow's own; anyone else sets ``$HFGUARD_GITHUB_LOGIN``.
+        """
         if self.login_override:
             return self.login_override
         client = self.client()
         try:
             return with_retries(lambda: client.get_user().login, self.attempts, self.backoff, "GET /user")
         except Forbidden:
-            return ACTIONS_BOT
+            raise HfguardError(f"GitHub refuses GET /user to this token (an installation token), so hfguard cannot tell which "
+                               f"marked comments and issues are its own: set {LOGIN_ENV} to the login it writes as "
+                               f"({ACTIONS_BOT} for the workflow's token, <app-slug>[bot] for a GitHub App's)") from None
 
 
 def run_url(env: Mapping[str, str]) -> str | None:
@@ -160,17 +167,47 @@ def pr_number(pr: int | None, env: Mapping[str, str]) -> int:
     return number
 
 
+def load_event(event_path: str | None) -> dict[str, Any]:
+    """The webhook payload at ``event_path`` (``GITHUB_EVENT_PATH``), a JSON object; {} when there is none.
+
+    Anything else (not UTF-8, not JSON, not an object) is one line naming the file.
+    """
+    if not event_path or not Path(event_path).is_file():
+        return {}
+    try:
+        event = json.loads(Path(event_path).read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise HfguardError(f"{event_path}: unreadable GITHUB_EVENT_PATH ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HfguardError(f"{event_path}: GITHUB_EVENT_PATH is not UTF-8 text (byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise HfguardError(f"{event_path}:{error.lineno}:{error.colno}: GITHUB_EVENT_PATH is not JSON ({error.msg})") from None
+    except RecursionError:
+        raise HfguardError(f"{event_path}: GITHUB_EVENT_PATH is nested too deeply to be the event object") from None
+    if not isinstance(event, dict):
+        raise HfguardError(f"{event_path}: GITHUB_EVENT_PATH holds a JSON {type(event).__name__}, not the event object")
+    return event
+
+
+def event_object(event: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``event[keys[0]][keys[1]]...`` when each is an object; {} when one is missing or null; one line when one is another type."""
+    value: Any = event
+    for depth, key in enumerate(keys, 1):
+        value = value.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise HfguardError(f"the event's {'.'.join(keys[:depth])} is not an object ({type(value).__name__}): is GITHUB_EVENT_PATH "
+                               "the runner's event file?")
+    return value
+
+
 def pr_from_event(event_path: str | None) -> int | None:
     """``pull_request.number`` (or ``issue.number``) of the event payload at ``event_path``."""
-    if not event_path or not Path(event_path).is_file():
-        return None
-    try:
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise HfguardError(f"{event_path}: unreadable GITHUB_EVENT_PATH ({error})") from None
+    event = load_event(event_path)
     for key in ("pull_request", "issue"):
-        number = (event.get(key) or {}).get("number")
-        if isinstance(number, int):
+        number = event_object(event, key).get("number")
+        if isinstance(number, int) and not isinstance(number, bool) and number > 0:
             return number
     return None
 
@@ -195,9 +232,13 @@ class StickyComment:
     pr: int
     scope: str
 
-    def save(self, path: Path) -> Path:
-        """Write the body to ``path`` and ``{"pr", "scope"}`` beside it (``.json``); the meta file's path."""
+    def save(self, path: Path, root: Path | None = None) -> Path:
+        """Write the body to ``path`` and ``{"pr", "scope"}`` beside it (``.json``), both inside the repository ``root``
+        (default: the one of the working directory) and never through a link; the meta file's path."""
         meta = path.with_suffix(META_SUFFIX)
+        root = root or repository_root(Path.cwd())
+        for target in (path, meta):
+            output_file(target, root, "the saved comment")
         write_atomic(path, self.body)
         write_atomic(meta, json.dumps({"pr": self.pr, "scope": self.scope}) + "\n")
         return meta
@@ -215,9 +256,14 @@ class StickyComment:
             refuse_link(path, "saved comment")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            saved = cls(body_path.read_text(encoding="utf-8"), int(meta["pr"]), str(meta["scope"]))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise HfguardError(f"{folder}: no saved comment to publish ({error})") from None
+            body = body_path.read_text(encoding="utf-8")
+        except (OSError, ValueError, RecursionError) as error:
+            raise HfguardError(f"{folder}: no saved comment to publish ({type(error).__name__}: {printable(str(error), 200)})") from None
+        number = meta.get("pr") if isinstance(meta, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 < number < 2**31 or not isinstance(meta.get("scope"), str):
+            raise HfguardError(f"{meta_path}: not a saved comment's meta (a pull request number and a scope, as "
+                               f"{{\"pr\": 42, \"scope\": \"default\"}}); not posting")
+        saved = cls(body, number, meta["scope"])
         if not saved.body.startswith(marker(saved.scope) + "\n"):
             raise HfguardError(f"{body_path}: does not start with the marker of scope '{saved.scope}'")
         wanted = cls(saved.body, saved.pr if pr is None else pr, saved.scope if scope is None else scope)

@@ -7,16 +7,16 @@ headline counts (the keys of schema-1 points: ``total``, ``passing``, ``passing_
 ``missing_shards`` and ``shards``). A model type absent from ``not_passing`` and ``unknown`` passed (or
 did not exist) that night.
 
-Reading history back trusts only records of the same branch and of scheduled or manual runs.
+Reading history back trusts only records of the same branch and of scheduled or manual runs, and leaves out (with
+a note, counted) every line that is no valid record, so one damaged line never stops a later night.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from hfguard.errors import HfguardError, Problem
 from hfguard.results import BROKEN, Night
 
 SCHEMA = 2
@@ -43,7 +43,7 @@ def make_record(night: Night, previous: list[dict[str, Any]], *, date: str, sha:
             row[0] += check.status != "not-applicable"
             row[1] += check.status == "passed"
     return {
-        "schema": SCHEMA, "night": max((int(p.get("night", 0)) for p in previous), default=0) + 1 if previous else 1,
+        "schema": SCHEMA, "night": max((p.get("night", 0) for p in previous), default=0) + 1 if previous else 1,
         "date": date, "sha": sha, "run_id": run_id, "branch": branch, "event": event,
         "transformers": night.transformers_version, "total": total, "passing": passing,
         "passing_pct": _pct(passing, total), "generated_pct": _pct(generated, total),
@@ -57,28 +57,89 @@ def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
-def read_history(path: Path, branch: str | None = None, events: tuple[str, ...] | None = None) -> tuple[list[dict[str, Any]], int]:
-    """The records at ``path`` (none when it does not exist), oldest first, and how many were not trusted.
+class History(NamedTuple):
+    """What ``read_history`` found: the trusted records, and how many lines it left out and why."""
 
-    With ``branch``, only records of that branch count; with ``events``, only records of those events.
+    records: list[dict[str, Any]]  # valid records of the branch and events asked for, oldest first
+    untrusted: int  # valid records of another branch or event
+    damaged: tuple[str, ...] = ()  # 'line N: why' of each line left out because it is no valid record
+    last: dict[str, Any] | None = None  # the newest valid record, trusted or not: the night the data branch's files are of
+
+
+# A record's fields and the type each must have when present (schema 1 points have only some of them).
+_TEXT, _COUNT = (str,), "count"
+FIELDS: dict[str, Any] = {
+    "schema": _COUNT, "night": _COUNT, "date": _TEXT, "sha": _TEXT, "run_id": _TEXT, "branch": _TEXT, "event": _TEXT,
+    "transformers": (str, type(None)), "total": _COUNT, "passing": _COUNT, "passing_pct": "percentage",
+    "generated_pct": "percentage", "families": "pairs", "checks": "pairs", "not_passing": "statuses", "unknown": "names",
+    "missing_shards": "counts", "shards": _COUNT,
+}
+
+
+def record_problem(record: dict[str, Any]) -> str:
+    """What makes ``record`` no history record ('' when nothing): the first field of the wrong type."""
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+    checks = {
+        "count": count,
+        "percentage": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100,
+        "pairs": lambda v: isinstance(v, dict) and all(isinstance(row, list) and len(row) == 2 and all(map(count, row)) for row in v.values()),
+        "statuses": lambda v: isinstance(v, dict) and all(isinstance(status, str) for status in v.values()),
+        "names": lambda v: isinstance(v, list) and all(isinstance(name, str) for name in v),
+        "counts": lambda v: isinstance(v, list) and all(map(count, v)),
+    }
+    for key, kind in FIELDS.items():
+        if key in record and not (isinstance(record[key], kind) if isinstance(kind, tuple) else checks[kind](record[key])):
+            return f"{key!r} is {json.dumps(record[key])[:40]}, not {_KINDS.get(kind, 'text')}"
+    return ""
+
+
+_KINDS = {"count": "a whole number", "percentage": "a percentage from 0 to 100", "pairs": "an object of [count, count] pairs",
+          "statuses": "an object of statuses", "names": "a list of names", "counts": "a list of whole numbers",
+          (str, type(None)): "text or null"}
+
+
+def read_history(path: Path, branch: str | None = None, events: tuple[str, ...] | None = None) -> History:
+    """The records at ``path`` (none when it does not exist), oldest first.
+
+    With ``branch``, only records of that branch are trusted; with ``events``, only records of those events. A line
+    that is no valid record (not UTF-8, not a JSON object, a field of the wrong type) is left out and named in
+    ``damaged``: the history comes from a data branch, and one bad line must not stop every later night.
     """
     if not path.is_file():
-        return [], 0
-    records, dropped = [], 0
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+        return History([], 0)
+    records, untrusted, damaged, last = [], 0, [], None
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        if not raw.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            damaged.append(f"line {number}: not UTF-8 text")
+            continue
         except json.JSONDecodeError as error:
-            raise HfguardError(Problem(f"not a JSON line: {error.msg}", path, number, error.colno)) from None
-        if not isinstance(record, dict):
-            raise HfguardError(Problem("a history line must be a JSON object", path, number))
+            damaged.append(f"line {number}: not a JSON line ({error.msg})")
+            continue
+        except RecursionError:
+            damaged.append(f"line {number}: nested too deeply")
+            continue
+        problem = "not a JSON object" if not isinstance(record, dict) else record_problem(record)
+        if problem:
+            damaged.append(f"line {number}: {problem}")
+            continue
+        last = record
         if (branch is not None and record.get("branch") != branch) or (events is not None and record.get("event") not in events):
-            dropped += 1
+            untrusted += 1
             continue
         records.append(record)
-    return records, dropped
+    return History(records, untrusted, tuple(damaged), last)
+
+
+def damaged_note(path: Path | str, damaged: tuple[str, ...]) -> str:
+    """One line for the damaged lines of a history file: how many, and the first."""
+    return (f"{len(damaged)} line{'s' if len(damaged) != 1 else ''} of {path} {'are' if len(damaged) != 1 else 'is'} no valid "
+            f"history record and left out (first: {damaged[0]})")
 
 
 def append_record(path: Path, record: dict[str, Any]) -> None:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hfguard.catalogue import Catalogue
-from hfguard.check_results import TEAM_PREFIX, CheckResult, case_result, check_id, is_team_check
+from hfguard.check_results import TEAM_PREFIX, CheckResult, case_result, check_id, is_team_check, read_junit
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError
 from hfguard.plan import plan_file
@@ -111,7 +110,7 @@ def parse_junit(junit: Path, model_types: list[str]) -> dict[str, dict[str, dict
     results: dict[str, dict[str, dict[str, CheckResult]]] = {}
     if not junit.is_file():
         return results
-    for case in ET.parse(junit).iter("testcase"):
+    for case in read_junit(junit).iter("testcase"):
         parts = case.get("classname", "").split(".")
         check = check_id(case.get("name", ""))
         if len(parts) >= 2 and parts[-1] in module_of and check is not None:

@@ -1,8 +1,11 @@
 """One path policy for every file hfguard reads or writes.
 
-Folders named by a repository's settings (``tests_dir``, ``templates_dir``) and the Action's own
-output folders stay inside the repository after symbolic links are resolved; otherwise hfguard
-stops with exit 2 naming the setting. A test file, template, registry or lock that is itself a
+Folders named by a repository's settings (``tests_dir``, ``templates_dir``) stay inside the repository
+after symbolic links are resolved; otherwise hfguard stops with exit 2 naming the setting. Every output
+path (``sweep --out``, ``compare -o``, ``mutate --out``, the Action's report and comment folders, saved
+comments) is refused when any part of it inside the repository is a symbolic link, or when it resolves
+outside the repository (``output_folder``, ``output_file``): a link a pull request committed never
+redirects a write. A test file, template, registry or lock that is itself a
 symbolic link is refused, never followed, so no content from outside the repository is read,
 printed, diffed or backed up. The compile cache lives outside the repository, in the user's
 cache folder, so a committed cache is never read. This module is light (verify imports it).
@@ -85,12 +88,32 @@ def read_text(path: Path, what: str) -> str | None:
 
 
 def output_folder(folder: Path, root: Path, setting: str) -> Path:
-    """``folder`` for files hfguard writes, refused when it is a link or resolves outside ``root``."""
-    refuse_link(folder, setting)
-    if not is_inside(folder, root):
-        raise HfguardError(f"{setting} {shown(str(folder))} resolves to {folder.resolve()}, outside {root.resolve()}; "
+    """``folder`` for files hfguard writes, refused (exit 2, naming ``setting``) when any part of it inside the repository
+    is a symbolic link, when it resolves outside ``root`` or into ``.git``, or when it is a file."""
+    root = root.resolve()
+    target = folder if folder.is_absolute() else Path.cwd() / folder
+    for depth in range(1, len(target.parts) + 1):  # every part as it is walked, '..' included: a link inside the repository
+        part = Path(*target.parts[:depth])       # would send the writes elsewhere
+        if part.is_symlink() and Path(os.path.realpath(part.parent)).is_relative_to(root):
+            raise HfguardError(link_problem(folder, setting) if part == target else Problem(
+                f"{setting} {shown(str(folder))} goes through this symbolic link, which hfguard does not follow; use a real folder", part))
+    resolved = target.resolve()
+    if not resolved.is_relative_to(root) or resolved.is_relative_to(root / ".git"):
+        raise HfguardError(f"{setting} {shown(str(folder))} resolves to {resolved}, outside the repository {root} (or into its .git); "
                            "use a folder inside it")
+    if target.exists() and not target.is_dir():
+        raise HfguardError(Problem(f"{setting} is a file, not a folder; remove or rename it (a pull request may have committed it)",
+                                   folder))
     return folder
+
+
+def output_file(path: Path, root: Path, what: str) -> Path:
+    """``path`` for a file hfguard writes: its folder as ``output_folder`` wants it, the file itself no link and no folder."""
+    output_folder(path.parent, root, f"the folder of {what}")
+    refuse_link(path, what)
+    if path.is_dir():
+        raise HfguardError(Problem(f"{what} is a folder; remove or rename it", path))
+    return path
 
 
 def user_cache_dir(env: Mapping[str, str] = os.environ) -> Path | None:
@@ -101,14 +124,15 @@ def user_cache_dir(env: Mapping[str, str] = os.environ) -> Path | None:
     """
     if env.get(CACHE_DIR_ENV):
         return Path(env[CACHE_DIR_ENV])
-    home = Path(env.get("HOME") or env.get("USERPROFILE") or "/nonexistent")
+    home_text = env.get("HOME") or env.get("USERPROFILE") or ""
+    home = Path(home_text) if os.path.isabs(home_text) else None
+    xdg = env.get("XDG_CACHE_HOME", "")
     if sys.platform == "win32":
         base = Path(env["LOCALAPPDATA"]) if env.get("LOCALAPPDATA") else None
     elif sys.platform == "darwin":
-        base = home / "Library" / "Caches"
+        base = home / "Library" / "Caches" if home else None
     else:
-        xdg = env.get("XDG_CACHE_HOME", "")
-        base = Path(xdg) if os.path.isabs(xdg) else home / ".cache"
-    if base is None or not (base.is_dir() or home.is_dir()):
+        base = Path(xdg) if os.path.isabs(xdg) else home / ".cache" if home else None
+    if base is None or not (base.is_dir() or home is not None and home.is_dir()):
         return None
     return base / "hfguard"

@@ -65,6 +65,9 @@ def plan_file(config: Config, catalogue: Catalogue, entry: ModelEntry) -> Planne
         config.check_model_types(catalogue.models, ())
     info = catalogue.get(entry.model_type)
     family = entry.family or info.family
+    if info.model_class() is None:  # no class to build, whatever family is set
+        raise HfguardError(Problem(f"'{entry.model_type}' cannot be generated ({info.kind}, {info.reason}): it has no model "
+                                   "class to test; remove the entry", config.path, entry.line or None))
     if family == "unsupported" or not info.generatable and entry.family is None:
         raise HfguardError(
             Problem(

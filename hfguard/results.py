@@ -62,6 +62,9 @@ class Night:
     wall_seconds: float | None = None
     source: str = ""
     root: Path | None = None  # folder the ``file`` paths are relative to
+    # every model type of the transformers it ran (a sweep's ``known_model_types``; None: the results do not say),
+    # so a type it did not run can be told apart: not swept, or not a model type of that transformers version
+    known_types: frozenset[str] | None = None
 
     def checks(self) -> list[str]:
         """Every check id any model type reports, sorted."""
@@ -106,7 +109,9 @@ def _from_sweep(data: dict[str, Any], path: Path) -> Night:
                   for check, c in (item.get("checks") or {}).items()}
         models[name] = TypeResult(name, str(item["family"]), _known(str(item["status"]), STATUSES, name), _line(item.get("message")),
                                   float(item.get("seconds") or 0.0), str(file), checks)
-    return Night(models, data.get("transformers_version"), data.get("wall_seconds"), str(path), root)
+    known = data.get("known_model_types")
+    known_types = frozenset(map(str, known)) if isinstance(known, list) else None
+    return Night(models, data.get("transformers_version"), data.get("wall_seconds"), str(path), root, known_types)
 
 
 def _from_coverage(data: dict[str, Any], path: Path) -> Night:
@@ -166,8 +171,10 @@ def merge_nights(nights: list[Night]) -> Night:
             if name not in models or models[name].status in ("no-result", "missing"):
                 models[name], origin[name] = _rooted(result, night.root), night.source
     walls = [night.wall_seconds for night in nights if night.wall_seconds is not None]
+    known = [night.known_types for night in nights]
     return Night(dict(sorted(models.items())), versions.pop() if versions else None, max(walls) if walls else None,
-                 " + ".join(night.source for night in nights), None)
+                 " + ".join(night.source for night in nights), None,
+                 frozenset().union(*known) if known and None not in known else None)
 
 
 def _rooted(result: TypeResult, root: Path | None) -> TypeResult:
@@ -179,7 +186,8 @@ def _rooted(result: TypeResult, root: Path | None) -> TypeResult:
 
 def to_json(night: Night) -> dict[str, Any]:
     """A night as sweep results (schema 2) that ``load_night`` reads back (generated-test paths left out)."""
-    return {"schema_version": 2, "transformers_version": night.transformers_version, "wall_seconds": night.wall_seconds,
+    known = {"known_model_types": sorted(night.known_types)} if night.known_types is not None else {}
+    return {"schema_version": 2, "transformers_version": night.transformers_version, "wall_seconds": night.wall_seconds, **known,
             "models": [{"model_type": r.model_type, "family": r.family, "status": r.status, "seconds": r.seconds, "message": r.message,
                         "checks": {c: {"status": v.status, "message": v.message, "seconds": v.seconds} for c, v in r.checks.items()}}
                        for r in night.models.values()]}

@@ -2,7 +2,9 @@
 
 The workflows use the hfguard Action at ``ACTION_PLACEHOLDER`` and the hooks come from ``HOOKS_PLACEHOLDER``,
 both replaced by the real repository hfguard was installed from (or ``--action OWNER/REPO@SHA``), pinned
-by commit SHA with the tag in a comment, as every other action here is.
+by commit SHA with the tag in a comment, as every other action here is. Without a reference (hfguard installed
+from a registry or a local path), or on request, the hooks run the installed hfguard (``repo: local``,
+``language: system``: no network at commit time) and the workflows wait for the reference.
 """
 
 from __future__ import annotations
@@ -109,10 +111,31 @@ task = "causal-lm"
 HOOK_IDS = ("hf-test-generate", "hf-test-verify", "hf-test-coverage")  # generate first: verify then sees the result
 
 
-def hooks_entry(reference: ActionReference, indent: str = "  ") -> str:
-    """hfguard's entry of a pre-commit config's ``repos:`` list, pinned to ``reference``, its ``-`` at ``indent``."""
-    lines = [f"- repo: https://github.com/{reference.repository}", f"  rev: {reference.sha}  # frozen: {reference.tag}",
-             "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
+# The hooks of .pre-commit-hooks.yaml as a 'repo: local' entry runs them (tests/test_init.py holds the two equal):
+# id -> (name, entry, other settings as YAML)
+LOCAL_HOOKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "hf-test-generate": ("hfguard generate (rewrite missing or stale generated test files)", "hfguard generate --exit-code --keep-edits",
+                         (r"files: '(^|/)(hfguard\.toml|hfguard\.lock|pyproject\.toml|test_hf_[^/]*\.py|[^/]*\.j2)$'",
+                          "pass_filenames: false", "require_serial: true")),
+    "hf-test-verify": ("hfguard verify (generated test files compile and are current)", "hfguard verify",
+                       ("types: [python]", r"files: '(^|/)test_hf_[^/]*\.py$'")),
+    "hf-test-coverage": ("hfguard coverage (model-type coverage report)", "hfguard coverage",
+                         ("always_run: true", "pass_filenames: false", "verbose: true", "stages: [manual]")),
+}
+
+
+def hooks_entry(reference: ActionReference | None, indent: str = "  ") -> str:
+    """hfguard's entry of a pre-commit config's ``repos:`` list, its ``-`` at ``indent``: pinned to ``reference``, or
+    with None, ``repo: local`` hooks that run the ``hfguard`` on the PATH (no network at commit time)."""
+    if reference is None:
+        lines = ["- repo: local  # the hfguard installed here (on PATH); no network at commit time", "  hooks:"]
+        for hook in HOOK_IDS:
+            name, entry, settings = LOCAL_HOOKS[hook]
+            lines += [f"    - id: {hook}", f"      name: {name}", f"      entry: {entry}", "      language: system",
+                      *(f"      {setting}" for setting in settings)]
+    else:
+        lines = [f"- repo: https://github.com/{reference.repository}", f"  rev: {reference.sha}  # frozen: {reference.tag}",
+                 "  hooks:", *(f"    - id: {hook}" for hook in HOOK_IDS)]
     return "".join(f"{indent}{line}\n" for line in lines)
 
 
@@ -259,6 +282,9 @@ jobs:
           if-no-files-found: error
           retention-days: 5
 
+  # Whenever the report was written (its job output 'dashboard'), the night is kept and published, also when a
+  # shard failed or a later step of the report job did: an 'if:' without a status function would mean success()
+  # of every job before, and one failing shard would lose the night.
   report:
     needs: sweep
     if: ${{{{ !cancelled() }}}}
@@ -267,29 +293,33 @@ jobs:
     permissions:
       contents: read
       issues: write
+    outputs:
+      dashboard: ${{{{ steps.report.outputs.dashboard-path }}}}
     steps:
       - uses: {DOWNLOAD}
         with:
           pattern: hfguard-shard-*
           path: hfguard-shards
-      - uses: {ACTION_PLACEHOLDER}
+      - id: report
+        uses: {ACTION_PLACEHOLDER}
         with:
           run: report
           data-branch: hfguard-data
-      - if: ${{{{ !cancelled() }}}}
+      - if: ${{{{ !cancelled() && steps.report.outputs.dashboard-path != '' }}}}
         uses: {UPLOAD}
         with:
           name: hfguard-nightly
           path: hfguard-report/
           if-no-files-found: error
           retention-days: 90
-      - uses: {UPLOAD_PAGES}
+      - if: ${{{{ !cancelled() && steps.report.outputs.dashboard-path != '' }}}}
+        uses: {UPLOAD_PAGES}
         with:
           path: hfguard-report/dashboard/
 
   history:
     needs: report
-    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    if: ${{{{ !cancelled() && needs.report.outputs.dashboard != '' && (github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch) }}}}
     runs-on: ubuntu-24.04
     timeout-minutes: 10
     permissions:
@@ -307,7 +337,7 @@ jobs:
 
   pages:
     needs: report
-    if: ${{{{ github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch }}}}
+    if: ${{{{ !cancelled() && needs.report.outputs.dashboard != '' && (github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch) }}}}
     runs-on: ubuntu-24.04
     timeout-minutes: 10
     permissions:
@@ -332,7 +362,13 @@ FILES: dict[str, str] = {
 }
 
 
-def render(reference: ActionReference) -> dict[str, str]:
-    """Every scaffold file, the action and the hooks pinned to ``reference``."""
-    hooks = hooks_entry(reference)
-    return {path: text.replace(ACTION_PLACEHOLDER, reference.uses).replace(HOOKS_PLACEHOLDER, hooks) for path, text in FILES.items()}
+WORKFLOWS = tuple(path for path in FILES if path.startswith(".github/"))
+
+
+def render(reference: ActionReference | None, local_hooks: bool = False) -> dict[str, str]:
+    """Every scaffold file, the action and the hooks pinned to ``reference``; with ``local_hooks``, hooks that run the
+    installed hfguard. Without a reference: the registry and local hooks only (the workflows cannot name the action)."""
+    hooks = hooks_entry(None if local_hooks or reference is None else reference)
+    chosen = {path: text for path, text in FILES.items() if reference is not None or path not in WORKFLOWS}
+    return {path: text.replace(ACTION_PLACEHOLDER, reference.uses if reference else "").replace(HOOKS_PLACEHOLDER, hooks)
+            for path, text in chosen.items()}

@@ -5,9 +5,12 @@
   ``pyproject.toml`` of the repository applies (no foreign ``addopts``, ``testpaths``, import mode or plugins);
   ``PYTEST_ADDOPTS`` and ``PYTEST_PLUGINS`` are not inherited either.
 - **Where:** the root directory is the tests folder and no ``conftest.py`` above it is loaded (``--confcutdir``);
-  modules are imported by path (``--import-mode=importlib``), so same-named files elsewhere never clash.
+  modules are imported by path (``--import-mode=importlib``), so same-named files elsewhere never clash; pytest
+  runs isolated (``python -I``, and ``PYTHONSAFEPATH`` for xdist's workers), so a ``pytest.py`` in the tests
+  folder is never imported in pytest's place.
 - **Environment:** offline (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``), one thread per worker, the per-test
-  deadline, no token and no interpreter override (``PYTHONPATH``), nothing of ``hfguard mutate`` inherited.
+  deadline, no token, no step-output or step-environment file of the runner, no interpreter override
+  (``PYTHONPATH``), nothing of ``hfguard mutate`` inherited.
 - **Output:** a JUnit XML report; no per-test log capture (the checks' failure messages carry the numbers;
   capturing every test's log records costs about a quarter of pytest's per-test overhead over 10,000 tests).
 """
@@ -24,25 +27,27 @@ from hfguard.testing.mutations import LOG_ENV, MUTATION_ENV
 
 TEST_TIMEOUT = 90  # seconds per test before it fails
 PYTEST_INI = Path(__file__).resolve().parent / "testing" / "pytest.ini"
-# Never handed to the tests (code of the repository): tokens, interpreter overrides, foreign pytest options,
-# and what hfguard mutate sets for the modules it breaks.
+# Never handed to the tests (code of the repository), nor to the installs and the sweep of another transformers
+# environment (hfguard.environment): tokens, the runner's step files (outputs, environment, path, summary),
+# interpreter overrides, foreign pytest options, and what hfguard mutate sets for the modules it breaks.
 WITHHELD = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_ENTERPRISE_TOKEN", "INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN",
             "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL",
-            "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", MUTATION_ENV, LOG_ENV)
+            "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY",
+            "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", MUTATION_ENV, LOG_ENV)
 
 
 def test_environment(base: Mapping[str, str], timeout: int) -> dict[str, str]:
     """The environment generated tests run in: ``base`` minus ``WITHHELD``, offline, one thread, the deadline."""
     env = {key: value for key, value in base.items() if key not in WITHHELD}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HFGUARD_TEST_TIMEOUT=str(timeout), TOKENIZERS_PARALLELISM="false",
-               OMP_NUM_THREADS="1")
+               OMP_NUM_THREADS="1", PYTHONSAFEPATH="1")  # xdist's workers, started without -I, do not import from their folder either
     return env
 
 
 def pytest_command(tests: Path, junit: Path, jobs: int | str, python: str = sys.executable) -> list[str]:
     """The pytest command line for the test files under ``tests`` (``jobs``: xdist workers, 0 for none, or 'auto')."""
     tests = tests.resolve()
-    command = [python, "-m", "pytest", str(tests), "-c", str(PYTEST_INI), "--rootdir", str(tests), "--confcutdir", str(tests),
+    command = [python, "-I", "-m", "pytest", str(tests), "-c", str(PYTEST_INI), "--rootdir", str(tests), "--confcutdir", str(tests),
                "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={junit.resolve()}", "-q"]
     if str(jobs) != "0":
         command += ["-n", str(jobs), "--dist", "loadfile"]

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING
 
 from hfguard import __version__
 from hfguard.atomic import write_atomic
+from hfguard.baseline import Debt, load_baseline, write_baseline
 from hfguard.catalogue import Catalogue, load_catalogue
 from hfguard.config import Config, ModelEntry
 from hfguard.errors import HfguardError, Problem, shown_path
 from hfguard.escape import workflow_data, workflow_property
-from hfguard.paths import CACHE_DIR_ENV, is_inside, link_problem, repository_root, user_cache_dir
+from hfguard.paths import CACHE_DIR_ENV, is_inside, repository_root, user_cache_dir
 from hfguard.plan import entries_for, plan_file
 from hfguard.project import validate
 from hfguard.stamp import Stamp, extra_test_file_name, is_hand_edited, read_stamp, test_file_name
@@ -41,6 +42,8 @@ CODES = {
     "HFG102": "inconsistent use of tabs and spaces",
     "HFG103": "source the compiler cannot take (null bytes, nesting too deep)",
     "HFG104": "import-time error while pytest collects the file (--collect)",
+    "HFG105": "symbolic link: hfguard never follows one, so it is not verified",
+    "HFG106": "cannot be read as a file (a folder where a file belongs, no permission)",
     "HFG110": "generated file edited by hand",
     "HFG111": "generated file rendered from an older template or registry entry",
     "HFG112": "your own file (no hfguard header) where the registry generates one",
@@ -95,11 +98,28 @@ class Report:
     notes: list[str]
     files: int
     cached: int
+    baselined: int = 0  # files the baseline holds unchanged: old breakage, counted, not failed
+    baseline: str | None = None  # the baseline file, as shown
+    stale_debts: int = 0  # baseline entries of the checked files whose file changed (fixed, or to fix)
 
     @property
     def exit_code(self) -> int:
         """1 when any finding is an error, else 0 (warnings do not fail)."""
         return int(any(finding.severity == "error" for finding in self.findings))
+
+    def summary(self) -> str:
+        """One line with the counts: files checked, findings per code, files in the baseline."""
+        parts = [f"{self.files:,} file{'s' * (self.files != 1)} checked ({self.cached:,} from the cache)"]
+        codes = sorted({finding.code for finding in self.findings})
+        counts = ", ".join(f"{sum(f.code == code for f in self.findings):,} {code}" for code in codes)
+        parts.append(f"{len(self.findings):,} finding{'s' * (len(self.findings) != 1)}: {counts}" if codes else "no findings")
+        if self.baseline is not None:
+            debt = f"{self.baselined:,} already broken, unchanged since the baseline {self.baseline}"
+            if self.stale_debts:
+                debt += (f"; {self.stale_debts:,} baselined file{'s' * (self.stale_debts != 1)} changed "
+                         "(once they compile, 'hfguard verify --prune-baseline' counts the debt down)")
+            parts.append(debt)
+        return "hfguard verify: " + "; ".join(parts)
 
 
 def compile_finding(path: str, source: bytes) -> Finding | None:
@@ -140,12 +160,13 @@ def _null_byte_position(source: bytes) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Checked:
-    """One file after the compile check: its cache key, whether the cache vouched for it, its stamp."""
+    """One file after the compile check: its cache key, whether the cache or the baseline vouched for it, its stamp."""
 
     key: str
     cached: bool
     finding: Finding | None
     stamp: Stamp | None
+    baselined: bool = False  # unchanged since the baseline recorded it broken: not compiled
 
 
 def _compile_files(names: list[str]) -> list[tuple[str, Finding | None]]:
@@ -154,14 +175,18 @@ def _compile_files(names: list[str]) -> list[tuple[str, Finding | None]]:
     return [(CompileCache.key(source), compile_finding(name, source)) for name, source in zip(names, sources)]
 
 
-def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None) -> list[Checked]:
+def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None,
+                baselined: dict[str, str] | None = None) -> list[Checked]:
     """Read and hash each file; compile those whose hash ``clean`` lacks.
 
-    With much source to read, compiling goes to a process pool (largest files first, in small
-    batches) while this process goes on reading and hashing; the pool starts only if needed.
+    A file whose hash is the one ``baselined`` holds for it (file name -> hash) is old breakage: not compiled.
+    A file that cannot be read is one ``HFG106`` finding. With much source to read, compiling goes to a process
+    pool (largest files first, in small batches) while this process goes on reading and hashing; the pool starts
+    only if needed.
     """
     jobs = jobs or len(os.sched_getaffinity(0))
-    sizes = {name: os.path.getsize(name) for name in names}
+    baselined = baselined or {}
+    sizes = {name: _size(name) for name in names}
     pool = None
     if jobs >= 2 and sum(sizes.values()) >= POOL_MIN_BYTES:
         from concurrent.futures import ProcessPoolExecutor
@@ -173,10 +198,16 @@ def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None
     batch: list[str] = []
     try:
         for name in sorted(names, key=lambda name: -sizes[name]) if pool else names:
-            source = Path(name).read_bytes()
+            try:
+                source = Path(name).read_bytes()
+            except OSError as error:
+                results[name] = Checked("", False, unreadable_finding(name, error), None)
+                continue
             key = CompileCache.key(source)
             stamps[name] = read_stamp(source[:STAMP_HEAD_BYTES].decode("utf-8", "replace"))
-            if key in clean:
+            if baselined.get(name) == key:
+                results[name] = Checked(key, False, None, stamps[name], baselined=True)
+            elif key in clean:
                 results[name] = Checked(key, True, None, stamps[name])
             elif pool is None:
                 results[name] = Checked(key, False, compile_finding(name, source), stamps[name])
@@ -194,6 +225,25 @@ def check_files(names: list[str], clean: frozenset[str], jobs: int | None = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return [results[name] for name in names]
+
+
+def _size(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:
+        return 0  # unreadable: reported when it is read
+
+
+def unreadable_finding(name: str, error: OSError) -> Finding:
+    """``HFG106`` for a file that cannot be read (a folder where a file belongs, no permission, gone meanwhile)."""
+    what = "a folder, where a test file belongs" if isinstance(error, IsADirectoryError) else error.strerror or str(error)
+    return Finding(name, 1, 1, "HFG106", f"cannot be read: {what}; rename or remove it, or fix its permissions")
+
+
+def link_finding(name: str) -> Finding:
+    """``HFG105`` for a symbolic link: never followed, so never verified (its content may lie outside the repository)."""
+    return Finding(name, 1, 1, "HFG105", "is a symbolic link, which hfguard does not follow; replace it with the file itself "
+                   "(or remove it)")
 
 
 class CompileCache:
@@ -253,24 +303,45 @@ class CompileCache:
         self.added = set()
 
 
-def python_files(paths: Iterable[Path]) -> list[Path]:
-    """The given files, plus every ``*.py`` below the given directories; an error for missing ones and for links.
+SKIPPED_FOLDER_PREFIX = "."  # folders a walk does not enter: .git, .venv, .tox, .hfguard-backup, ...
 
-    A test file that is a symbolic link is refused, never read: its content may lie outside the repository.
+
+def python_files(paths: Iterable[Path]) -> tuple[list[Path], list[Finding]]:
+    """The given files, plus every ``*.py`` below the given folders (not in folders whose name starts with a dot);
+    and a finding for each link (never followed: its content may lie outside the repository) and each ``*.py``
+    that is no regular file. A missing path is an error.
     """
     found: list[Path] = []
+    findings: list[Finding] = []
     missing = []
     for path in paths:
-        if path.is_dir() and not path.is_symlink():
-            found += sorted(path.rglob("*.py"))
-        elif path.is_file() and not path.is_symlink():
+        if path.is_symlink():
+            findings.append(link_finding(shown_path(path)))
+        elif path.is_dir():
+            _walk(path, found, findings)
+        elif path.exists():
             found.append(path)
-        elif not path.is_symlink():
+        else:
             missing.append(Problem("no such file or directory", path))
-    links = [link_problem(path, "test file") for path in [*paths, *found] if path.is_symlink()]
-    if missing or links:
-        raise HfguardError(*missing, *links)
-    return list(dict.fromkeys(found))
+    if missing:
+        raise HfguardError(*missing)
+    return list(dict.fromkeys(found)), findings
+
+
+def _walk(folder: Path, found: list[Path], findings: list[Finding]) -> None:
+    """Every ``*.py`` below ``folder`` in sorted order; links and folders named ``*.py`` become findings (``os.walk``
+    never enters a linked folder)."""
+    for top, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith(SKIPPED_FOLDER_PREFIX))
+        here = Path(top)
+        for name in sorted(name for name in [*files, *folders] if name.endswith(".py")):
+            path = here / name
+            if path.is_symlink():
+                findings.append(link_finding(shown_path(path)))
+            elif path.is_dir():
+                findings.append(unreadable_finding(shown_path(path), IsADirectoryError(21, "Is a directory")))
+            else:
+                found.append(path)
 
 
 def verify(
@@ -281,7 +352,11 @@ def verify(
     collect: bool = False,
     jobs: int | None = None,
 ) -> Report:
-    """Verify ``paths`` (None: the whole configured tests dir) against ``config`` (None: compile only)."""
+    """Verify ``paths`` (None: the whole configured tests dir) against ``config`` (None: compile only).
+
+    Files the registry's baseline holds unchanged are counted, not compiled; a baselined file that changed is
+    verified again, its finding saying so.
+    """
     if paths is None and config is None:
         raise HfguardError("no paths given and no registry found")
     catalogue = None
@@ -293,24 +368,64 @@ def verify(
         whole_dir = True
     else:
         whole_dir = False
-    names = [shown_path(path) for path in python_files(paths)]
+    files, findings = python_files(paths)
+    names = [shown_path(path) for path in files]
+    baseline = load_baseline(config.root) if config is not None else None
+    debts = baseline.expected(names) if baseline is not None else {}
     cache, note = CompileCache.for_root(config.root if config else Path.cwd()) if use_cache else (None, None)
-    checked = check_files(names, frozenset(cache.clean) if cache is not None else frozenset(), jobs)
-    findings = [result.finding for result in checked if result.finding is not None]
+    checked = check_files(names, frozenset(cache.clean) if cache is not None else frozenset(), jobs, debts)
+    for name, result in zip(names, checked):
+        if result.finding is None:
+            continue
+        findings.append(_changed_debt(result.finding) if name in debts and result.finding.code != "HFG106" else result.finding)
     if cache is not None:
         for result in checked:
-            if result.finding is None:
+            if result.finding is None and not result.baselined and result.key:
                 cache.add(result.key)
         cache.save()
     notes: list[str] = [note] if note else []
+    readable = [(name, result) for name, result in zip(names, checked) if result.key]
     if config is not None:
-        stamps = {name: result.stamp for name, result in zip(names, checked)}
+        stamps = {name: result.stamp for name, result in readable}
         findings += generated_findings(config, catalogue, stamps, whole_dir=whole_dir, notes=notes)
     if collect:
-        broken = {finding.path for finding in findings}
-        findings += collect_findings([name for name in names if name not in broken])
+        broken = {finding.path for finding in findings} | {name for name, result in readable if result.baselined}
+        findings += collect_findings([name for name, _ in readable if name not in broken])
     findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
-    return Report(findings=findings, notes=notes, files=len(names), cached=sum(result.cached for result in checked))
+    return Report(findings=findings, notes=notes, files=len(names), cached=sum(result.cached for result in checked),
+                  baselined=sum(result.baselined for result in checked),
+                  baseline=shown_path(baseline.path) if baseline is not None and baseline.files else None,
+                  stale_debts=sum(not result.baselined for name, result in zip(names, checked) if name in debts))
+
+
+def _changed_debt(finding: Finding) -> Finding:
+    """A finding of a baselined file that changed since: its breakage is new, and says so."""
+    return Finding(finding.path, finding.line, finding.col, finding.code,
+                   f"{finding.message} (this file changed since the baseline recorded it broken: a changed file must compile)",
+                   finding.severity, finding.source, finding.end_col, finding.fix)
+
+
+def prune_baseline(config: Config) -> tuple[int, int, int]:
+    """Drop the baseline entries whose file is gone, unreadable or changed: (fixed or removed, changed and still broken,
+    kept). A changed file that still does not compile now fails ``verify`` until it is fixed; the count only goes down."""
+    baseline = load_baseline(config.root)
+    kept: dict[str, Debt] = {}
+    gone = still_broken = 0
+    for relative, debt in baseline.files.items():
+        path = config.root / relative
+        try:
+            source = None if path.is_symlink() else path.read_bytes()
+        except OSError:
+            source = None
+        if source is not None and CompileCache.key(source) == debt.sha256:
+            kept[relative] = debt
+        elif source is not None and compile_finding(str(path), source) is not None:
+            still_broken += 1
+        else:
+            gone += 1
+    if len(kept) != len(baseline.files):
+        write_baseline(baseline.path, kept)
+    return gone, still_broken, len(kept)
 
 
 def generated_findings(config: Config, catalogue: Catalogue | None, stamps: dict[str, Stamp | None], *, whole_dir: bool,
@@ -407,6 +522,9 @@ def format_report(report: Report, fmt: str) -> str:
             "cached": report.cached,
             "findings": [asdict(finding) for finding in report.findings],
             "notes": report.notes,
+            "baselined": report.baselined,
+            "baseline": report.baseline,
+            "summary": report.summary(),
         }
         return json.dumps(data, indent=1) + "\n"
     if fmt == "github":

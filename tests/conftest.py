@@ -51,6 +51,16 @@ def real_catalogue(lock_text: str):
     return Catalogue.from_json(lock_text, Path("hfguard.lock"))
 
 
+@pytest.fixture(scope="session")
+def messy_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed-shaped repository of ``tests/messy_repo.py``, written once per worker: copy it before changing it."""
+    from messy_repo import write_repository
+
+    root = tmp_path_factory.mktemp("messy") / "repo"
+    write_repository(root)
+    return root
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path, lock_text: str) -> Path:
     """A temp repository root with a registry of four core models and a real lock."""

@@ -28,8 +28,9 @@ def model(name: str, family: str, status: str = "passing", message: str = "", ch
             "message": message, "file": f"tests/test_hf_{''.join(c if c.isalnum() else '_' for c in name)}.py", "checks": table}
 
 
-def write_results(folder: Path, models: list[dict[str, Any]], version: str = "5.24.0") -> Path:
-    """``folder/results.json`` (schema 2) and a stub test file per model type; the results path."""
+def write_results(folder: Path, models: list[dict[str, Any]], version: str = "5.24.0", known: list[str] | None = None) -> Path:
+    """``folder/results.json`` (schema 2) and a stub test file per model type; the results path. ``known``: the model
+    types of its transformers (default: those swept), as a sweep records them."""
     (folder / "tests").mkdir(parents=True, exist_ok=True)
     for entry in models:
         (folder / entry["file"]).write_text(f"# generated test of {entry['model_type']}\ndef test_forward_shapes():\n    pass\n")
@@ -39,7 +40,9 @@ def write_results(folder: Path, models: list[dict[str, Any]], version: str = "5.
             key = outcome["status"].replace("-", "_")
             row = totals.setdefault(check, {"passed": 0, "failed": 0, "error": 0, "skipped": 0, "xfail": 0, "not_applicable": 0})
             row[key] += 1
-    data = {"schema_version": 2, "transformers_version": version, "wall_seconds": 12.5, "summary": {}, "checks": totals, "models": models}
+    known = sorted(known if known is not None else (entry["model_type"] for entry in models))
+    data = {"schema_version": 2, "transformers_version": version, "wall_seconds": 12.5, "known_model_types": known, "summary": {},
+            "checks": totals, "models": models}
     (folder / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     return folder / "results.json"
 

@@ -84,7 +84,7 @@ def test_failures_become_error_annotations_and_fail_the_step(pr_repo: tuple[GitR
 def test_bad_input_is_one_error_annotation(pr_repo: tuple[GitRepo, dict]) -> None:
     repo, event = pr_repo
     result = run_action(repo.path, {"run": "everything"}, event)
-    assert result.returncode == 1
+    assert result.returncode == 2 and result.skipped[-2:] == ["Run hfguard", "Post to GitHub"]
     assert "::error title=hfguard::input 'run' must be one of verify, generate" in result.log
 
 
@@ -135,10 +135,11 @@ def test_fork_compute_then_publish_finds_the_pull_request_through_the_api(pr_rep
 def test_tracking_issue_is_found_on_a_later_page_and_never_a_pull_request() -> None:
     track_issue = action_module("track_issue")
     with FakeGitHub() as fake:
-        fake.add_pr(REPO, 1, body=track_issue.MARKER + "\na pull request is listed among the issues too")
+        fake.add_pr(REPO, 1, body=track_issue.marker("main") + "\na pull request is listed among the issues too")
         for n in range(120):
             fake.add_issue(REPO, f"issue {n}")
-        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0"}
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0",
+               "GITHUB_REF_NAME": "main", "HFGUARD_GITHUB_LOGIN": "github-actions[bot]"}
         url = track_issue.open_or_update(env, "night 1")
         assert url == f"https://github.example/{REPO}/issues/122" and fake.pulls[(REPO, 1)]["body"].endswith("too")
         fake.log.clear()
@@ -234,8 +235,8 @@ def nightly_report_runs(tmp_path: Path, workspaces: dict[str, Path]) -> None:
                 assert [e["model_type"] for e in upgrade["newly_failing"]] == ["gpt2"]
                 assert 'id="upgrade-table"' in html and "logits differ by 0.5 &lt;script&gt;" in html
         issues = list(fake.issues.values())
-        assert len(issues) == 1 and issues[0]["title"] == "hfguard nightly: model-type coverage dropped"
-        assert "hfguard upgrade check" in issues[0]["body"] and "\\<script\\>" in issues[0]["body"]
+        assert len(issues) == 1 and issues[0]["title"] == "hfguard nightly: model-type coverage dropped (main)"
+        assert "hfguard upgrade check" in issues[0]["body"] and "&lt;script&gt;" in issues[0]["body"] and "<script>" not in issues[0]["body"]
         assert [method for method, path, _ in fake.writes()] == ["POST", "PATCH"]
         assert [r["passing_pct"] for r in records] == [100.0, 100.0, 50.0, 100.0]
 
@@ -310,7 +311,7 @@ def test_install_input_puts_the_users_package_under_their_own_tests(pr_repo: tup
         bert = json.loads((repo.path / "hfguard-report/coverage.json").read_text())["models"]["bert"]
         assert bert["tests"]["extra::test_wrapper"] == "passed"
         bad = run_action(repo.path, {**inputs, "install": "'unclosed"}, event)
-        assert bad.returncode == 1 and "input 'install' is not a list of pip arguments" in bad.log
+        assert bad.returncode == 2 and "input 'install' is not a list of pip arguments" in bad.log
     finally:
         subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", WRAPPER], capture_output=True)
 
@@ -325,3 +326,24 @@ def test_the_registry_in_pyproject_is_found_without_a_config_input(tmp_path: Pat
     result = run_action(repo.path, {"run": "verify"}, {})
     assert result.returncode == 0, result.log
     assert "| hfguard verify | ✅ ok |" in result.summary
+
+
+def test_the_actions_scripts_import_each_other_without_a_circle() -> None:
+    """The shared pieces (inputs, the runner's protocol) sit in modules that import no step's script; nothing imports
+    main.py, the checks step."""
+    import ast
+
+    from tests.action_runner import ROOT
+
+    modules = {path.stem: ast.parse(path.read_text()) for path in (ROOT / "action").glob("*.py")}
+    imports = {name: {node.module if isinstance(node, ast.ImportFrom) else alias.name
+                      for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                      for alias in (node.names if isinstance(node, ast.Import) else [None])} & modules.keys()
+               for name, tree in modules.items()}
+    assert not any("main" in found for found in imports.values()), imports
+    order: list[str] = []
+    while len(order) < len(imports):
+        ready = sorted(name for name, found in imports.items() if name not in order and found <= set(order))
+        assert ready, f"an import circle among {sorted(set(imports) - set(order))}: {imports}"
+        order += ready
+    assert imports["inputs"] == set() and imports["protocol"] == set()

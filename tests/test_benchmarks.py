@@ -12,6 +12,7 @@ from gitrepo import catalogue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
+import bench_adopt  # noqa: E402
 import bench_changed  # noqa: E402
 import bench_cli  # noqa: E402
 import bench_dashboard  # noqa: E402
@@ -49,6 +50,17 @@ def test_changed_selects_the_vision_family_and_the_registry_edits() -> None:
     assert row.seconds > 0
     # 4 vision entries (every fifth) + 2 added + 2 whose tiny override moved
     assert "8 of 22 entries selected (2 added, 2 changed, template: vision)" in row.note
+
+
+@pytest.mark.xdist_group("messy")
+def test_adopt_and_whole_tree_verify_on_the_seed_shaped_repository(messy_repo: Path, tmp_path: Path, lock_text: str) -> None:
+    lock = tmp_path / "hfguard.lock"
+    lock.write_text(lock_text)
+    rows = bench_adopt.bench_adopt(runs=1, lock=lock, repo=messy_repo)
+    assert [row.measurement for row in rows] == [
+        "adopt (given repository)", "verify . (whole tree), cold (--no-cache)", "verify . (whole tree), warm cache",
+        "verify (the tests folder), warm cache"]
+    assert all(row.seconds is not None and row.seconds > 0 for row in rows) and rows[0].note.startswith("goal ≤ 5 s: ")
 
 
 def test_sweep_rows_from_stored_results(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": server.base_url,
             "GITHUB_EVENT_PATH": str(event), "GITHUB_OUTPUT": str(tmp_path / "output"),
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), github.BACKOFF_ENV: "0.001",
+            github.LOGIN_ENV: "github-actions[bot]",  # the workflow's token, which may not read GET /user (the Action names it)
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.chdir(tmp_path)
@@ -94,13 +95,13 @@ def test_first_post_then_update_then_no_op(fake: FakeGitHub, tmp_path: Path, cap
     assert run(tmp_path, {**HEAD, "qwen2": "passing"}, BASE) == 0
     [updated] = fake.comments_on(REPO, PR)
     assert updated["id"] == comment["id"] and updated["body"] != first_body
-    # a marked comment exists: whose is it? GET /user is refused to the Actions token, which writes as github-actions[bot]
+    # a marked comment exists: it is ours, written as $HFGUARD_GITHUB_LOGIN (no GET /user, which the Actions token may not read)
     assert [(m, re.sub(r"\?.*", "", p), status) for m, p, status in fake.log] == [
-        ("GET", f"/repos/{REPO}/issues/{PR}/comments", 200), ("GET", "/user", 403), ("PATCH", f"/repos/{REPO}/issues/comments/{comment['id']}", 200)]
+        ("GET", f"/repos/{REPO}/issues/{PR}/comments", 200), ("PATCH", f"/repos/{REPO}/issues/comments/{comment['id']}", 200)]
 
     fake.log.clear()
     assert run(tmp_path, {**HEAD, "qwen2": "passing"}, BASE) == 0
-    assert [m for m, _, _ in fake.log] == ["GET", "GET"] and len(fake.comments_on(REPO, PR)) == 1
+    assert [m for m, _, _ in fake.log] == ["GET"] and len(fake.comments_on(REPO, PR)) == 1
     assert "comment unchanged" in capsys.readouterr().out
 
 

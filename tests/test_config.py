@@ -145,3 +145,19 @@ def test_without_team_modules_a_check_table_names_built_in_checks_only() -> None
     assert message == ("hfguard.toml:4: off.save_lod of 'bert': unknown check (did you mean 'save_load'?); name a built-in "
                        "check (docs/checks.md) or a team check of a module listed in 'checks'")
     assert errors_of('checks = "acme.checks"\n[models.bert]\n')[0].startswith("hfguard.toml:1: 'checks' in the top level must be a list")
+
+
+def test_team_tests_are_relative_globs_inside_the_repository() -> None:
+    config = parse_config('team_tests = ["test/**/test_hf_*.py", "test_hf_*.py"]\n', Path("/r/hfguard.toml"))
+    assert config.team_tests == ("test/**/test_hf_*.py", "test_hf_*.py")
+    assert parse_config("", Path("/r/hfguard.toml")).team_tests == ()
+    both = parse_config('team_tests = ["test/**/test_hf_*.py"]\nchecks = ["acme.checks"]\n\n[models.bert]\noff = { save_load = "ours" }\n',
+                        Path("/r/hfguard.toml"))  # the team's own files beside its check modules
+    assert (both.team_tests, both.checks, both.models["bert"].off) == (("test/**/test_hf_*.py",), ("acme.checks",), {"save_load": "ours"})
+    assert errors_of('team_tests = "test/**/test_hf_*.py"\n') == [
+        'hfguard.toml:1: \'team_tests\' in the top level must be a list of globs of your own per-model test files, e.g. '
+        '["test/**/test_hf_*.py"], not str']
+    for bad in ("/abs/test_hf_*.py", "../other/test_hf_*.py", "~/t.py", "", 3):
+        text = f"team_tests = [{bad!r}]\n".replace("'", '"') if isinstance(bad, str) else f"team_tests = [{bad}]\n"
+        (error,) = errors_of(text)
+        assert error.startswith("hfguard.toml:1: 'team_tests' must list relative globs inside the repository"), error

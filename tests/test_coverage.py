@@ -154,8 +154,30 @@ def test_a_check_lost_is_named_in_the_delta_and_is_a_drop(tmp_path: Path) -> Non
     assert "checks lost: bert (save_load)" in coverage.drop_reasons(delta)
     markdown = coverage.render_markdown(head, delta)
     assert "- Checks lost (1): `bert`: `save_load`" in markdown
-    assert "- `bert` (1 of 2 checks): `test_save_load`: bert: weight changed on load by 0.5" in markdown
-    assert "| `bert` | encoder-only | failing | 1 of 2 |" in markdown
+    assert "- `bert` (1 of 2 checks; 2 of 2 at the base): `test_save_load`: bert: weight changed on load by 0.5" in markdown
+    assert "| `bert` | encoder-only | failing | 1 of 2; 2 of 2 at the base |" in markdown
+
+
+BUILD_FAILS = ("import pytest\n\n@pytest.fixture(scope='module')\ndef model():\n    raise ValueError('hidden size 32 is no multiple of 5')\n\n"
+               "def test_output_shapes(model):\n    pass\n\ndef test_save_load(model):\n    pass\n\n"
+               "def test_eager_matches_sdpa(model):\n    pass\n")
+
+
+def test_checks_compared_with_the_base_count_over_one_denominator(tmp_path: Path) -> None:
+    """A model that no longer builds errors in every test, also one that does not apply to it: compared with the base,
+    both figures count the checks both runs ran (0 of 2 against 2 of 2, never 0 of 3 against 2 of 2)."""
+    roots = {}
+    for side, body in (("base", CHECKS.format(save="pass")), ("head", BUILD_FAILS)):
+        roots[side] = make_project(tmp_path / side, {"bert": body}, ("bert",))
+        run_pytest(roots[side], roots[side] / "r.xml", "bert")
+    base, head = (report_of(roots[side], "r.xml") for side in ("base", "head"))
+    assert list(head.models["bert"].tests.values()) == ["failed"] * 3
+    delta = coverage.compute_delta(base, head, "main")
+    assert delta["check_counts"] == {"bert": {"base": [2, 2], "head": [0, 2]}}
+    markdown = coverage.render_markdown(head, delta)
+    assert "- `bert` (0 of 2 checks; 2 of 2 at the base): `test_output_shapes`: " in markdown
+    assert "| `bert` | encoder-only | failing | 0 of 2; 2 of 2 at the base |" in markdown
+    assert "- `bert` (0 of 3 checks)" in coverage.render_markdown(head)  # on its own: every check it has errored
 
 
 def test_delta_points_compare_the_headline_measure_or_generated(project: Path) -> None:
@@ -330,5 +352,77 @@ def test_team_checks_are_learnt_from_the_results_listed_per_model_type_and_a_los
     assert ("#### Team checks (2: `loader_round_trip`, `predict_matches_forward`)\n\n"
             "| model type | `loader_round_trip` | `predict_matches_forward` |\n|---|---|---|\n"
             "| `bert` | n/a | ✗ |\n| `vit` | n/a | ✓ |\n| **passing** | 0 of 0 | 1 of 2 |\n") in markdown
-    assert "- `bert` (1 of 2 checks): `test_team_check[predict_matches_forward]`: bert: predict() differs" in markdown
+    # team checks share the one denominator of the checks both runs ran (output_shapes, predict_matches_forward)
+    assert delta["check_counts"]["bert"] == {"base": [2, 2], "head": [1, 2]}
+    assert "- `bert` (1 of 2 checks; 2 of 2 at the base): `test_team_check[predict_matches_forward]`: bert: predict() differs" in markdown
+    assert "- `bert` (1 of 2 checks): `test_team_check[predict_matches_forward]`" in coverage.render_markdown(head)
     assert "#### Team checks" not in coverage.render_markdown(report_of(make_project(tmp_path / "plain", {"bert": PASS}, ("bert",))))
+
+
+def test_the_teams_own_files_count_for_their_model_types_and_the_rest_is_explained(tmp_path: Path) -> None:
+    """Issue 20 points 6 and 7: team_tests globs attributed by name; every name that counts for none, with its reason."""
+    root = make_project(tmp_path / "p", {"bert": PASS, "gpt2": PASS}, ("bert", "gpt2", "llama"))
+    text = (root / "hfguard.toml").read_text()
+    (root / "hfguard.toml").write_text(text.replace('templates_dir = "hfguard-templates"\n',
+                                                    'templates_dir = "hfguard-templates"\nteam_tests = ["test/**/test_hf_*.py", "test_hf_*.py"]\n'))
+    files = ["test/test_hf_bert.py", "test/skills/test_hf_bert_base_uncased.py", "test/improved/test_hf_gpt2_improved.py",
+             "test/test_hf_roberta.py", "test/test_hf_retribert.py", "test/test_hf_tgi.py", "test/test_hf_audio.py",
+             "test_hf_llama_7b.py", ".hidden/test_hf_bert.py", "test/.old/test_hf_bert.py", "other/test_hf_bert.py"]
+    for relative in files:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(PASS)
+    (root / "test/test_hf_link.py").symlink_to("test_hf_bert.py")
+    (root / "tests/models/test_hf_bert_extra.py").write_text(PASS)  # the generated folder's own: counted as _extra, not here
+    report = coverage.current_report(root / "hfguard.toml")
+    assert report.models["bert"].team_files == ["test/skills/test_hf_bert_base_uncased.py", "test/test_hf_bert.py"]
+    assert report.models["gpt2"].team_files == ["test/improved/test_hf_gpt2_improved.py"]
+    assert report.models["llama"].team_files == ["test_hf_llama_7b.py"]
+    assert report.team is not None
+    assert {name: item["reason"] for name, item in report.team.unattributed.items()} == {  # links are never followed
+        "audio": "generic", "retribert": "removed", "roberta": "not-registered", "tgi": "not-transformers"}
+    assert report.team.unattributed["roberta"]["detail"] == ""
+    markdown = coverage.render_markdown(report)
+    assert "test files generated (they compile; not a coverage figure): 2 of 3 registry entries (66.7%)" in markdown
+    assert "#### The team's own test files (`test/**/test_hf_*.py`, `test_hf_*.py`)" in markdown
+    assert ("4 files count for 3 of 3 registry entries (listed per model type below); 4 files (4 names, known suffixes "
+            "dropped) count for none:") in markdown
+    assert "- removed from transformers (deprecated in transformers 4.x and removed in v5) (1): `retribert`" in markdown
+    assert "- model type without a registry entry (1): `roberta`" in markdown
+    assert "| `bert` | encoder-only | generated |  |  | 2: `test/skills/test_hf_bert_base_uncased.py`, … |  |" in markdown
+    back = coverage.Report.from_dict(json.loads(coverage.report_json(report)), "report.json")
+    assert back.models["bert"].team_files == report.models["bert"].team_files and back.team is not None
+    assert back.team.unattributed == report.team.unattributed
+
+
+def test_without_team_globs_the_report_is_as_before(project: Path) -> None:
+    report = report_of(project, "all.xml")
+    assert report.team is None and "team_tests" not in report.to_dict()
+    assert "team's own" not in coverage.render_markdown(report)
+
+
+def test_team_globs_match_like_paths_and_walk_no_deeper_than_they_reach(tmp_path: Path) -> None:
+    for relative in ("test_hf_a.py", "x/test_hf_b.py", "x/y/test_hf_c.py", "test/a/test_hf_d.py", "test/test_hf_e.py",
+                     "test/a/b/test_hf_f.py", "test/.git/test_hf_g.py"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("")
+    assert coverage.glob_files(tmp_path, ["test_hf_*.py"]) == ["test_hf_a.py"]
+    assert coverage.glob_files(tmp_path, ["*/test_hf_*.py"]) == ["test/test_hf_e.py", "x/test_hf_b.py"]
+    assert coverage.glob_files(tmp_path, ["test/*/test_hf_*.py"]) == ["test/a/test_hf_d.py"]
+    assert coverage.glob_files(tmp_path, ["test/**/test_hf_*.py"]) == ["test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py"]
+    assert coverage.glob_files(tmp_path, ["**/test_hf_*.py"], exclude=tmp_path / "x") == [
+        "test/a/b/test_hf_f.py", "test/a/test_hf_d.py", "test/test_hf_e.py", "test_hf_a.py"]
+
+
+def test_the_terminal_gets_text_as_it_reads_and_the_markdown_file_is_escaped_for_github(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 22, point 6: two renderers, one escaping module: no '&quot;' in what a terminal shows; GitHub's escaping in the
+    Markdown file a workflow publishes."""
+    body = "def test_forward():\n    assert False, 'config \"hidden_size\" & <b>heads</b> differ'\n"
+    root = make_project(tmp_path / "p", {"gpt2": body}, ("gpt2",))
+    run_pytest(root, root / "r.xml", "gpt2")
+    monkeypatch.chdir(root)
+    assert coverage_main(["--junit", "r.xml", "--markdown", "r.md"]) == 0
+    terminal = capsys.readouterr().out
+    assert "- `gpt2` (0 of 1 checks): `test_forward`: config \"hidden_size\" & <b>heads</b> differ" in terminal
+    assert "&quot;" not in terminal and "&amp;" not in terminal and "\\_" not in terminal
+    github_markdown = (root / "r.md").read_text()
+    assert "config &quot;hidden\\_size&quot; &amp; &lt;b&gt;heads&lt;/b&gt; differ" in github_markdown

@@ -52,7 +52,9 @@ def test_rows_sources_and_only_our_own_script(tmp_path: Path) -> None:
     assert gpt2["data-status"] == "failing"
     html = index.read_text()
     cells = html.split('id="m-gpt2"')[1].split("</tr>")[0]
-    assert cells.count('<td class="c passed">✓</td>') == 4 and 'class="c failed" title="kv_cache: failed — AssertionError' in cells
+    assert '<span class="count">4 of 5</span> <span class="chip failed">✗ kv_cache</span>' in cells  # the checks, collapsed
+    assert '<li class="failed">✗ kv_cache: failed — AssertionError: cached logits differ by 0.31' in cells
+    assert 'data-checks="batch_independent:passed deterministic:passed forward_shapes:passed kv_cache:failed save_load:passed"' in cells
     external = [value for _, attrs in page.tags for key, value in attrs.items() if key in ("src", "href") and "//" in value]
     assert external == []  # nothing leaves the folder
     assert sorted(p.name for p in index.parent.iterdir()) == ["dashboard.css", "dashboard.js", "dashboard.json", "index.html",
@@ -97,25 +99,51 @@ def test_command_line_records_tonight_and_shows_the_upgrade(tmp_path: Path) -> N
 
 
 def test_team_checks_get_a_column_group_and_a_summary_table_of_their_own(tmp_path: Path) -> None:
+    """In the collapsed layout, the team's checks are a column (a column group) of their own after hfguard's checks, with
+    their own count, chips and details, a group of the check filter, and a summary table; without team checks, the page
+    of before."""
     from tests.nights import CHECKS, model, write_results
 
     models = [model("bert", "encoder-only", "failing", "AssertionError: bert: predict() differs"), model("vit", "vision")]
     for entry in models:
         failed = entry["model_type"] == "bert"
-        entry["checks"]["team:predict_matches_forward"] = {"status": "failed" if failed else "passed",
+        entry["checks"]["team:predict_matches_forward"] = {"status": "failed" if failed else "not-applicable",
                                                            "message": "AssertionError: bert: predict() differs" if failed else "", "seconds": 0.1}
         entry["checks"]["team:loader_round_trip"] = {"status": "passed", "message": "", "seconds": 0.1}
+        entry["checks"]["team:<b>odd</b>"] = {"status": "passed", "message": "", "seconds": 0.1}  # an id from the results is text
     index = build(Dashboard(load_night(write_results(tmp_path / "night", models))), tmp_path / "site")
     page, html = parse(index), index.read_text()
-    headers = [attrs["data-check"] for tag, attrs in page.tags if tag == "th" and "data-check" in attrs]
-    assert headers == [*sorted(CHECKS), "team:loader_round_trip", "team:predict_matches_forward"]  # hfguard's, then the team's
-    assert [attrs.get("class") for tag, attrs in page.tags if tag == "colgroup"] == [None, "checks", "team-checks", None]
-    assert f'<th scope="colgroup" colspan="{len(CHECKS)}">hfguard checks</th><th scope="colgroup" colspan="2" class="team">team checks</th>' in html
+    assert [attrs.get("class") for tag, attrs in page.tags if tag == "colgroup"] == [None, "team-checks", None]
+    headers = html.split('<table id="model-table">')[1].split("</thead>")[0]
+    assert '>checks</th><th scope="col" class="team-checks"' in headers and "team checks</th><th scope=\"col\">first error" in headers
     assert '<table class="summary" id="team-checks"><caption>Per team check' in html
-    assert "<th scope=\"row\">predict_matches_forward</th><td>1 / 2</td><td>1</td>" in html
-    assert '<optgroup label="team checks"><option value="team:loader_round_trip">loader_round_trip</option>' in html
+    assert '<th scope="row">predict_matches_forward</th><td>0 / 1</td><td>1</td><td>0</td><td>1</td>' in html
+    assert '<optgroup label="team checks"><option value="team:&lt;b&gt;odd&lt;/b&gt;">&lt;b&gt;odd&lt;/b&gt;</option>' in html
+    assert "<b>odd</b>" not in html
     bert = html.split('id="m-bert"')[1].split("</tr>")[0]
-    assert bert.count('<td class="c') == len(CHECKS) + 2
-    assert 'class="c failed" title="team:predict_matches_forward: failed — AssertionError: bert: predict() differs"' in bert
+    builtin, team = bert.split('<td class="checks"')[1].split('<td class="team-checks"')
+    assert f'<span class="count">{len(CHECKS)} of {len(CHECKS)}</span>' in builtin and "team:" not in builtin
+    assert '<span class="count">2 of 3</span> <span class="chip failed">✗ predict_matches_forward</span>' in team
+    assert "predict_matches_forward: failed — AssertionError: bert: predict() differs</li>" in team
+    assert 'data-checks="team:&lt;b&gt;odd&lt;/b&gt;:passed team:loader_round_trip:passed team:predict_matches_forward:failed"' in team
     plain = build(Dashboard(load_night(write_results(tmp_path / "plain", [model("vit", "vision")]))), tmp_path / "plain-site").read_text()
-    assert "team-checks" not in plain and 'class="groups"' not in plain  # without team checks: the page of before
+    assert "team-checks" not in plain and "team checks" not in plain  # without team checks: the page of before
+
+
+def test_a_check_that_only_skipped_is_shown_as_skipped(tmp_path: Path) -> None:
+    """On a CPU machine, device_matches_cpu skips everywhere: no '0 / 10' and no empty bar; a row counts the checks that
+    ran (skipped, expected failures and not applicable apart), as coverage does."""
+    from hfguard.results import Check
+
+    night = load_night(scenario(tmp_path)["tonight"])
+    for name, result in night.models.items():
+        result.checks["device_matches_cpu"] = Check("skipped", "no accelerator: CUDA and MPS unavailable")
+    index = build(Dashboard(night), tmp_path / "site")
+    html = index.read_text()
+    row = html.split('<tr data-name="device_matches_cpu">')[1].split("</tr>")[0]
+    assert "<td>—</td><td>0</td><td>10</td><td>0</td>" in row and "skipped, did not run" in row and "<svg" not in row
+    data = json.loads((index.parent / "dashboard.json").read_text())["overview"]["checks"]
+    assert data["device_matches_cpu"] == {"ran": 0, "passed": 0, "failed": 0, "skipped": 10, "not_applicable": 0}
+    assert data["kv_cache"] == {"ran": 6, "passed": 5, "failed": 1, "skipped": 1, "not_applicable": 3}  # clip skipped
+    bert = html.split('id="m-bert"')[1].split("</tr>")[0]
+    assert '<span class="count">4 of 4</span>' in bert and "device_matches_cpu: skipped — no accelerator" in bert

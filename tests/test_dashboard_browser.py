@@ -1,8 +1,8 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright, the page from ``file://``.
 
-One browser for the session (``conftest.chromium``; ``xdist_group`` keeps its tests on one worker). The screenshot of the full
-page is taken in pytest's temp dir and copied to ``$HFGUARD_ARTIFACTS`` (default: ``build/test-artifacts/``),
-whose files the end of the test run lists (``conftest.pytest_terminal_summary``).
+One browser for the session (``conftest.chromium``; ``xdist_group`` keeps its tests on one worker). Screenshots of the full
+page at 1280 px (a laptop) and 390 px (a phone) are taken in pytest's temp dir and copied to ``$HFGUARD_ARTIFACTS``
+(default: ``build/test-artifacts/``), whose files the end of the test run lists (``conftest.pytest_terminal_summary``).
 """
 
 from __future__ import annotations
@@ -66,11 +66,7 @@ def test_loads_from_file_url_without_console_errors_one_row_per_model_type(page,
     assert HOSTILE_MESSAGE.split(" & ")[0] in page.locator("#model-table").inner_text()
     whisper = page.locator("#m-whisper")
     assert "night 2 (2026-03-02)" in whisper.inner_text()  # night 3 had no result for it (missing shard), night 5 is tonight
-    assert page.locator("#m-gpt2 td.c.failed").count() == 1
-    shot = site.parent.parent / "dashboard.png"
-    page.screenshot(path=str(shot), full_page=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, ARTIFACTS / shot.name)
+    assert page.locator("#m-gpt2 td.checks .chip.failed").inner_text() == "✗ kv_cache"
     # the test source link opens the copied file
     href = page.locator("#m-bert a", has_text="source").get_attribute("href")
     assert (site.parent / href).read_text().startswith("# generated test of bert")
@@ -123,15 +119,57 @@ def test_changes_and_upgrade_view_list_the_differences(page) -> None:
     assert page.problems == []
 
 
-def test_readable_on_a_phone(browser, site: Path) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+def boxes(page, selector: str) -> list[dict]:
+    """The layout boxes (x, y, width, height, in page pixels) of every element ``selector`` matches."""
+    return page.eval_on_selector_all(selector, "els => els.map(e => { const r = e.getBoundingClientRect(); "
+                                               "return {x: r.x + window.scrollX, width: r.width, text: e.textContent.slice(0, 30)}; })")
+
+
+def outside(found: list[dict], width: int) -> list[str]:
+    """Boxes that do not lie within the viewport's ``width`` (what would be cut off or need a sideways scroll)."""
+    return [f"{box['text']!r} at x={box['x']:.0f}..{box['x'] + box['width']:.0f}" for box in found
+            if box["x"] < 0 or box["x"] + box["width"] > width + 0.5 or box["width"] == 0]
+
+
+def screenshot(page, site: Path, name: str) -> None:
+    shot = site.parent.parent / name
+    page.screenshot(path=str(shot), full_page=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, ARTIFACTS / name)
+
+
+def test_on_a_1280_px_screen_model_type_status_and_first_error_are_in_view(page, site: Path) -> None:
+    """The checks collapse into one column, so the model table fits: no sideways scroll, every cell of the columns that
+    answer 'what is broken' inside the viewport."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("(() => { const box = document.querySelector('#model-table').parentElement; "
+                         "return box.scrollWidth <= box.clientWidth; })()")  # the table needs no scrolling of its own
+    columns = ["model type", "status", "checks", "first error", "failing since"]
+    headers = page.eval_on_selector_all("#model-table thead th", "cells => cells.map(c => c.textContent)")
+    for column in columns:
+        index = headers.index(column) + 1
+        found = boxes(page, f"#model-table thead th:nth-child({index}), #model-table tbody tr > :nth-child({index})")
+        assert len(found) == 11 and not outside(found, 1280), (column, outside(found, 1280))
+    msg = boxes(page, "#m-gpt2 td.msg")[0]
+    assert msg["width"] >= 300, msg  # a first error line reads as a line, not a column of words
+    assert not outside(boxes(page, "#upgrade-table td, #changes li"), 1280)
+    screenshot(page, site, "dashboard-1280.png")
+    assert page.problems == []
+
+
+def test_on_a_390_px_phone_the_upgrade_and_change_tables_read(browser, site: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(site.as_uri())
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the page itself never scrolls sideways
-    assert page.locator("#model-table td.c").first.is_hidden()  # check columns fold away; status and error stay
-    assert page.locator("#m-gpt2 td.msg").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
+    why = boxes(page, "#upgrade-table td.why")
+    assert len(why) == 5 and not outside(why, 390) and min(box["width"] for box in why) >= 300, why  # the error reads across
+    assert not outside(boxes(page, "#upgrade-table td, #changes li, #changes h3"), 390)
+    assert not outside(boxes(page, "#model-table tbody th, #model-table td.msg:not(:empty), #model-table td.checks, #model-table .status"), 390)
+    assert page.locator("#m-gpt2 td.msg").is_visible() and page.locator("#m-gpt2 .chip.failed").is_visible()
     font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#model-table td.msg')).fontSize)")
     assert font >= 12
+    screenshot(page, site, "dashboard-390.png")
     context.close()
 
 

@@ -15,6 +15,7 @@ import yaml
 from hfguard.catalogue import FAMILIES, TASK_FAMILIES, Catalogue
 from hfguard.cli import SUBCOMMANDS
 from hfguard.config import parse_config
+from tests.test_generated_lint import duplicate_tests, ruff_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -101,6 +102,9 @@ def test_template_examples_render_to_valid_python(where: str, text: str, tmp_pat
     rendered = Renderer(project.config).render(plan_file(project.config, project.catalogue, project.config.models["vit"]))
     compile(rendered, where, "exec")
     assert "ViTForImageClassification" in rendered
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "test_hf_vit.py").write_text(rendered)
+    assert not duplicate_tests(rendered) and ruff_findings(tmp_path / "out") == [], where  # as lint-clean as ours
 
 
 def test_cli_reference_is_current() -> None:
@@ -113,3 +117,18 @@ def test_families_doc_names_every_voting_task() -> None:
     missing = [task for task, _ in TASK_FAMILIES if task not in text]
     assert not missing
     assert all(family in text for family in FAMILIES if family != "unsupported")
+
+
+def test_docs_name_the_backups_where_hfguard_keeps_them(tmp_path: Path) -> None:
+    """A replaced file goes to ``.hfguard-backup/<its path>``, then ``.2``, ``.3``; the plain git hook keeps another hook
+    as ``pre-commit.hfguard-backup``. The docs say nothing else."""
+    from hfguard.commands.install_hook import BACKUP_NAME
+    from hfguard.writer import BACKUP_DIR, back_up
+
+    target = tmp_path / "tests" / "test_hf_bert.py"
+    kept = [back_up(target, f"edit {n}\n", tmp_path).relative_to(tmp_path).as_posix() for n in (1, 2, 3)]
+    assert kept == [f"{BACKUP_DIR}/tests/test_hf_bert.py", f"{BACKUP_DIR}/tests/test_hf_bert.py.2", f"{BACKUP_DIR}/tests/test_hf_bert.py.3"]
+    named = {(path.name, name) for path in DOCS for name in re.findall(r"[\w<>./-]*hfguard-backup[\w<>./-]*", path.read_text())}
+    wrong = sorted((where, name) for where, name in named if not name.startswith(f"{BACKUP_DIR}/") and name != BACKUP_NAME)
+    assert not wrong, f"backups named where hfguard does not keep them: {wrong}"
+    assert "`.2`, `.3`" in (ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfguard.escape import ZERO_WIDTH_SPACE, markdown_code, markdown_text, workflow_data, workflow_property
+from hfguard.escape import GITHUB, TERMINAL, ZERO_WIDTH_SPACE, markdown_code, markdown_text, workflow_data, workflow_property
 from tests.gfm import HOSTILE, render
 
 
@@ -53,3 +53,12 @@ def test_workflow_commands_cannot_be_split_or_forged() -> None:
     assert "\n" not in workflow_data(forged) and "\r" not in workflow_data(forged)
     assert workflow_data(forged) == "x%0A::add-mask::secret%0D%0A::warning file=a.py::b %250A"
     assert workflow_property("a,b:c\n") == "a%2Cb%3Ac%0A"
+
+
+def test_the_terminal_renderer_keeps_text_as_it_reads_and_cannot_drive_the_terminal() -> None:
+    """Issue 22, point 6: text meant for a terminal has no '&quot;' and no backslashes; what would move or recolour the
+    cursor or reorder what a reader sees is blanked. The GitHub renderer escapes the same text for GitHub."""
+    text = 'config "hidden_size" & <b>x</b> `y`'
+    assert TERMINAL.text(text) == text and "&quot;" in GITHUB.text(text)
+    assert TERMINAL.text("red \x1b[31mtext\u202egnp.exe\r\nnext") == "red  [31mtext gnp.exe  next"
+    assert TERMINAL.code("a|b", in_table=True) == "`a\\|b`" and TERMINAL.code("bert") == "`bert`"

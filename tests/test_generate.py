@@ -151,7 +151,8 @@ def test_any_hand_edit_is_backed_up_before_it_is_replaced(project_dir: Path, hel
     assert result.returncode == 0
     backup = project_dir / ".hfguard-backup/tests/models/test_hf_bert.py"
     assert backup.read_text() == edited
-    assert "updated tests/models/test_hf_bert.py (your version is kept in .hfguard-backup/tests/models/test_hf_bert.py)" in result.stdout
+    assert ("updated tests/models/test_hf_bert.py (your version is kept in .hfguard-backup/tests/models/test_hf_bert.py; to keep "
+            "your tests, put them in tests/models/test_hf_bert_extra.py, which hfguard never touches)") in result.stdout
     if held_by_git != "untracked":  # the backups stay out of commits
         subprocess.run([*git, "add", "-A"], cwd=project_dir, check=True)
         staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=project_dir, capture_output=True, text=True).stdout
@@ -202,6 +203,32 @@ def test_removed_entry_removes_its_generated_file_and_the_hook_says_so(project_d
     gone = run_hfguard("generate", cwd=project_dir)
     assert ("kept tests/models/test_hf_bert_extra.py: your own tests of a model type that is no longer registered"
             in gone.stdout) and own.is_file()
+
+
+def test_keep_edits_leaves_a_hand_edit_and_says_how_to_keep_or_drop_it(project_dir: Path) -> None:
+    """The hooks' mode: a hand edit is never replaced behind the user's back, so a commit never drops it silently."""
+    assert run_hfguard("generate", cwd=project_dir).returncode == 0
+    bert, t5 = project_dir / "tests/models/test_hf_bert.py", project_dir / "tests/models/test_hf_t5.py"
+    edited = bert.read_text() + "\n\ndef test_mine(model):\n    assert model is not None\n"
+    bert.write_text(edited)
+    t5.write_text(t5.read_text() + "# edited\n")
+    (project_dir / "hfguard.toml").write_text('tests_dir = "tests/models"\n\n[models.bert]\ntiny = { hidden_size = 48 }\n\n'
+                                              '[models.gpt2]\ntiny = { n_embd = 48 }\n\n[models.vit]\n')
+    hook = run_hfguard("generate", "--exit-code", "--keep-edits", cwd=project_dir)
+    assert hook.returncode == 1 and bert.read_text() == edited and t5.read_text().endswith("# edited\n")
+    assert ("tests/models/test_hf_bert.py: edited by hand, so left as it is (hfguard generates this file; a hand edit in it does "
+            "not last)\n  to keep your tests: move them to tests/models/test_hf_bert_extra.py (hfguard never touches it), then run "
+            "'hfguard generate bert'\n  to drop the edit: run 'hfguard generate bert' (your version is kept in .hfguard-backup/)\n"
+            ) in hook.stdout
+    assert ("tests/models/test_hf_t5.py: edited by hand and its registry entry is gone, so it is left as it is: move your tests to "
+            "tests/models/test_hf_t5_extra.py and register [models.t5] again, or delete the file") in hook.stdout
+    assert "updated tests/models/test_hf_gpt2.py\n" in hook.stdout and "1 written, 1 unchanged, 2 edited by hand left as they are" in hook.stdout
+    assert not (project_dir / ".hfguard-backup").exists()
+    (project_dir / "tests/models/test_hf_bert_extra.py").write_text("def test_mine():\n    pass\n")  # the advice, followed
+    assert run_hfguard("generate", "bert", cwd=project_dir).returncode == 0
+    t5.unlink()
+    assert run_hfguard("generate", "--exit-code", "--keep-edits", cwd=project_dir).returncode == 0
+    assert (project_dir / ".hfguard-backup/tests/models/test_hf_bert.py").read_text() == edited
 
 
 def test_unknown_entry_and_missing_head_are_clear(project_dir: Path) -> None:

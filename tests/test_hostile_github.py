@@ -31,7 +31,9 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         yield server
 
 
-def test_marked_comments_of_other_users_are_never_edited_or_deleted(fake: FakeGitHub, tmp_path: Path) -> None:
+def test_marked_comments_of_other_users_are_never_edited_or_deleted(fake: FakeGitHub, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(github.LOGIN_ENV, "github-actions[bot]")
     maintainer = fake.add_comment(REPO, PR, MARK + "\nI copied the marker into my review", user="maintainer")
     other = fake.add_comment(REPO, PR, MARK + "\nand so did I", user="someone")
     assert run(tmp_path, BASE) == 0
@@ -58,10 +60,22 @@ def test_identity_comes_from_get_user_or_the_override(fake: FakeGitHub, tmp_path
     assert run(tmp_path, BASE) == 2
 
 
+def test_an_app_token_without_a_login_never_takes_the_actions_bots_comment(fake: FakeGitHub, tmp_path: Path, capsys) -> None:
+    """Issue 19, case 7: GET /user is refused (a GitHub App's token) and HFGUARD_GITHUB_LOGIN is unset: a marked comment of
+    github-actions[bot] is not ours. One line saying what to set, exit 2, nothing written."""
+    fake.identity = "my-app[bot]"
+    bots = fake.add_comment(REPO, PR, MARK + "\nwritten with the Actions token", user="github-actions[bot]")
+    assert run(tmp_path, BASE) == 2
+    assert fake.writes() == [] and fake.comments[bots["id"]]["body"].endswith("Actions token")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GitHub refuses GET /user to this token" in err and "set HFGUARD_GITHUB_LOGIN" in err
+
+
 def test_tracking_issue_of_another_user_is_never_overwritten(fake: FakeGitHub) -> None:
     module = action_module("track_issue")
-    theirs = fake.add_issue(REPO, "my notes", module.MARKER + "\nsomeone else's text", user="someone")
-    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0"}
+    theirs = fake.add_issue(REPO, "my notes", module.marker("main") + "\nsomeone else's text", user="someone")
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0",
+           "GITHUB_REF_NAME": "main", github.LOGIN_ENV: "github-actions[bot]"}
     first = module.open_or_update(env, "night 1")
     assert theirs["body"].endswith("someone else's text") and first != f"https://github.example/{REPO}/issues/{theirs['number']}"
     fake.log.clear()
@@ -70,6 +84,20 @@ def test_tracking_issue_of_another_user_is_never_overwritten(fake: FakeGitHub) -
     assert (method, status) == ("PATCH", 200) and path.endswith(first.rsplit("/", 1)[-1])
     ours = fake.issues[(REPO, int(first.rsplit("/", 1)[-1]))]
     assert len(ours["body"]) <= MAX_BODY and "**Truncated** by hfguard" in ours["body"]
+
+
+def test_a_run_on_another_branch_never_rewrites_the_default_branchs_tracking_issue(fake: FakeGitHub) -> None:
+    """Issue 19, case 7: a manual nightly on a feature branch opens its own issue; main's stays as main's night left it."""
+    module = action_module("track_issue")
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": fake.base_url, "HFGUARD_GITHUB_BACKOFF": "0",
+           "GITHUB_REF_NAME": "main", github.LOGIN_ENV: "github-actions[bot]"}
+    on_main = module.open_or_update(env, "night on main")
+    on_feature = module.open_or_update({**env, "GITHUB_REF_NAME": "feature/x"}, "night on feature/x")
+    assert on_feature != on_main and module.open_or_update(env, "next night on main") == on_main
+    issues = {issue["title"]: issue["body"] for issue in fake.issues.values()}
+    assert issues.keys() == {f"{module.TITLE} (main)", f"{module.TITLE} (feature/x)"}
+    assert issues[f"{module.TITLE} (main)"].endswith("next night on main")
+    assert issues[f"{module.TITLE} (feature/x)"].startswith(module.marker("feature/x") + "\n")
 
 
 def test_publish_from_caps_a_saved_body_of_any_size_and_defuses_mentions(fake: FakeGitHub, tmp_path: Path) -> None:

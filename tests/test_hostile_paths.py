@@ -61,12 +61,15 @@ def test_a_test_file_linked_to_an_outside_file_is_refused_by_every_command(repo:
     link = repo.path / "tests/models/test_hf_bert.py"
     link.parent.mkdir(parents=True)
     link.symlink_to(repo.path.parent / "outside" / "secret.txt")
-    results = [run_hfguard(*command, cwd=repo.path) for command in
-               (["generate", "--check"], ["generate"], ["verify"], ["verify", "tests/models/test_hf_bert.py"], ["coverage"])]
+    results = [run_hfguard(*command, cwd=repo.path) for command in (["generate", "--check"], ["generate"], ["coverage"])]
     for result in results:
         assert result.returncode == 2, outputs(result)
         assert "test_hf_bert.py: " in result.stderr and "is a symbolic link, which hfguard does not follow" in result.stderr
-    no_secret_anywhere(repo, *results)
+    verified = [run_hfguard(*command, cwd=repo.path) for command in (["verify"], ["verify", "tests/models/test_hf_bert.py"])]
+    for result in verified:  # verify goes on past a link: one finding, never read
+        assert result.returncode == 1, outputs(result)
+        assert "test_hf_bert.py:1:1: HFG105 is a symbolic link, which hfguard does not follow" in result.stdout
+    no_secret_anywhere(repo, *results, *verified)
     assert link.is_symlink() and not (repo.path / ".hfguard-backup").exists()
 
 
@@ -144,3 +147,44 @@ def test_a_committed_cache_cannot_vouch_for_a_broken_file(repo: GitRepo, tmp_pat
     inside = run_hfguard("verify", "tests/models/test_custom.py", cwd=repo.path, env={"HFGUARD_CACHE_DIR": str(repo.path / ".hfguard-cache")})
     assert inside.returncode == 1 and "HFG100" in inside.stdout and "the compile cache" in inside.stderr and "caching is off" in inside.stderr
     assert json.loads((repo.path / ".hfguard-cache" / old_name).read_text()) == poisoned  # never written either
+
+
+def test_outputs_never_follow_a_link_the_pull_request_committed(repo: GitRepo, tmp_path: Path) -> None:
+    """Issue 19, case 3: a committed 'hfguard-report/upgrade' link or 'upgrade.json' link out of the workspace; the sweep
+    and compare refuse them (one line, exit 2) and write nothing anywhere."""
+    from tests.nights import scenario
+
+    outside = tmp_path / "outside"
+    (repo.path / "hfguard-report").mkdir()
+    (repo.path / "hfguard-report/upgrade").symlink_to(outside)
+    (repo.path / "hfguard-report/upgrade.json").symlink_to(outside / "upgrade.json")
+    (repo.path / "inside").symlink_to(repo.path / "hfguard-report")  # a link that stays inside is not followed either
+    paths = scenario(tmp_path / "nights")
+    results = [
+        run_hfguard("sweep", "bert", "--out", "hfguard-report/upgrade/5.23.0", "--lock", "hfguard.lock", "--jobs", "0", cwd=repo.path),
+        run_hfguard("sweep", "bert", "--out", "inside/x", "--lock", "hfguard.lock", cwd=repo.path),
+        run_hfguard("sweep", "bert", "--out", "../outside/x", "--lock", "hfguard.lock", cwd=repo.path),
+        run_hfguard("sweep", "bert", "--out", ".git/x", "--lock", "hfguard.lock", cwd=repo.path),
+        run_hfguard("compare", str(paths["tonight"]), str(paths["upgrade"]), "-o", "hfguard-report/upgrade.json", cwd=repo.path),
+        run_hfguard("compare", str(paths["tonight"]), str(paths["upgrade"]), "-o", "hfguard-report/upgrade/c.json", cwd=repo.path),
+    ]
+    for result in results:
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, outputs(result)
+    assert "goes through this symbolic link, which hfguard does not follow" in results[0].stderr
+    assert "hfguard-report/upgrade.json: --output is a symbolic link" in results[4].stderr
+    assert "outside the repository" in results[2].stderr and "(or into its .git)" in results[3].stderr
+    assert sorted(path.name for path in outside.iterdir()) == ["secret.txt"] and not (repo.path / ".git/x").exists()
+    no_secret_anywhere(repo, *results)
+
+
+def test_a_sweep_empties_its_own_folder_and_refuses_anyone_else_s(repo: GitRepo) -> None:
+    """Issue 19: a committed 'tests/conftest.py' in the sweep's folder never loads: a folder an earlier sweep wrote is
+    emptied first; a folder of other files is refused (one line, exit 2), nothing in it touched."""
+    mine = repo.path / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("mine")
+    refused = run_hfguard("sweep", "bert", "--out", "notes", "--lock", "hfguard.lock", cwd=repo.path)
+    assert refused.returncode == 2 and refused.stderr == (
+        f"hfguard: --out {mine} holds files no sweep wrote (e.g. todo.txt); choose a new or empty folder, so that none of them "
+        "is run with the generated tests or lost\n")
+    assert (mine / "todo.txt").read_text() == "mine"

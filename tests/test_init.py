@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from hfguard import scaffold
 from hfguard.catalogue import FAMILIES
 from hfguard.config import load_config
 from tests.conftest import PROJECT_ROOT, run_hfguard
-from tests.gitrepo import GitRepo, catalogue
+from tests.gitrepo import GIT_ENV, GitRepo, catalogue
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 ACTION = ("--action", f"acme/hfguard@{SHA}")
@@ -138,22 +139,65 @@ def test_a_config_hfguard_cannot_merge_safely_gets_the_snippet(tmp_path: Path) -
     assert config.read_text().startswith("repos: [{repo: local")
 
 
-def test_init_points_hand_written_per_model_tests_to_adopt(tmp_path: Path) -> None:
-    (tmp_path / "tests/models").mkdir(parents=True)
-    (tmp_path / "tests/models/test_hf_bert.py").write_text("def test_mine():\n    pass\n")
-    result = run_hfguard("init", *ACTION, cwd=tmp_path)
-    assert ("found hand-written per-model tests: tests/models/test_hf_bert.py; 'hfguard generate' will not overwrite them. "
-            "Run 'hfguard adopt'") in result.stdout
+def test_init_counts_per_model_tests_wherever_they_are_and_points_to_adopt(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    for relative in ("tests/models/test_hf_bert.py", "test/skills/test_hf_bert.py", "test/improved/test_hf_gpt2_improved.py",
+                     "generators/out/test_hf_t5_small.py", "test_hf_vit.py"):
+        repo.write(relative, "def test_mine():\n    pass\n")
+    repo.write("test/skills/helpers.py", "x = 1\n")
+    repo.commit("the team's tests")
+    result = run_hfguard("init", *ACTION, cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    assert ("found 5 per-model test files (test_hf_*.py) in 5 folders. 'hfguard generate' never overwrites them. Run "
+            "'hfguard lock', then 'hfguard adopt --dry-run'") in result.stdout
+    (tmp_path / "empty").mkdir()
+    assert "per-model test files" not in run_hfguard("init", *ACTION, cwd=tmp_path / "empty").stdout
 
 
-def test_init_without_a_known_origin_asks_for_the_action(tmp_path: Path) -> None:
-    """No placeholder owner: an hfguard not installed from GitHub cannot guess where its action lives."""
-    result = run_hfguard("init", cwd=tmp_path)
-    assert result.returncode == 2 and written(tmp_path) == []
-    assert result.stderr.count("\n") == 1 and "pass --action OWNER/REPO@SHA" in result.stderr
+def test_init_without_a_known_origin_writes_the_registry_and_hooks_that_work_offline(tmp_path: Path, lock_text: str) -> None:
+    """hfguard installed from a registry or a local path: the registry and local hooks (the installed hfguard, no
+    network), the workflows left for when the action's reference is known, said in one line."""
+    repo = GitRepo(tmp_path / "repo")
+    result = run_hfguard("init", cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    assert [name for name in written(repo.path) if not name.startswith(".git/")] == [".pre-commit-config.yaml", "hfguard.toml"]
+    [workflows] = [line for line in result.stdout.splitlines() if "workflows" in line]
+    assert workflows.startswith("workflows not written: this hfguard was not installed from a GitHub repository") and \
+        "add them with 'hfguard init --action OWNER/REPO@SHA'" in workflows
+    config = repo.path / ".pre-commit-config.yaml"
+    [local] = yaml.safe_load(config.read_text())["repos"]
+    assert local["repo"] == "local" and {hook["language"] for hook in local["hooks"]} == {"system"}
+    (repo.path / "hfguard.lock").write_text(lock_text)
+    assert run_hfguard("generate", cwd=repo.path).returncode == 0
+    repo.git("add", "-A")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "home"), "PRE_COMMIT_COLOR": "never",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    hooks = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert hooks.returncode == 0 and "hfguard verify" in hooks.stdout and "Passed" in hooks.stdout, hooks.stdout + hooks.stderr
+    assert not (tmp_path / "home").exists() or not list((tmp_path / "home").glob("repo*"))  # nothing was cloned or installed
+    (repo.path / "tests/models/test_hf_bert.py").write_text("def test_x():\n    x = 1\n      y = 2\n")
+    repo.git("add", "-A")
+    broken = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert broken.returncode == 1 and "tests/models/test_hf_bert.py:3:6: HFG101 unexpected indent" in broken.stdout, broken.stdout
+
+
+def test_local_hooks_are_the_published_hooks(tmp_path: Path) -> None:
+    """The 'repo: local' hooks run what .pre-commit-hooks.yaml publishes, on the same files."""
+    published = {hook["id"]: hook for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
+    [local] = yaml.safe_load(scaffold.hooks_entry(None, ""))
+    for hook in local["hooks"]:
+        ours = {k: v for k, v in published[hook["id"]].items() if k not in ("description", "minimum_pre_commit_version")}
+        assert {**hook, "language": "python"} == ours, hook["id"]
+    result = run_hfguard("init", "--local-hooks", *ACTION, cwd=tmp_path)
+    assert result.returncode == 0 and written(tmp_path) == FILES
+    assert yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"] == [local]
+
+
+def test_a_malformed_action_reference_is_refused(tmp_path: Path) -> None:
     for bad in ("acme/hfguard@v0.1.0", "acme/hfguard", f"acme@{SHA}", f"acme/hfguard@{SHA[:12]}"):
         refused = run_hfguard("init", "--action", bad, cwd=tmp_path)
         assert refused.returncode == 2 and "full 40-character commit SHA" in refused.stderr, bad
+    assert written(tmp_path) == []
 
 
 def test_the_reference_comes_from_where_hfguard_was_installed(tmp_path: Path) -> None:

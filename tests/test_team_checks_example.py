@@ -115,8 +115,8 @@ def team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo: P
     assert comment.returncode == 0 and "#### Team checks (2: `loader_round_trip`, `predict_matches_forward`)" in comment.stdout
     assert run_hfguard("report", "--results", "coverage.json", "--out", "site", cwd=repo).returncode == 0
     page = (repo / "site" / "index.html").read_text()
-    assert '<colgroup class="team-checks"><col class="w-check"><col class="w-check"></colgroup>' in page
-    assert 'data-check="team:loader_round_trip"' in page and 'data-check="team:predict_matches_forward"' in page
+    assert '<colgroup class="team-checks"><col class="w-team"></colgroup>' in page and ">team checks</th>" in page
+    assert '<td class="team-checks" data-checks="team:loader_round_trip:passed team:predict_matches_forward:passed">' in page
 
 
 def a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo: Path, package: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ from conftest import run_listing_heavy_imports
 from gitrepo import catalogue, registry
 from hfguard import verify as verify_module
 from hfguard.commands.verify import main
+from hfguard.baseline import BASELINE_NAME, Debt, write_baseline
 from hfguard.config import load_config
 from hfguard.plan import plan_file
 from hfguard import stamp
@@ -124,10 +127,11 @@ def test_json_format_and_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     Path("good.py").write_text("x = 1\n")
     Path("bad.py").write_text("def f():\n  x = 1\n   y = 2\n")
     assert main(["good.py"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == "hfguard verify: 1 file checked (0 from the cache); no findings\n"
     assert main(["--format", "json", "good.py", "bad.py"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["files"] == 2
+    assert data["summary"] == "hfguard verify: 2 files checked (1 from the cache); 1 finding: 1 HFG101"
     assert [(f["path"], f["line"], f["col"], f["code"]) for f in data["findings"]] == [("bad.py", 3, 3, "HFG101")]
     assert main(["missing.py"]) == 2
     assert "missing.py: no such file or directory" in capsys.readouterr().err
@@ -318,6 +322,7 @@ def test_hand_edit_is_reported_with_the_fixing_command(project: Path, monkeypatc
         "tests/models/test_hf_bert.py:1:1: HFG110 generated file was edited by hand; put your own tests in "
         "tests/models/test_hf_bert_extra.py (or change the template through 'templates_dir'), then run "
         "'hfguard generate bert' (it backs up your edit)\n"
+        "hfguard verify: 2 files checked (0 from the cache); 1 finding: 1 HFG110\n"
     )
 
 
@@ -428,3 +433,87 @@ def test_cache_lives_in_the_user_cache_by_default(project: Path, monkeypatch: py
     cache, note = CompileCache.for_root(project)
     assert note is None and cache.path.parent == xdg / "hfguard" and len(cache.clean) == 2
     assert not (project / ".hfguard-cache").exists() and os.environ.get("HFGUARD_CACHE_DIR") is None
+
+
+BROKEN = "def test_x():\n  x = 1\n   y = 2\n"
+
+
+def _baseline(project: Path, *names: str) -> None:
+    """Record the named files (relative to the registry) as already broken, as 'hfguard adopt' does."""
+    debts = {}
+    for name in names:
+        data = (project / name).read_bytes()
+        finding = compile_finding(name, data)
+        assert finding is not None
+        debts[name] = Debt(name, hashlib.sha256(data).hexdigest(), finding.line, f"{finding.code} {finding.message}")
+    write_baseline(project / BASELINE_NAME, debts)
+
+
+def test_a_big_tree_goes_on_past_links_and_folders_and_ends_with_a_summary(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20 point 3: a link (never followed) and a folder named like a file are one finding each; the rest is verified."""
+    team = project / "test" / "skills"
+    team.mkdir(parents=True)
+    (team / "test_hf_bert.py").write_text(BROKEN)
+    (team / "test_hf_gpt2.py").write_text("def test_x():\n    pass\n")
+    (team / "test_hf_t5.py").write_text(BROKEN)  # new breakage: not in the baseline
+    (project / "scripts").mkdir()
+    (project / "scripts" / "gone.py").symlink_to("nowhere.py")  # dangling
+    (team / "test_hf_alias.py").symlink_to("test_hf_gpt2.py")  # a link to a real file: not read either
+    (team / "test_hf_dir.py").mkdir()
+    (project / ".venv" / "lib").mkdir(parents=True)
+    (project / ".venv" / "lib" / "broken.py").write_text(BROKEN)  # folders starting with a dot are not walked
+    _baseline(project, "test/skills/test_hf_bert.py")
+    monkeypatch.chdir(project)
+    assert main(["."]) == 1
+    out = capsys.readouterr().out
+    assert re.findall(r"^(\S+):\d+:\d+: (HFG\d+)", out, re.M) == [
+        ("scripts/gone.py", "HFG105"), ("test/skills/test_hf_alias.py", "HFG105"), ("test/skills/test_hf_dir.py", "HFG106"),
+        ("test/skills/test_hf_t5.py", "HFG101")]
+    assert "test/skills/test_hf_alias.py:1:1: HFG105 is a symbolic link, which hfguard does not follow" in out
+    assert out.splitlines()[-1] == ("hfguard verify: 5 files checked (0 from the cache); 4 findings: 1 HFG101, 2 HFG105, "
+                                    "1 HFG106; 1 already broken, unchanged since the baseline hfguard-baseline.json")
+
+
+def test_the_baseline_counts_old_breakage_fails_new_and_counts_down(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "tests/models/test_hf_bert_extra.py").write_text(BROKEN)
+    (project / "tests/models/test_hf_gpt2_extra.py").write_text(BROKEN)
+    _baseline(project, "tests/models/test_hf_bert_extra.py", "tests/models/test_hf_gpt2_extra.py")
+    monkeypatch.chdir(project)
+    assert main(["tests/models/test_hf_bert_extra.py"]) == 0  # a hook run over a baselined file: counted, not failed
+    assert capsys.readouterr().out.endswith("; no findings; 1 already broken, unchanged since the baseline hfguard-baseline.json\n")
+    (project / "tests/models/test_hf_bert_extra.py").write_text(BROKEN + "# touched\n")  # changed, still broken
+    (project / "tests/models/test_hf_gpt2_extra.py").write_text("def test_x():\n    pass\n")  # paid down
+    assert main([]) == 1
+    out = capsys.readouterr().out
+    assert ("tests/models/test_hf_bert_extra.py:3:3: HFG101 unexpected indent (this file "
+            "changed since the baseline recorded it broken: a changed file must compile)") in out
+    assert "0 already broken, unchanged since the baseline hfguard-baseline.json; 2 baselined files changed" in out
+    assert main(["--prune-baseline"]) == 0
+    assert "2 entries dropped (1 fixed or removed, 1 changed and still broken" in capsys.readouterr().out
+    assert json.loads((project / BASELINE_NAME).read_text())["files"] == {}
+
+
+def test_a_damaged_baseline_is_one_line_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project)
+    for text, message in [("{", "hfguard-baseline.json:1:2: not JSON"),
+                          ('{"schema": 1, "files": {"../x.py": {"sha256": "' + "0" * 64 + '", "line": 1, "finding": "x"}}}',
+                           "invalid entry '../x.py'"),
+                          ('{"schema": 7, "files": {}}', "not an hfguard baseline")]:
+        (project / BASELINE_NAME).write_text(text)
+        assert main([]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+
+
+def test_a_baselined_file_is_not_compiled_and_keeps_its_verdict_out_of_the_cache(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                                  _private_cache: Path) -> None:
+    (project / "tests/models/test_hf_bert_extra.py").write_text(BROKEN)
+    _baseline(project, "tests/models/test_hf_bert_extra.py")
+    monkeypatch.chdir(project)
+    calls = []
+    monkeypatch.setattr(verify_module, "compile_finding", lambda name, source: calls.append(name))
+    report = verify([Path("tests/models/test_hf_bert_extra.py")], load_config(Path("hfguard.toml")))
+    assert (report.baselined, report.findings, calls) == (1, [], [])
+    assert CompileCache(_private_cache).clean == set()

@@ -27,8 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hfguard comment",
         description=(
             "Post the coverage report and its delta as one sticky PR comment (found by a hidden marker, edited in "
-            "place, not written when unchanged; only a comment written by the token's own identity is ours: GET /user, "
-            "else github-actions[bot], or HFGUARD_GITHUB_LOGIN). Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, "
+            "place, not written when unchanged; only a comment written by the token's own identity is ours: HFGUARD_GITHUB_LOGIN, "
+            "else GET /user, which installation tokens may not read: set HFGUARD_GITHUB_LOGIN=github-actions[bot] for the "
+            "workflow's token). Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, "
             "GITHUB_EVENT_PATH; writes GITHUB_STEP_SUMMARY and GITHUB_OUTPUT when set. "
             "Backoff of retries: ${HFGUARD_GITHUB_BACKOFF:-1} seconds, doubling."
         ),

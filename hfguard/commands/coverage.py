@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -23,9 +24,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="write the JSON report (schema_version, delta included) here")
     parser.add_argument("--markdown", type=Path, help="write the Markdown report here")
     parser.add_argument("--badge", type=Path, help="write an SVG badge of the headline figure here")
-    parser.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when the headline percentage is below PCT")
+    parser.add_argument("--fail-under", type=percentage, metavar="PCT", help="exit 1 when the headline percentage is below PCT (0 to 100)")
     parser.add_argument("--fail-on-drop", action="store_true", help="exit 1 when coverage is lost, a model type newly fails, or a percentage drops")
     return parser
+
+
+def percentage(text: str) -> float:
+    """A percentage from 0 to 100 (``nan`` and ``inf`` are none: a threshold of nan never trips)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return value
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +64,7 @@ def main(argv: list[str]) -> int:
     def body() -> int:
         from hfguard import coverage
         from hfguard.atomic import write_atomic
+        from hfguard.escape import TERMINAL
 
         if args.fail_on_drop and args.base is None and args.base_report is None:
             raise HfguardError("--fail-on-drop needs --base or --base-report")
@@ -59,14 +72,14 @@ def main(argv: list[str]) -> int:
         delta = coverage.delta_against(report, args.base, args.base_report, args.config)
         from hfguard.github import run_url
 
-        markdown = coverage.render_markdown(report, delta, run_url=run_url(os.environ))
+        url = run_url(os.environ)
         if args.json:
             coverage.write_report(report, args.json, delta)
-        if args.markdown:
-            write_atomic(args.markdown, markdown)
+        if args.markdown:  # for GitHub (job summaries, comments); the terminal gets its own rendering
+            write_atomic(args.markdown, coverage.render_markdown(report, delta, run_url=url))
         if args.badge:
             write_atomic(args.badge, coverage.render_badge(report))
-        print(markdown, end="")
+        print(coverage.render_markdown(report, delta, run_url=url, markup=TERMINAL), end="")
         measure, pct = report.headline()
         failed = False
         if args.fail_under is not None and pct < args.fail_under:

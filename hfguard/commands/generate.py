@@ -11,8 +11,9 @@ from pathlib import Path
 from hfguard.errors import HfguardError, Problem, run_reporting_errors, shown_path
 from hfguard.plan import PlannedFile, entries_for, plan_file
 from hfguard.project import Project, load_project
-from hfguard.stamp import EXTRA_SUFFIX, extra_test_file_name, read_stamp, test_file_name
+from hfguard.stamp import EXTRA_SUFFIX, extra_test_file_name, is_hand_edited, read_stamp, test_file_name
 from hfguard.verify import STAMP_HEAD_BYTES
+from hfguard.writer import BACKUP_DIR, WriteResult, check_compiles, read_current, remove_generated, write_generated
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", action="store_true", help="every standalone model type of the catalogue")
     parser.add_argument("--check", action="store_true", help="write nothing; print a diff and exit 1 if anything would change")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when files were written or removed (for hooks)")
+    parser.add_argument("--keep-edits", action="store_true",
+                        help="leave generated files edited by hand as they are, exit 1 and say how to keep the edit (the "
+                             "_extra file) or drop it (for hooks: a commit never silently drops a hand edit)")
     parser.add_argument("--force", action="store_true", help="also replace files without an hfguard header (each is backed up first)")
     parser.add_argument("--changed", action="store_true", help="only entries changed since --base (see 'hfguard changed')")
     parser.add_argument("--base", help="base git revision for --changed")
@@ -81,35 +85,73 @@ def _run(args: argparse.Namespace) -> int:
     # a generated file whose entry is gone goes too, unless only some entries were asked for
     orphans = [] if args.model_types else orphan_files(project, args.all)
     if args.check:
-        return _check(files, orphans)
-    from hfguard.writer import remove_generated, write_generated
-
+        return _check(files, orphans, project.config.tests_dir)
+    kept = [path for path in [*files, *orphans] if args.keep_edits and _hand_edited(path)]
+    files = {path: text for path, text in files.items() if path not in kept}
+    orphans = [path for path in orphans if path not in kept]
     root = project.config.root
     results = write_generated(files, root, force=args.force) + [remove_generated(path, root) for path in orphans]
+    layout_changed = _write_layout(project.config.tests_dir, root) if files else 0
     for result in results:
-        shown = shown_path(result.path)
-        if result.action == "refused":
-            model_type = planned[result.path].model_type
-            extra = shown_path(result.path.with_name(extra_test_file_name(model_type)))
-            print(f"{shown}: left as it is: it has no hfguard header, so it is your own file. Move your tests to {extra} "
-                  f"('hfguard adopt' does it) so that hfguard can generate {shown}, or replace it with "
-                  f"'hfguard generate --force {model_type}' (a backup is kept)")
-        elif result.action != "unchanged":
-            note = f" (your version is kept in {shown_path(result.backup)})" if result.backup else ""
-            why = " (its registry entry is gone)" if result.action == "removed" else ""
-            print(f"{result.action} {shown}{why}{note}")
-            own = result.path.with_name(f"{result.path.stem}{EXTRA_SUFFIX}.py")
-            if result.action == "removed" and own.is_file():
-                print(f"kept {shown_path(own)}: your own tests of a model type that is no longer registered; delete it, "
-                      "or register the entry again")
+        _say(result, planned)
+    for path in kept:
+        _say_kept(path, planned[path].model_type if path in planned else None)
     counts = Counter(result.action for result in results)
-    changed = counts["created"] + counts["updated"] + counts["removed"]
+    changed = counts["created"] + counts["updated"] + counts["removed"] + layout_changed
     summary = f"{counts['created'] + counts['updated']} written, {counts['unchanged']} unchanged"
     summary += "".join(f", {counts[action]} {action}" for action in ("removed", "refused") if counts[action])
-    print(summary)
+    print(summary + (f", {len(kept)} edited by hand left as {'they are' if len(kept) > 1 else 'it is'}" if kept else ""))
     if changed and args.exit_code:
         print("hfguard: generated files changed; stage them ('git add') and commit again")
-    return 1 if counts["refused"] or changed and args.exit_code else 0
+        if args.keep_edits:
+            print("hfguard: an unstaged edit of yours in these files stays in your work tree (pre-commit puts it back, on top or "
+                  "instead): stage it too, commit again, and hfguard says how to keep it")
+    if kept:
+        print(f"hfguard: {len(kept)} generated file{'s' if len(kept) > 1 else ''} edited by hand left as it is, nothing lost: keep "
+              "your tests in the _extra file or drop the edit (above), stage, and commit again")
+    return 1 if counts["refused"] or kept or changed and args.exit_code else 0
+
+
+def _hand_edited(path: Path) -> bool:
+    """Whether the generated file at ``path`` changed since hfguard wrote it (a file without a header is not generated)."""
+    text = read_current(path)
+    stamp = read_stamp(text) if text is not None else None
+    return stamp is not None and is_hand_edited(text, stamp)
+
+
+def _say(result: WriteResult, planned: dict[Path, PlannedFile]) -> None:
+    """One line per file written, removed or refused: what happened, and where a hand edit went."""
+    shown = shown_path(result.path)
+    if result.action == "refused":
+        model_type = planned[result.path].model_type
+        extra = shown_path(result.path.with_name(extra_test_file_name(model_type)))
+        print(f"{shown}: left as it is: it has no hfguard header, so it is your own file. Move your tests to {extra} "
+              f"('hfguard adopt' does it) so that hfguard can generate {shown}, or replace it with "
+              f"'hfguard generate --force {model_type}' (a backup is kept)")
+    elif result.action != "unchanged":
+        own = result.path.with_name(f"{result.path.stem}{EXTRA_SUFFIX}.py")
+        note = (f" (your version is kept in {shown_path(result.backup)}; to keep your tests, put them in {shown_path(own)}, "
+                "which hfguard never touches)") if result.backup else ""
+        why = " (its registry entry is gone)" if result.action == "removed" else ""
+        print(f"{result.action} {shown}{why}{note}")
+        if result.action == "removed" and own.is_file():
+            print(f"kept {shown_path(own)}: your own tests of a model type that is no longer registered; delete it, "
+                  "or register the entry again")
+
+
+def _say_kept(path: Path, model_type: str | None) -> None:
+    """A generated file edited by hand, left as it is: how to keep the edit, and how to drop it."""
+    shown = shown_path(path)
+    stamp = read_stamp(path.read_text(encoding="utf-8", errors="replace"))
+    name = model_type or (stamp.model_type if stamp else path.stem.removeprefix("test_hf_"))
+    extra = shown_path(path.with_name(extra_test_file_name(name)))
+    if model_type is None:
+        print(f"{shown}: edited by hand and its registry entry is gone, so it is left as it is: move your tests to {extra} "
+              f"and register [models.{name}] again, or delete the file")
+        return
+    print(f"{shown}: edited by hand, so left as it is (hfguard generates this file; a hand edit in it does not last)\n"
+          f"  to keep your tests: move them to {extra} (hfguard never touches it), then run 'hfguard generate {name}'\n"
+          f"  to drop the edit: run 'hfguard generate {name}' (your version is kept in {BACKUP_DIR}/)")
 
 
 def orphan_files(project: Project, all_types: bool) -> list[Path]:
@@ -126,10 +168,32 @@ def orphan_files(project: Project, all_types: bool) -> list[Path]:
     return found
 
 
-def _check(files: dict[Path, str], orphans: list[Path]) -> int:
-    """Print the diff of what ``generate`` would change; 1 when anything would."""
-    from hfguard.writer import check_compiles, read_current
+def _write_layout(tests_dir: Path, root: Path) -> int:
+    """Write the tests folder's own files (``hfguard.layout``), say what happened; how many were written."""
+    from hfguard.layout import package_clash, write_layout
 
+    written = 0
+    for result in write_layout(tests_dir, root):
+        shown = shown_path(result.path)
+        if result.action == "kept":
+            print(f"kept {shown}: your own file where hfguard puts its {result.path.name} (it lets 'pytest -m hfguard "
+                  f"{shown_path(tests_dir)}' collect under your pytest settings); merge hfguard's in by hand (docs/adoption.md)")
+        elif result.action != "unchanged":
+            written += 1
+            note = f" (your version is kept in {shown_path(result.backup)})" if result.backup else ""
+            print(f"{result.action} {shown}{note}")
+    clash = package_clash(tests_dir, root) if written else None
+    if clash:
+        print(f"note: {shown_path(tests_dir)}: {clash}; under pytest's prepend import mode one hides the other: rename the "
+              "folder (tests_dir)")
+    return written
+
+
+def _check(files: dict[Path, str], orphans: list[Path], tests_dir: Path) -> int:
+    """Print the diff of what ``generate`` would change; 1 when anything would."""
+    from hfguard.layout import expected_files, wrote_once
+
+    layout = expected_files(tests_dir) if files else {}
     changed = 0
     for path, text in sorted(files.items()):
         check_compiles(text, path)
@@ -140,6 +204,11 @@ def _check(files: dict[Path, str], orphans: list[Path]) -> int:
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{shown}", f"b/{shown}"))
     for path in orphans:
         print(f"would remove {shown_path(path)} (its registry entry is gone)")
+    current = {path: read_current(path) for path in layout}  # a file of the user's there is kept: not stale
+    stale_layout = [path for path, text in layout.items() if current[path] is None or wrote_once(current[path] or "") and current[path] != text]
+    for path in stale_layout:
+        print(f"would write {shown_path(path)} (hfguard's file of the generated tests folder)")
+    changed += len(stale_layout)
     if changed or orphans:
         print(f"{changed} of {len(files)} generated files are out of date{f', {len(orphans)} to remove' if orphans else ''}; "
               "run 'hfguard generate' to rewrite them")

@@ -3,7 +3,7 @@
 It never takes a user's file away: an existing ``[tool.hfguard]`` in ``pyproject.toml`` stays the registry
 (no ``hfguard.toml`` beside it, which would silently take precedence), hfguard's hooks are merged into an
 existing pre-commit config (comments kept) or the exact snippet is printed, and hand-written per-model tests
-are pointed to ``hfguard adopt``.
+are counted wherever they are and pointed to ``hfguard adopt``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
             "hfguard-publish.yml (comments for forks) and hfguard-nightly.yml (shards under the pinned and the latest "
             "transformers, history on the hfguard-data branch, the dashboard on GitHub Pages). Existing files are kept "
             "unless --force; an existing [tool.hfguard] in pyproject.toml stays the registry; hfguard's hooks are merged "
-            "into an existing pre-commit config."
+            "into an existing pre-commit config. An hfguard installed from a registry or a local path writes the registry "
+            "and hooks that run it (no network at commit time), and says how to add the workflows."
         ),
     )
     parser.add_argument("directory", nargs="?", type=Path, default=Path("."), help="repository root (default: .)")
@@ -37,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="list what would be written, write nothing")
     parser.add_argument("--action", metavar="OWNER/REPO@SHA",
                         help="the hfguard repository and commit the workflows and hooks use (default: the GitHub repository "
-                             "and commit this hfguard was installed from; required when that is unknown)")
+                             "and commit this hfguard was installed from; when that is unknown, the workflows are left out "
+                             "and the hooks run the installed hfguard)")
+    parser.add_argument("--local-hooks", action="store_true",
+                        help="hooks that run the hfguard installed here ('repo: local', 'language: system'): no network "
+                             "at commit time")
     parser.add_argument("--action-tag", metavar="TAG", help="the tag that commit is, written beside it as a comment "
                         f"(default: v{__version__})")
     return parser
@@ -49,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     return run_reporting_errors(lambda: _run(args))
 
 
-def merge_hooks(text: str, reference: scaffold.ActionReference) -> str | None:
-    """``text`` of a pre-commit config with hfguard's entry (pinned to ``reference``) appended to its block ``repos:``
+def merge_hooks(text: str, reference: scaffold.ActionReference | None) -> str | None:
+    """``text`` of a pre-commit config with hfguard's entry (pinned to ``reference``, or local) appended to its block ``repos:``
     list, every other line kept as it is; None when that cannot be done safely (no block list, or it would not parse)."""
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _REPOS.match(line.rstrip("\r\n"))), None)
@@ -84,18 +89,12 @@ def _appends_our_repo(before: str, after: str, entry: str) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     from hfguard.atomic import write_atomic
-    from hfguard.errors import HfguardError
     from hfguard.writer import back_up
 
-    if args.action:
-        reference = scaffold.parse_reference(args.action, args.action_tag)
-    else:
-        reference = scaffold.installed_reference()
-        if reference is None:
-            raise HfguardError("this hfguard was not installed from a GitHub repository, so the workflows "
-                               "cannot name it; pass --action OWNER/REPO@SHA (the hfguard repository and the commit to pin)")
+    reference = scaffold.parse_reference(args.action, args.action_tag) if args.action else scaffold.installed_reference()
+    hooks = None if args.local_hooks or reference is None else reference
     root = args.directory
-    for relative, text in scaffold.render(reference).items():
+    for relative, text in scaffold.render(reference, args.local_hooks).items():
         path = root / relative
         shown = shown_path(path)
         exists = path.exists()
@@ -103,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"kept: [tool.hfguard] in {shown_path(root / 'pyproject.toml')} is your registry; no {REGISTRY} written")
             continue
         if relative == PRE_COMMIT_CONFIG and exists and not args.force:
-            _add_hooks(path, reference, args.dry_run)
+            _add_hooks(path, hooks, args.dry_run)
             continue
         if exists and not args.force:
             print(f"exists, skipped: {shown}")
@@ -115,9 +114,13 @@ def _run(args: argparse.Namespace) -> int:
         write_atomic(path, text)
         kept = f" (yours is kept in {shown_path(backup)})" if backup else ""
         print(f"{'overwritten' if exists else 'created'}: {shown}{kept}")
+    if reference is None:
+        print("workflows not written: this hfguard was not installed from a GitHub repository, so they cannot name its action; "
+              "once you know it, add them with 'hfguard init --action OWNER/REPO@SHA' (the hfguard repository and the commit to pin)")
     _point_to_adopt(root)
     if not args.dry_run:
-        print("next: edit the registry, then run 'hfguard lock' and 'hfguard generate', and 'pre-commit install'")
+        local = " (the hooks run the hfguard on your PATH)" if hooks is None else ""
+        print(f"next: edit the registry, then run 'hfguard lock' and 'hfguard generate', and 'pre-commit install'{local}")
     return 0
 
 
@@ -126,7 +129,7 @@ def _pyproject_registry(root: Path) -> bool:
     return pyproject.is_file() and re.search(r"^\[tool\.hfguard[.\]]", pyproject.read_text(encoding="utf-8"), re.M) is not None
 
 
-def _add_hooks(path: Path, reference: scaffold.ActionReference, dry_run: bool) -> None:
+def _add_hooks(path: Path, reference: scaffold.ActionReference | None, dry_run: bool) -> None:
     """Merge hfguard's hooks into an existing pre-commit config, or print the snippet to add by hand."""
     from hfguard.atomic import write_atomic
 
@@ -146,20 +149,13 @@ def _add_hooks(path: Path, reference: scaffold.ActionReference, dry_run: bool) -
 
 
 def _point_to_adopt(root: Path) -> None:
-    """Say so when the tests dir already holds hand-written per-model tests (``hfguard adopt`` moves them safely)."""
-    from hfguard.adopt import MOVE, survey
-    from hfguard.config import find_config, load_config
-    from hfguard.errors import HfguardError
+    """Say so when the repository already holds per-model test files, wherever they are (``hfguard adopt`` takes them in)."""
+    from hfguard.adopt import PATTERN, list_test_files
 
-    try:
-        found = find_config(root)
-    except HfguardError:
+    files, _ = list_test_files(root)
+    if not files:
         return
-    if found.parent != root.resolve():
-        return  # a registry above the repository is not this repository's
-    config = load_config(found)
-    hand_written = [item for item in survey(config.tests_dir, config.models) if item.kind == MOVE]
-    if hand_written:
-        names = ", ".join(shown_path(item.path) for item in hand_written)
-        print(f"found hand-written per-model tests: {names}; 'hfguard generate' will not overwrite them. Run "
-              "'hfguard adopt' to move them to test_hf_<type>_extra.py (nothing is lost), then 'hfguard generate'.")
+    folders = len({str(Path(relative).parent) for relative in files})
+    print(f"found {len(files):,} per-model test files ({PATTERN}) in {folders:,} folders. 'hfguard generate' never "
+          "overwrites them. Run 'hfguard lock', then 'hfguard adopt --dry-run' to see how each name maps to a model type "
+          "and 'hfguard adopt' to register them (nothing is lost; files already broken go to a baseline)")

@@ -49,7 +49,10 @@ def _run(args: argparse.Namespace) -> int:
     nights = [load_night(path) for path in args.results]
     night = nights[0] if len(nights) == 1 else merge_nights(nights)
     events = history.TRUSTED_EVENTS if args.branch else None
-    records = history.read_history(args.history, args.branch, events)[0] if args.history else []
+    read = history.read_history(args.history, args.branch, events) if args.history else history.History([], 0)
+    records = read.records
+    if read.damaged:
+        print(f"hfguard: {history.damaged_note(args.history, read.damaged)}")
     if args.record:
         if args.history is None:
             raise HfguardError("--record needs --history FILE")

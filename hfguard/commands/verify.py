@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hfguard.config import Config, find_config, load_config
 from hfguard.errors import HfguardError, run_reporting_errors
-from hfguard.verify import CODES, FORMATS, format_report, verify
+from hfguard.verify import CODES, FORMATS, format_report, prune_baseline, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--collect", action="store_true", help="also run 'pytest --collect-only' to catch import errors")
     parser.add_argument("--no-cache", action="store_true", help="compile every file, ignoring the cache")
+    parser.add_argument("--prune-baseline", action="store_true",
+                        help="drop the baseline entries (hfguard-baseline.json) of files fixed, changed or removed since; "
+                             "verify nothing else")
     return parser
 
 
@@ -35,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.prune_baseline:
+        return _prune(args)
     report = verify(
         args.paths or None, _config(args.config, explicit_paths=bool(args.paths)), use_cache=not args.no_cache, collect=args.collect
     )
@@ -42,7 +47,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "text":
         for note in report.notes:
             print(f"hfguard verify: note: {note}", file=sys.stderr)
+    if args.format != "json":
+        print(report.summary())
     return report.exit_code
+
+
+def _prune(args: argparse.Namespace) -> int:
+    """Count the baseline down: drop the entries of files fixed, changed or removed since it was written."""
+    if args.paths:
+        raise HfguardError("--prune-baseline looks at every file of the baseline; give no paths")
+    config = load_config(args.config)
+    gone, still_broken, kept = prune_baseline(config)
+    print(f"hfguard verify: baseline: {gone + still_broken:,} entries dropped ({gone:,} fixed or removed, {still_broken:,} "
+          f"changed and still broken: they fail 'hfguard verify' until fixed), {kept:,} files left")
+    return 0
 
 
 def _config(path: Path | None, explicit_paths: bool) -> Config | None:

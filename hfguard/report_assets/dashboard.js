@@ -14,18 +14,15 @@
   };
   const count = document.getElementById("count");
   const empty = document.getElementById("empty");
-  // The check columns, by their position in a row (the header's last row has a cell per column; a row above it may
-  // name column groups); a cell's status is its second class ("c failed").
-  const columns = [];
-  Array.from(table.tHead.rows[table.tHead.rows.length - 1].cells).forEach(function (cell, index) {
-    if (cell.dataset.check) columns.push([cell.dataset.check, index]);
-  });
-  // Read each row once: name, family, status and {check: status}.
+  // Read each row once: name, family, status and {check: status} (its checks cells, hfguard's and the team's, list
+  // "check:status" pairs; a team check's id is "team:<id>").
   const data = rows.map(function (row) {
     const checks = {};
-    for (const [check, index] of columns) {
-      const status = row.cells[index].classList[1];
-      if (status) checks[check] = status;
+    for (const cell of row.querySelectorAll("td.checks, td.team-checks")) {
+      for (const pair of cell.dataset.checks.split(" ")) {
+        const cut = pair.lastIndexOf(":");
+        if (cut > 0) checks[pair.slice(0, cut)] = pair.slice(cut + 1);
+      }
     }
     return { row: row, name: row.dataset.name, family: row.dataset.family, status: row.dataset.status, checks: checks };
   });
