@@ -1,12 +1,12 @@
 """The Action's plan step: before any code of the pull request runs, decide what this job runs and whether a step
 with the token may follow it.
 
-Code of the pull request runs in a job when it runs the generated tests (``run: test``, ``run-tests``, with the
-``install`` before them), a nightly sweep (``run: sweep``), or the upgrade check's sweeps (the transformers pin of
-``hfguard.lock`` moved between the base and the head: read from git objects by hfguard's own code, here, before
-anything runs). Once such code ran, it can have rewritten anything the job runs later (the Action's scripts, its
-virtual environment, ``$GITHUB_ENV``, ``$GITHUB_OUTPUT``), so the decision is made now and handed on only as this
-step's outputs, which no later step can change:
+Code of the pull request runs in a job when it runs the generated tests (``run: test``, ``run-tests``), a nightly
+sweep (``run: sweep``), or the upgrade check's sweeps (the transformers pin of ``hfguard.lock`` moved between the base
+and the head: read from git objects by hfguard's own code, here, before anything runs); each with the ``install``
+(the team's package) before its tests. Once such code ran, it can have rewritten anything the job runs later (the
+Action's scripts, its virtual environment, ``$GITHUB_ENV``, ``$GITHUB_OUTPUT``), so the decision is made now and
+handed on only as this step's outputs, which no later step can change:
 
 - ``github-step``: whether the GitHub step (the token) may run: when no code of the pull request runs in this job,
   or with ``publish-mode: direct``, the documented opt-out;
@@ -111,8 +111,9 @@ def make_plan(inputs: Inputs, env: Mapping[str, str], payload: Mapping[str, Any]
     base = base_of(inputs, payload)
     steps = steps_for(inputs, base)
     code = []
+    installed = f" after pip install {' '.join(inputs.install)}" if inputs.install else ""  # before tests and in every sweep
     if "test" in steps or inputs.run == "sweep":
-        code.append("the generated tests" + (f" after pip install {' '.join(inputs.install)}" if inputs.install and inputs.run != "sweep" else ""))
+        code.append("the generated tests" + installed)
     upgrade: tuple[str, ...] = ()
     problem = ""
     if "upgrade" in steps:
@@ -121,7 +122,7 @@ def make_plan(inputs: Inputs, env: Mapping[str, str], payload: Mapping[str, Any]
         except HfguardError as error:
             problem = "; ".join(str(p) for p in error.problems)
         if upgrade:
-            code.append(f"the upgrade check's sweeps (transformers {upgrade[0]} and {upgrade[1]})")
+            code.append(f"the upgrade check's sweeps (transformers {upgrade[0]} and {upgrade[1]}){installed}")
         elif not problem:
             steps.remove("upgrade")
     return Plan(inputs.run, mode, base, tuple(steps), upgrade, problem, tuple(code))

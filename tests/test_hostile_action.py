@@ -280,3 +280,18 @@ def test_a_transformers_bump_with_tampering_code_and_the_default_inputs_never_re
         assert saved.startswith("<!-- hfguard:coverage scope=default -->") and f"transformers {OLD} (base)" in saved
         assert "No model type of the registry changes." in saved
         assert f"the upgrade check's sweeps (transformers {OLD} and {NEW})" in result.log
+
+
+def test_the_plan_names_the_install_wherever_it_runs_before_tests(bump_pr: tuple[GitRepo, dict], monkeypatch) -> None:
+    """Issue 21 within issue 19: the team's package ('install') is installed before every run of the generated tests,
+    in the nightly's sweep and in each environment of the upgrade check too: the plan counts and names it."""
+    plan = action_module("plan")
+    repo, event = bump_pr
+    monkeypatch.chdir(repo.path)
+    inputs = action_module("inputs").Inputs.from_env
+    sweep = plan.make_plan(inputs({"INPUT_RUN": "sweep", "INPUT_INSTALL": " --no-deps . "}), {}, {})
+    assert sweep.pull_request_code == ("the generated tests after pip install --no-deps .",) and not sweep.github_step
+    upgrade = plan.make_plan(inputs({"INPUT_INSTALL": "."}), {}, event)
+    assert upgrade.pull_request_code == (f"the upgrade check's sweeps (transformers {OLD} and {NEW}) after pip install .",)
+    assert "upgrade" in upgrade.steps and not upgrade.github_step
+    assert plan.make_plan(inputs({}), {}, event).pull_request_code == (f"the upgrade check's sweeps (transformers {OLD} and {NEW})",)
