@@ -62,6 +62,10 @@ def _shape_problem(data: dict[str, Any]) -> str:
         entries = data.get(key)
         if not isinstance(entries, list) or not all(_is_entry(entry) for entry in entries):
             return f"'{key}' is not a list of model types with family, status and message"
+    totals = data.get("check_totals", {})
+    if not isinstance(totals, dict) or not all(isinstance(counts, dict) and all(type(counts.get(side)) is int for side in ("a", "b"))
+                                               for counts in totals.values()):
+        return "'check_totals' is not an object of checks with the model types passing them in 'a' and 'b'"
     return ""
 
 

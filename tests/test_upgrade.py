@@ -78,3 +78,6 @@ def test_every_text_of_a_comparison_file_is_escaped_in_the_comment(tmp_path: Pat
     (tmp_path / "damaged.json").write_text(json.dumps({**comparison, "newly_failing": [{**entry, "status": {"a": 5}}]}))
     bad = run_hfguard("comment", "--dry-run", "--upgrade", str(tmp_path / "damaged.json"), cwd=project_dir)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "damaged 'hfguard compare' output: 'newly_failing'" in bad.stderr
+    (tmp_path / "damaged.json").write_text(json.dumps({**comparison, "check_totals": {"team:x": {"a": "1", "b": 0}}}))
+    bad = run_hfguard("comment", "--dry-run", "--upgrade", str(tmp_path / "damaged.json"), cwd=project_dir)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "damaged 'hfguard compare' output: 'check_totals'" in bad.stderr
