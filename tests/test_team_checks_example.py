@@ -74,6 +74,7 @@ def test_the_worked_example_end_to_end(tmp_path: Path, lock_text: str) -> None:
     with installed(package):
         repo = zoo(tmp_path, lock_text)
         team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo)
+        the_sweep_runs_the_team_checks_of_the_registry_after_its_install(repo, package)
         a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo, package)
         a_third_team_check_runs_for_every_model_type_without_regenerating(repo, package)
         mutate_says_which_team_and_built_in_kinds_each_team_check_catches(repo)
@@ -117,6 +118,17 @@ def team_checks_run_beside_the_built_in_ones_and_every_report_lists_them(repo: P
     page = (repo / "site" / "index.html").read_text()
     assert '<colgroup class="team-checks"><col class="w-team"></colgroup>' in page and ">team checks</th>" in page
     assert '<td class="team-checks" data-checks="team:loader_round_trip:passed team:predict_matches_forward:passed">' in page
+
+
+def the_sweep_runs_the_team_checks_of_the_registry_after_its_install(repo: Path, package: Path) -> None:
+    """The nightly's way: 'hfguard sweep' sweeps the registry's entries, team modules included, and installs the team's
+    package right before the tests ('--install', the Action's 'install' input)."""
+    install = f"--no-deps --no-build-isolation -e {package.parent}"  # editable, as installed(): the later steps edit it
+    sweep = run_hfguard("sweep", "bert", "--jobs", "0", "--lock", "hfguard.lock", "--out", "swept", "--install", install, cwd=repo)
+    assert sweep.returncode == 0, sweep.stdout[-2000:] + sweep.stderr[-2000:]
+    [bert] = json.loads((repo / "swept" / "results.json").read_text())["models"]
+    assert {check: result["status"] for check, result in bert["checks"].items() if check.startswith("team:")} == {
+        "team:loader_round_trip": "passed", "team:predict_matches_forward": "passed"}
 
 
 def a_bug_planted_in_the_wrapper_fails_exactly_the_team_check_of_the_type_it_affects(repo: Path, package: Path) -> None:
