@@ -518,8 +518,7 @@ CHECK_EXCEPTIONS += [
      "maskformer": {"inputs": {"hidden_states": {"encoder_hidden_states": 4, "hidden_states": 10}}},  # levels; all stages
      **dict.fromkeys(("mask2former", "oneformer"), {"inputs": {"hidden_states": {"encoder_hidden_states": 4},
                                                                             "attentions": {"attentions": 1}}}),  # pixel levels
-     **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"attentions": {"decoder_attentions": 3}}}),
-     **dict.fromkeys(("sam3_tracker", "sam3_video"), {"inputs": {"attentions": {"vision_attentions": 4}}})},
+     **dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"inputs": {"attentions": {"decoder_attentions": 3}}})},
     # packed image towers: every image's tokens in one sequence
     dict.fromkeys(("hunyuan_vl_vision", "hy_v4_vl_vision"), {"inputs": {"packed_output": True}}),
     dict.fromkeys(("hy_v4_vl", "minimax_m3_vl"), {"off": {"hidden_states": "its image tower's states pack every image in one sequence (no batch axis)"}}),
