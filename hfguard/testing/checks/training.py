@@ -150,7 +150,7 @@ class GradientFlow:
         return record
 
     def _reached(self, call: int, grad: Any) -> None:
-        largest = float(grad.abs().max()) if grad.numel() else 0.0
+        largest = float(grad.abs().max()) if grad is not None and grad.numel() else 0.0  # an undefined gradient: None
         if largest:
             name = self.module_of[call]
             self.reached.add(call)
