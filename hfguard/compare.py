@@ -58,11 +58,14 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
         elif entry["checks"]:
             entries["other_changes"].append(entry)
     for name in sorted(b.models):
-        news = [f"{check}: {result.message}" for check, result in sorted(b.models[name].checks.items())
-                if result.status == "passed" and result.message]  # a passed check's message is this news only
+        news: dict[str, list[str]] = {}  # a passed check's message is this news only
+        for check, result in sorted(b.models[name].checks.items()):
+            if result.status == "passed" and result.message:
+                news.setdefault(result.message, []).append(check)
         if news:
             entry = _entry(name, a.models.get(name), b.models[name])
-            entry["message"] = {"a": "", "b": "; ".join(news)}
+            entry["message"] = {"a": "", "b": "; ".join(f"{', '.join(checks) if len(checks) < 4 else f'{len(checks)} checks'}: "
+                                                        f"{message}" for message, checks in news.items())}
             entries["fixed_upstream"].append(entry)
     checks = sorted(set(a.checks()) | set(b.checks()))
     totals = {check: {"a": _passed(a, check), "b": _passed(b, check)} for check in checks}
