@@ -136,5 +136,5 @@ def test_the_news_reaches_the_sweep_results_and_compare(tmp_path: Path):
                          load_night(write_results(tmp_path / "b", [after], INSTALLED)))
     [entry] = comparison["fixed_upstream"]
     assert entry["model_type"] == "bert" and entry["message"]["b"].startswith(f"forward_shapes: fixed upstream in transformers {INSTALLED}")
-    assert f"Fixed upstream (recorded transformers bugs that pass): 1\n  bert [encoder-only] passing -> passing: forward_shapes: fixed upstream" \
+    assert "Fixed upstream (recorded transformers bugs that pass): 1\n  bert [encoder-only] passing -> passing: forward_shapes: fixed upstream" \
         in render_text(comparison)
