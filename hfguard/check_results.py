@@ -7,6 +7,9 @@ message starts ``not applicable: ``, the reason after it). A check that does not
 A team check (``hfguard.testing.team_check``) runs as ``test_team_check[<id>]``; its results are the check
 ``team:<id>`` everywhere (coverage, the comment, the dashboard, ``compare``, ``mutate``), so that which team checks
 exist is learnt from the test results alone and a team check is always marked as the team's.
+A passed check's message is empty, except where an upstream bug is recorded for a transformers version other than
+the one that ran: then it is the news ("fixed upstream in transformers 5.25.0: ...", the case's JUnit property
+``hfguard_bug_passes``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
 _TEAM_TEST = re.compile(r"^test_team_check\[(.+)\]$")  # hfguard.testing.team.TEST_NAME, parametrized by the check id
 TEAM_PREFIX = "team:"  # the check id of a team check in results: team:<its id>
 _EXCEPTION_PREFIX = re.compile(r"^(?:AssertionError|Failed|[\w.]*CheckFailure): ")
+BUG_PASSES_PROPERTY = "hfguard_bug_passes"  # hfguard.testing.case.BUG_PASSES_PROPERTY
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ def case_result(case: ET.Element) -> CheckResult:
     seconds = round(float(case.get("time", 0) or 0), 3)
     problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
     if problem is None:
-        return CheckResult("passed", "", seconds)
+        news = next((p.get("value", "") for p in case.iter("property") if p.get("name") == BUG_PASSES_PROPERTY), "")
+        return CheckResult("passed", news[:300], seconds)
     message = first_line(problem)
     if problem.tag == "failure":
         return CheckResult("failed", message, seconds)

@@ -11,6 +11,8 @@ Categories, each a list of model types sorted by name:
   of types), or the other's results do not say which types its transformers knows (results without
   ``known_model_types``): no verdict either way;
 - ``family_changed``: in both, with another family.
+- ``fixed_upstream``: in B, checks that pass although an upstream bug is recorded for them, measured on other
+  transformers versions (news for the upgrade: the record can be scoped to the versions that still fail).
 
 Per model type in both, every check whose status differs is listed (``checks``); per check id, how many
 model types passed it in A and in B (``check_totals``). The team's own checks are checks like the others, by their
@@ -26,7 +28,7 @@ from hfguard.check_results import TEAM_PREFIX, is_team_check
 from hfguard.escape import GITHUB, TERMINAL, Markup
 from hfguard.results import Night, TypeResult
 
-SCHEMA_VERSION = 2  # 2: the not_swept category (a type one run did not sweep is no removed type)
+SCHEMA_VERSION = 3  # 2: the not_swept category (a type one run did not sweep is no removed type); 3: fixed_upstream
 CATEGORIES = {
     "newly_failing": "Newly failing",
     "fixed": "Fixed",
@@ -35,6 +37,7 @@ CATEGORIES = {
     "removed": "Removed model types",
     "not_swept": "Swept in one run only",
     "family_changed": "Changed families",
+    "fixed_upstream": "Fixed upstream (recorded transformers bugs that pass)",
 }
 
 
@@ -63,6 +66,16 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
             entries["other_changes"].append(entry)
         elif entry["checks"]:
             entries["other_changes"].append(entry)
+    for name in sorted(b.models):
+        news: dict[str, list[str]] = {}  # a passed check's message is this news only
+        for check, result in sorted(b.models[name].checks.items()):
+            if result.status == "passed" and result.message:
+                news.setdefault(result.message, []).append(check)
+        if news:
+            entry = _entry(name, a.models.get(name), b.models[name])
+            entry["message"] = {"a": "", "b": "; ".join(f"{', '.join(checks) if len(checks) < 4 else f'{len(checks)} checks'}: "
+                                                        f"{message}" for message, checks in news.items())}
+            entries["fixed_upstream"].append(entry)
     checks = sorted(set(a.checks()) | set(b.checks()))
     totals = {check: {"a": _passed(a, check), "b": _passed(b, check)} for check in checks}
     return {

@@ -148,3 +148,28 @@ def test_sweep_benchmark_alternates_the_baseline_and_this_tree(tmp_path: Path, r
     text = results.read_text(encoding="utf-8")
     assert "| 1 | baseline |" in text and "| 1 | current |" in text and text.count("| 2 of 2 |") == 2
     assert "Median wall time: baseline" in text
+
+
+def test_verdicts_across_runs_are_compared_check_by_check(tmp_path: Path) -> None:
+    import bench_verdicts
+
+    def sweep(name: str, save_load: str, float32: bool) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        checks = {"save_load": {"status": save_load, "message": "" if save_load == "passed" else "d_fine: 9 of 32 values differ",
+                                "seconds": 0.1}, "deterministic": {"status": "passed", "message": "", "seconds": 0.1}}
+        models = [{"model_type": "d_fine", "family": "vision-dense", "status": "passing" if save_load == "passed" else "failing",
+                   "checks": checks}]
+        (folder / "results.json").write_text(json.dumps({"models": models}))
+        prop = '<properties><property name="hfguard_float32" value="its forward fails in float64: dtype"/></properties>'
+        (folder / "junit.xml").write_text(f'<testsuites><testsuite><testcase classname="test_hf_d_fine" name="test_save_load">'
+                                          f'{prop if float32 else ""}</testcase></testsuite></testsuites>')
+        return folder
+
+    runs = [f"default={sweep('a', 'passed', True)}", f"avx2={sweep('b', 'passed', False)}", f"omp2={sweep('c', 'failed', False)}"]
+    assert bench_verdicts.main(["compare", *runs, "--types", "d_fine", "--results", str(tmp_path / "out.md")]) == 0
+    text = (tmp_path / "out.md").read_text()
+    assert "**Check results that differ from `default`: 1 of 2.**" in text
+    assert "| d_fine | save_load | passed | passed | failed | d_fine: 9 of 32 values differ |" in text
+    assert "| d_fine | passing | passing | failing |" in text
+    assert "- d_fine: its forward fails in float64: dtype" in text

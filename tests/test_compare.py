@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hfguard.compare import compare, render_markdown
+from hfguard.compare import SCHEMA_VERSION, compare, render_markdown
 from hfguard.escape import markdown_code
 from hfguard.results import load_night
 from tests.conftest import run_hfguard
@@ -58,7 +58,7 @@ def test_cli_formats_and_exit_codes(tmp_path: Path) -> None:
     text = run_hfguard("compare", a, b, cwd=tmp_path)
     assert text.returncode == 0 and "Newly failing: 1\n  bert [encoder-only] passing -> failing: TypeError" in text.stdout
     data = json.loads(run_hfguard("compare", a, b, "--format", "json", cwd=tmp_path).stdout)
-    assert data["schema_version"] == 2 and names(data["fixed"]) == ["whisper"]
+    assert data["schema_version"] == SCHEMA_VERSION and names(data["fixed"]) == ["whisper"]
     assert run_hfguard("compare", a, b, "--fail-on-new-failures", cwd=tmp_path).returncode == 1
     assert run_hfguard("compare", a, a, "--fail-on-new-failures", cwd=tmp_path).stdout.endswith("no difference\n")
     broken = tmp_path / "broken.json"

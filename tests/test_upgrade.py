@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hfguard.compare import SCHEMA_VERSION
 from hfguard.config import load_config
 from hfguard.upgrade import comment_section, pinned_versions
 from tests.conftest import run_hfguard
@@ -65,8 +66,9 @@ def test_every_text_of_a_comparison_file_is_escaped_in_the_comment(tmp_path: Pat
     entry = {"model_type": "bert", "family": {"a": HOSTILE, "b": HOSTILE}, "status": {"a": HOSTILE, "b": "failing"},
              "message": {"a": "", "b": HOSTILE}, "checks": []}
     side = {"label": HOSTILE, "transformers_version": HOSTILE, "model_types": 1, "passing": 0}
-    comparison = {"schema_version": 2, "a": side, "b": {**side, "transformers_version": None}, "newly_failing": [entry], "fixed": [],
-                  "other_changes": [], "new": [], "removed": [], "not_swept": [], "family_changed": [entry], "check_totals": {}}
+    comparison = {"schema_version": SCHEMA_VERSION, "a": side, "b": {**side, "transformers_version": None}, "newly_failing": [entry],
+                  "fixed": [], "other_changes": [], "new": [], "removed": [], "not_swept": [], "family_changed": [entry],
+                  "fixed_upstream": [], "check_totals": {}}
     (tmp_path / "upgrade.json").write_text(json.dumps(comparison))
     result = run_hfguard("comment", "--dry-run", "--upgrade", str(tmp_path / "upgrade.json"), cwd=project_dir)
     assert result.returncode == 0, result.stderr

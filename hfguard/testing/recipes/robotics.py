@@ -19,21 +19,23 @@ from hfguard.testing import synth
 
 
 def action_inputs(model: Any, batch: int, seq: int, seed: int = 8) -> dict[str, Any] | None:
-    """A prompt led by one camera image's placeholder tokens, that image, the robot state, the noisy action
-    chunk and its timestep; ``None`` for models without a robot state."""
+    """A prompt led by one camera image's placeholder tokens, that image, the robot state (where the policy reads
+    one: PI0, not PI0.5), the noisy action chunk and its timestep; ``None`` for models that take no noisy actions."""
     import torch
 
-    if "state" not in synth.forward_params(model):
+    params = synth.forward_params(model)
+    if not {"noise", "timestep", "pixel_attention_mask"} <= params:
         return None
     config = model.config
     vlm = config.vlm_config
     gen = synth.generator(seed)
     text = {"input_ids": synth.token_ids(vlm, (batch, seq)), "attention_mask": torch.ones(batch, seq, dtype=torch.long)}
+    state = {"state": torch.randn(batch, config.max_state_dim, generator=gen)} if "state" in params else {}
     return {
         **synth.with_image_tokens(text, vlm.image_token_id, vlm.text_config.num_image_tokens),
         "pixel_values": synth.pixel_values(vlm, batch).unsqueeze(1),
         "pixel_attention_mask": torch.ones(batch, 1, dtype=torch.bool),
-        "state": torch.randn(batch, config.max_state_dim, generator=gen),
+        **state,
         "noise": torch.randn(batch, config.chunk_size, config.max_action_dim, generator=gen),
         "timestep": torch.rand(batch, generator=gen),
     }
