@@ -10,7 +10,7 @@ again in that setup with only ``OMP_NUM_THREADS`` changed (kernel variables pass
 writes ``results.json`` and ``junit.xml`` as the sweep does.
 
     ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 hfguard sweep --lock hfguard.lock --out sweep-avx2
-    python benchmarks/bench_verdicts.py rerun sweep-default sweep-2threads --threads 2 --lock hfguard.lock
+    python benchmarks/bench_verdicts.py rerun sweep-default sweep-2threads --threads 2
     python benchmarks/bench_verdicts.py compare default=sweep-default avx2=sweep-avx2 threads2=sweep-2threads \
         [--types biogpt,d_fine] [--results FILE]
 """
@@ -86,16 +86,15 @@ def report(runs: dict[str, Path], types: list[str], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rerun(sweep: Path, out: Path, threads: int, lock: Path | None) -> dict:
+def rerun(sweep: Path, out: Path, threads: int) -> dict:
     """Run ``sweep``'s rendered tests again with ``threads`` OpenMP threads per worker; the results written to ``out``."""
     import os
     import subprocess
     import time
     from importlib import metadata
 
-    from hfguard.catalogue import load_catalogue
     from hfguard.check_results import tally
-    from hfguard.sweep import SCHEMA_VERSION, parse_junit, select, summary
+    from hfguard.sweep import SCHEMA_VERSION, parse_junit, summary
     from hfguard.test_run import TEST_TIMEOUT, pytest_command, test_environment
 
     out.mkdir(parents=True, exist_ok=True)
@@ -103,7 +102,8 @@ def rerun(sweep: Path, out: Path, threads: int, lock: Path | None) -> dict:
     env = {**test_environment(os.environ, TEST_TIMEOUT), "OMP_NUM_THREADS": str(threads)}
     start = time.monotonic()
     subprocess.run(pytest_command(tests, junit, 2), env=env, cwd=tests, stdout=subprocess.DEVNULL, check=False)
-    results = parse_junit(junit, select(load_catalogue(lock)))
+    swept = json.loads((sweep / "results.json").read_text(encoding="utf-8"))["models"]
+    results = parse_junit(junit, {model["model_type"]: model["family"] for model in swept})
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": metadata.version("transformers"),
             "wall_seconds": round(time.monotonic() - start, 1), "summary": summary(results),
             "checks": tally(r.checks for r in results), "models": [r.to_dict() for r in results]}
@@ -118,14 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("sweep", type=Path)
     again.add_argument("out", type=Path)
     again.add_argument("--threads", type=int, required=True)
-    again.add_argument("--lock", type=Path, help="the lock the sweep used (default: the installed transformers)")
     compared = commands.add_parser("compare", help="compare sweeps check by check")
     compared.add_argument("runs", nargs="+", metavar="LABEL=FOLDER")
     compared.add_argument("--types", default="", help="comma-separated model types to show run by run")
     compared.add_argument("--results", type=Path, default=HERE / "verdicts-results.md")
     args = parser.parse_args(argv)
     if args.command == "rerun":
-        data = rerun(args.sweep, args.out, args.threads, args.lock)
+        data = rerun(args.sweep, args.out, args.threads)
         print(f"{args.out}: {data['summary']['all']} in {data['wall_seconds']}s")
         return 0
     runs = {}
