@@ -3,6 +3,9 @@
 A generated test is named ``test_<check id>``; its JUnit case tells whether the check passed, failed, errored,
 was skipped, was expected to fail (a recorded upstream bug), or does not apply to the model (a skip whose
 message starts ``not applicable: ``, the reason after it). A check that does not apply never counts as passing.
+A passed check's message is empty, except where an upstream bug is recorded for a transformers version other than
+the one that ran: then it is the news ("fixed upstream in transformers 5.25.0: ...", the case's JUnit property
+``hfguard_bug_passes``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
 _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
 _EXCEPTION_PREFIX = re.compile(r"^(?:AssertionError|Failed|[\w.]*CheckFailure): ")
+BUG_PASSES_PROPERTY = "hfguard_bug_passes"  # hfguard.testing.case.BUG_PASSES_PROPERTY
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ def case_result(case: ET.Element) -> CheckResult:
     seconds = round(float(case.get("time", 0) or 0), 3)
     problem = next((child for child in case if child.tag in ("failure", "error", "skipped")), None)
     if problem is None:
-        return CheckResult("passed", "", seconds)
+        news = next((p.get("value", "") for p in case.iter("property") if p.get("name") == BUG_PASSES_PROPERTY), "")
+        return CheckResult("passed", news[:300], seconds)
     message = first_line(problem)
     if problem.tag == "failure":
         return CheckResult("failed", message, seconds)

@@ -6,7 +6,9 @@ Categories, each a list of model types sorted by name:
 - ``fixed``: failing or error in A, passing in B;
 - ``other_changes``: any other change of status (passing -> skipped, failing -> error, ...);
 - ``new`` / ``removed``: only in B / only in A;
-- ``family_changed``: in both, with another family.
+- ``family_changed``: in both, with another family;
+- ``fixed_upstream``: in B, checks that pass although an upstream bug is recorded for them, measured on other
+  transformers versions (news for the upgrade: the record can be scoped to the versions that still fail).
 
 Per model type in both, every check whose status differs is listed (``checks``); per check id, how many
 model types passed it in A and in B (``check_totals``).
@@ -28,6 +30,7 @@ CATEGORIES = {
     "new": "New model types",
     "removed": "Removed model types",
     "family_changed": "Changed families",
+    "fixed_upstream": "Fixed upstream (recorded transformers bugs that pass)",
 }
 
 
@@ -55,6 +58,13 @@ def compare(a: Night, b: Night, label_a: str = "A", label_b: str = "B") -> dict[
             entries["other_changes"].append(entry)
         elif entry["checks"]:
             entries["other_changes"].append(entry)
+    for name in sorted(b.models):
+        news = [f"{check}: {result.message}" for check, result in sorted(b.models[name].checks.items())
+                if result.status == "passed" and result.message]  # a passed check's message is this news only
+        if news:
+            entry = _entry(name, a.models.get(name), b.models[name])
+            entry["message"] = {"a": "", "b": "; ".join(news)}
+            entries["fixed_upstream"].append(entry)
     checks = sorted(set(a.checks()) | set(b.checks()))
     totals = {check: {"a": _passed(a, check), "b": _passed(b, check)} for check in checks}
     return {

@@ -2,8 +2,12 @@
 
 A generated test calls ``CASE.check("<check id>", model)``. The check's capability decides from the model
 whether it applies (``not applicable: <reason>`` otherwise, a skip that reports never count as passing); a
-per-type exception from the overrides table can turn a check off (with its reason) or expect it to fail
-(a strict xfail: a pass fails with "fixed: remove the xfail (<where>)").
+per-type exception from the overrides table can turn a check off (with its reason) or expect it to fail. An
+expected failure is strict where it was measured: a registry entry's ``xfail`` on every version, a recorded upstream
+bug on the transformers versions it names; there a pass fails with "fixed: remove the xfail (<where>)". On another
+transformers version an upstream bug is a non-strict expectation: the same failure is the known bug (xfail), a pass
+passes and records "fixed upstream in transformers <version>" (on a newer version; "passes on ..." on an older one) in its
+JUnit properties (``hfguard_bug_passes``), news for the upgrade view, never a failure of the user's suite.
 """
 
 from __future__ import annotations
@@ -13,25 +17,61 @@ import importlib.util
 import os
 import re
 import signal
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hfguard.testing import mutations, synth
+from hfguard.testing import mutations, precision, synth
 from hfguard.testing.checks import CHECKS
 from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import check_exception, expected_failure, input_hints, known_issue
+from hfguard.testing.pytest_plugin import record
 from hfguard.testing.shrink import ConfigBuildError, TooLarge, build_within_budget, first_line, tiny_config
 from hfguard.testing.tensors import main_tensor
 
 HUB_ENV = "HFGUARD_HUB_TESTS"
 TIMEOUT_ENV = "HFGUARD_TEST_TIMEOUT"
 NOT_APPLICABLE = "not applicable: "  # the start of a skip message that means the check does not apply
+BUG_PASSES_PROPERTY = "hfguard_bug_passes"  # JUnit property of a check that passes where an upstream bug is recorded
 _MISSING_PACKAGE = re.compile(r"requires the (\S+) librar|No module named '([^']+)'|pip install (\S+)", re.I)
 
 
 class TestTimeout(Exception):
     """A tiny model took longer than the per-test deadline."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """An expected failure of a check: why, where it is recorded, and the transformers versions it is strict on
+    (None: every version, as a registry entry's ``xfail``)."""
+
+    reason: str
+    where: str
+    measured: frozenset[str] | None = None
+
+    def strict(self, version: str) -> bool:
+        """Whether a pass on transformers ``version`` means the record is stale."""
+        return self.measured is None or version in self.measured
+
+    def passes_on(self, version: str) -> str:
+        """The news that the check passes on transformers ``version``, which is not one it was measured on."""
+        from packaging.version import InvalidVersion, Version
+
+        measured = sorted(self.measured or ())
+        try:
+            newer = all(Version(version) > Version(other) for other in measured)
+        except InvalidVersion:
+            newer = False
+        news = f"fixed upstream in transformers {version}" if newer else f"passes on transformers {version}"
+        return f"{news}: {self.reason} (measured on {', '.join(measured)}; {self.where})"
+
+
+def transformers_version() -> str:
+    """The transformers version the tests run with."""
+    import transformers
+
+    return transformers.__version__
 
 
 @contextlib.contextmanager
@@ -71,6 +111,11 @@ class ModelCase:
     tiny: dict[str, Any] = field(default_factory=dict)
     xfail: str | None = None  # the registry entry's xfail reason: every check is expected to fail
     _memo: dict[tuple[int, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # model -> (its float64 twin, or None and why not); twin -> its model (weak both ways: a twin lives with its model)
+    _twins: Any = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False, compare=False)
+    _origins: Any = field(default_factory=weakref.WeakKeyDictionary, init=False, repr=False, compare=False)
+    _in_float32: bool = field(default=False, init=False, repr=False, compare=False)  # precise() gives the model itself
+    _used_twin: bool = field(default=False, init=False, repr=False, compare=False)  # the running check used a twin
 
     def marks(self) -> list[Any]:
         """pytest marks of every test: ``hfguard``, and a skip for a missing ``needs`` package or a table ``skip``."""
@@ -108,7 +153,7 @@ class ModelCase:
                 raise
             import pytest
 
-            pytest.xfail(f"{expected[0]} ({first_line(error)})")
+            pytest.xfail(f"{expected.reason} ({first_line(error)})")
         return mutations.apply_from_env(self, model)
 
     def _build(self) -> Any:
@@ -136,7 +181,12 @@ class ModelCase:
         return input_hints(self.model_type).get("batch", synth.BATCH)
 
     def inputs(self, model: Any) -> dict[str, Any]:
-        """The family's synthetic inputs for ``model`` (deterministic; fresh tensors on every call)."""
+        """The family's synthetic inputs for ``model`` (deterministic; fresh tensors on every call; in float64 for a
+        float64 twin)."""
+        origin = self._origins.get(model)
+        if origin is not None and origin() is not None:
+            return precision.to_float64(self.inputs(origin()))
+
         def build() -> dict[str, Any]:
             hints = input_hints(self.model_type)
             with deadline():
@@ -183,9 +233,73 @@ class ModelCase:
         return self._memo[slot]
 
     def forget(self, model: Any) -> None:
-        """Drop what was computed from ``model`` except its inputs (the model was changed, e.g. broken on purpose)."""
+        """Drop what was computed from ``model`` except its inputs (the model was changed, e.g. broken on purpose),
+        and its float64 twin."""
         for slot in [slot for slot in self._memo if slot[0] == id(model) and slot[1] != "inputs"]:
             del self._memo[slot]
+        twin = self._twins.pop(model, (None, ""))[0]
+        if twin is not None:
+            self._forget_all(twin)
+
+    def _forget_all(self, model: Any) -> None:
+        for slot in [slot for slot in self._memo if slot[0] == id(model)]:
+            del self._memo[slot]
+
+    def precise(self, model: Any) -> Any:
+        """The model a comparison that only rounding could decide runs on: ``model``'s float64 twin (a deep copy with
+        its weights, state and breakage, made once; ``inputs`` and ``reference`` of it are in float64), or ``model``
+        itself when it does not run in float64, which the test then records (``hfguard_float32``: why not)."""
+        if model in self._origins or self._in_float32:
+            return model
+        if model not in self._twins:
+            self._twins[model] = self._float64_twin(model)
+        twin, why_not = self._twins[model]
+        if twin is None:
+            record(precision.FLOAT32_PROPERTY, why_not)
+            return model
+        self._used_twin = True
+        return twin
+
+    def _float64_twin(self, model: Any) -> tuple[Any, str]:
+        """(``model``'s float64 twin, "") when its reference pass runs in float64, else (None, why not)."""
+        try:
+            twin = precision.float64_copy(model)
+        except Exception as error:  # noqa: BLE001 - any model that cannot be copied is compared in float32
+            return None, f"it cannot be copied to float64: {first_line(error)[:200]}"
+        from hfguard.testing.tensors import floating
+
+        self._forget_all(twin)  # a dead object's id may be reused
+        self._origins[twin] = weakref.ref(model)
+        try:
+            exact, usual = floating(self.reference(twin)), floating(self.reference(model))
+            why_not = next((f"its float64 forward gives non-finite values where float32's are finite ({name})"
+                            for name, tensor in exact.items() if name in usual and tensor.shape == usual[name].shape
+                            and precision.non_finite_where_finite(tensor, usual[name])), "")
+        except Exception as error:  # noqa: BLE001 - e.g. a float32 tensor made in its forward meets float64 weights
+            why_not = f"its forward fails in float64: {first_line(error)[:200]}"
+        if why_not:
+            del self._origins[twin]
+            self._forget_all(twin)
+            return None, why_not
+        return twin, ""
+
+    def _run(self, spec: Any, model: Any) -> None:
+        """``spec.run``; where it ran on the float64 twin and could not judge there (a crash, or values finite on one
+        side only: ``Float64Unusable``), once more on the model itself in float32, which decides (and the test says why)."""
+        self._used_twin = False
+        try:
+            spec.run(self, model)
+        except (AssertionError, TestTimeout):
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever stopped the float64 run, the float32 run decides
+            if not self._used_twin:
+                raise
+            record(precision.FLOAT32_PROPERTY, f"{spec.id} on the float64 twin: {first_line(error)[:200]}")
+            self._in_float32 = True
+            try:
+                spec.run(self, model)
+            finally:
+                self._in_float32 = False
 
     def check(self, check_id: str, model: Any) -> None:
         """Run one check: ``not applicable`` with the reason when it does not apply; strict xfail when expected to fail."""
@@ -202,22 +316,29 @@ class ModelCase:
             with deadline():
                 reason = spec.applies(self, model)
                 if not reason:
-                    spec.run(self, model)
+                    self._run(spec, model)
         except Exception as error:  # noqa: BLE001 - the expected failure, whatever it raised
             if expected is None:
                 raise
-            pytest.xfail(f"{expected[0]} ({first_line(error)[:200]})")
+            pytest.xfail(f"{expected.reason} ({first_line(error)[:200]})")
         if reason:
             pytest.skip(f"{NOT_APPLICABLE}{reason}")
-        if expected is not None:
-            pytest.fail(f"fixed: remove the xfail ({expected[1]})", pytrace=False)
+        if expected is None:
+            return
+        version = transformers_version()
+        if expected.strict(version):
+            pytest.fail(f"fixed: remove the xfail ({expected.where})", pytrace=False)
+        record(BUG_PASSES_PROPERTY, expected.passes_on(version))
 
-    def _expected(self, check_id: str) -> tuple[str, str] | None:
-        """(reason, where it is recorded) of an expected failure of ``check_id``, or None."""
+    def _expected(self, check_id: str) -> Expected | None:
+        """The expected failure of ``check_id``, or None: the registry entry's (strict on every version), else a
+        recorded upstream bug (strict on the versions it was measured on)."""
         if self.xfail:
-            return self.xfail, f"registry entry [models.{self.model_type}]"
-        reason = expected_failure(self.model_type, check_id)
-        return (reason, f"hfguard/testing/overrides.py: '{self.model_type}'") if reason else None
+            return Expected(self.xfail, f"registry entry [models.{self.model_type}]")
+        bug = expected_failure(self.model_type, check_id)
+        if bug is None:
+            return None
+        return Expected(str(bug), f"hfguard/testing/overrides.py: '{self.model_type}'", getattr(bug, "measured", None))
 
     def assert_hub_checkpoint(self, checkpoint: str) -> None:
         """(opt-in) The real checkpoint loads into the same class and runs the same inputs."""

@@ -5,8 +5,10 @@ before the registry entry's ``tiny``; a nested table overrides a sub-config) plu
 
 - ``needs``: an optional package the model requires; its tests skip when it is missing;
 - ``skip``: a reason; the generated tests are skipped;
-- ``xfail``: a known upstream bug, named with its evidence: a string (every check fails) or
-  ``{check id: reason}``; strict, so a check that passes again fails with "fixed: remove the xfail";
+- ``xfail``: a known upstream bug (an ``UpstreamBug``: its one-line evidence and the transformers versions it was
+  measured on): one for every check, or ``{check id: bug}``; strict on the versions it was measured on, so a check
+  that passes there fails with "fixed: remove the xfail"; on other versions a non-strict expectation (a pass there is
+  recorded as "fixed upstream in <version>");
 - ``off``: ``{check id: reason}``, checks that do not apply to this model for a documented reason
   (reported as ``not applicable: <reason>``), e.g. a model that samples on purpose is not deterministic;
 - ``unused_parameters``: ``{regex: reason}``, trainable parameters its training forward does not reach;
@@ -23,11 +25,32 @@ Sizes follow the model testers of transformers' own test suite where one needs m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hfguard.testing.recipes.vq import chameleon_vocabulary, emu3_vocabulary
 
 RESERVED = ("needs", "skip", "xfail", "off", "unused_parameters", "inputs")
+
+
+@dataclass(frozen=True)
+class UpstreamBug:
+    """A transformers bug that makes a check fail, with its one-line evidence and the transformers versions on which
+    the failure was measured (where its xfail is strict)."""
+
+    evidence: str
+    measured: frozenset[str]
+
+    def __str__(self) -> str:
+        return f"transformers bug: {self.evidence}"
+
+
+# the transformers versions a bug below was measured on, unless its record names others
+MEASURED = frozenset({"5.24.0"})
+
+
+def _bug(evidence: str, measured: frozenset[str] = MEASURED) -> UpstreamBug:
+    return UpstreamBug(evidence, measured)
 
 _FORECAST = {"prediction_length": 4, "context_length": 8, "lags_sequence": [1, 2], "num_time_features": 1}
 _EFFICIENTNET = {"width_coefficient": 0.25, "depth_coefficient": 0.2}  # compound scaling of the B7 default
@@ -114,8 +137,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "cohere_compass": {"text_config": _COMPASS_ROPE},
     # tester values: the pixel-shuffle MLP reads width / ratio² = 4 x 32 channels and outputs the vision output width
     "llama4": {"vision_config": {"intermediate_size": 128, "projector_input_dim": 32, "projector_output_dim": 32},
-               "xfail": "transformers bug: Llama4ForConditionalGeneration.forward returns image_outputs=outputs.image_outputs, "
-                        "but its language model's MoeCausalLMOutputWithPast has no such field (AttributeError)"},
+               "xfail": _bug("Llama4ForConditionalGeneration.forward returns image_outputs=outputs.image_outputs, "
+                             "but its language model's MoeCausalLMOutputWithPast has no such field (AttributeError)")},
     "bamba": {"attn_layer_indices": [1]},  # the default has no attention layer, so no cache to generate with
     "swin": _SWIN,
     "swinv2": _SWIN,
@@ -250,9 +273,10 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # the shared transformer block is tied across its hybrid layers (two needed) and reads [hidden, embeddings]: 2x wide
     "zamba": {"num_hidden_layers": 3, "layers_block_type": ["linear_attention", "hybrid", "hybrid"],
               "attention_hidden_size": 64, "attention_head_dim": 16},
-    "nllb-moe": {"xfail": {"missing_decoder_inputs": "transformers bug: NllbMoeDecoder.forward calls embed_tokens(input_ids) "
-                                                     "without checking that decoder_input_ids or decoder_inputs_embeds was given "
-                                                     "(M2M100 raises a ValueError), so a missing decoder input crashes with a TypeError"}},
+    "nllb-moe": {"xfail": {"missing_decoder_inputs": _bug("NllbMoeDecoder.forward calls embed_tokens(input_ids) without "
+                                                          "checking that decoder_input_ids or decoder_inputs_embeds was given "
+                                                          "(M2M100 raises a ValueError), so a missing decoder input crashes "
+                                                          "with a TypeError")}},
     "layoutlmv3": {"coordinate_size": 6, "shape_size": 4},  # 4 coordinate + 2 shape embeddings make up the width
     "lilt": {"hidden_size": 24, "num_attention_heads": 6},  # six layout embeddings of width // 6; heads shrunk by 4 (tester)
     # CLVP's rotary embedding is at least 32 wide: one head of 32 (the default 4 heads would be 8 wide)
@@ -310,10 +334,6 @@ OVERRIDES: dict[str, dict[str, Any]] = {
 # What the checks found that is not a fault of the test: upstream transformers bugs (``xfail``, strict, each with its
 # one-line evidence) and documented behaviours a check does not apply to (``off``, with the reason). Merged into the
 # entries above.
-
-def _bug(evidence: str) -> str:
-    return f"transformers bug: {evidence}"
-
 
 # Vision (and audio) towers whose _can_record_outputs["attentions"] names an attention class whose forward returns
 # only its output: output_attentions hands back attention outputs (negative values, rows not summing to 1)
@@ -509,7 +529,7 @@ CHECK_EXCEPTIONS += [
     {name: {"xfail": {"hidden_states": _bug("output_hidden_states=True returns no (or an empty) hidden_states")}}
      for name in ("gemma3n_audio", "sam3_lite_text_text_model", "nemotron3_5_transcribe_audio", "muse_glimmer_assistant")},
     {name: {"xfail": {"attentions": _bug("output_attentions=True (eager) returns no attentions")}}
-     for name in ("data2vec-vision", "inkling2_vision", "video_llama_3_vision", "muse_glimmer_assistant")},
+     for name in ("inkling2_vision", "video_llama_3_vision", "muse_glimmer_assistant")},
     {"prophetnet": {"xfail": {"attentions": _bug("ProphetNet's cross_attentions hold negative values: not attention weights")}}},
     # forwards that take an attention mask and ignore it
     {name: {"xfail": {"attention_mask_changes_output": _bug(f"{name}'s forward takes attention_mask, but masking two positions "
@@ -523,9 +543,8 @@ CHECK_EXCEPTIONS += [
         "backward fails: a variable needed for gradient computation was modified by an inplace operation"))}},
     {"pi0": {"xfail": {"gradient_checkpointing": _bug("with checkpointing its forward reads cache.get_seq_length() of a None cache"),
                        "inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.368, scale 0.305)")}}},
-    {"phi4_multimodal": {"xfail": {**dict.fromkeys(("attentions", "hidden_states", "cache_matches_full_forward", "generates_new_tokens",
-                                                    "generate_cache_consistent", "generate_continues_from_cache"), _bug(
-        "with output_attentions, output_hidden_states or a cache its forward reads .size() of None")),
+    {"phi4_multimodal": {"xfail": {**dict.fromkeys(("attentions", "hidden_states"), _bug(
+        "with output_attentions or output_hidden_states its forward reads .size() of None")),
         "eager_matches_sdpa": _bug("eager and SDPA logits differ by 0.424 (scale 0.58)"),
         "inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.732)")}}},
     {"minicpmv4_7": {"xfail": {"inputs_embeds_matches_ids": _bug("inputs_embeds give other logits than input_ids (by 0.0322)")}}},
@@ -658,7 +677,7 @@ def known_issue(model_type: str) -> dict[str, str]:
     return {k: v for k, v in OVERRIDES.get(model_type, {}).items() if k in ("needs", "skip")}
 
 
-def expected_failure(model_type: str, check_id: str) -> str | None:
+def expected_failure(model_type: str, check_id: str) -> UpstreamBug | str | None:
     """The recorded upstream bug that makes ``check_id`` fail for ``model_type``, or None."""
     xfail = OVERRIDES.get(model_type, {}).get("xfail")
     return xfail.get(check_id) if isinstance(xfail, dict) else xfail

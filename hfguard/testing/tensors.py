@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hfguard.testing.precision import Float64Unusable
+
 MAIN_OUTPUTS = ("logits", "last_hidden_state", "logits_per_image", "prediction_outputs", "waveform", "spectrogram",
                 "audio_values", "audio_embeds", "speech_embeds")  # contrastive models: the media's embeddings
 
@@ -82,7 +84,8 @@ def assert_finite(tensor: Any, subject: str) -> None:
 
 
 def difference(actual: Any, expected: Any, rel: float, rtol: float = 0.0) -> str | None:
-    """Why ``actual`` is not ``expected`` within ``rel`` x scale(expected) + ``rtol`` x |expected|, or None."""
+    """Why ``actual`` is not ``expected`` within ``rel`` x scale(expected) + ``rtol`` x |expected|, or None. Between
+    float64 tensors finite on one side only, ``Float64Unusable`` (the float64 run cannot judge; see precision.py)."""
     import torch
 
     if tuple(actual.shape) != tuple(expected.shape):
@@ -90,6 +93,7 @@ def difference(actual: Any, expected: Any, rel: float, rtol: float = 0.0) -> str
     if actual.dtype == expected.dtype and torch.equal(actual, expected):  # identical (NaNs take the long way)
         return None
     a, e = actual.detach().double(), expected.detach().double()
+    _usable_in_float64(actual, expected)
     both_nan = a.isnan() & e.isnan()
     same_inf = a.isinf() & e.isinf() & (a == e)
     allowed = rel * scale(expected) + rtol * e.abs()
@@ -105,6 +109,14 @@ def difference(actual: Any, expected: Any, rel: float, rtol: float = 0.0) -> str
             f"{f' + {rtol:.0e} x |value|' if rtol else ''})")
 
 
+def _usable_in_float64(actual: Any, expected: Any) -> None:
+    import torch
+
+    if actual.dtype == expected.dtype == torch.float64 and bool((actual.isfinite() != expected.isfinite()).any()):
+        count = int((actual.isfinite() != expected.isfinite()).sum())
+        raise Float64Unusable(f"{count} of {actual.numel()} values are finite on one side only in float64")
+
+
 def assert_close(actual: Any, expected: Any, subject: str, rel: float, rtol: float = 0.0) -> None:
     """Fail with ``subject`` and the numbers when ``actual`` differs from ``expected`` beyond the tolerance."""
     problem = difference(actual, expected, rel, rtol)
@@ -116,6 +128,7 @@ def assert_changed(after: Any, before: Any, subject: str, rel: float) -> None:
     """Fail when ``after`` equals ``before`` within ``rel`` x scale: the change made did not reach the output."""
     if tuple(after.shape) != tuple(before.shape):
         return
+    _usable_in_float64(after, before)
     gap = float((after.detach().double() - before.detach().double()).abs().nan_to_num(nan=float("inf")).max()) \
         if after.numel() else 0.0
     if gap <= rel * scale(before):

@@ -2,7 +2,8 @@
 
 The first sample is padded (its first two text tokens masked for decoders, its last two for encoders) when the
 model takes a mask, so the masking paths of both implementations are compared too, at the real positions. Tolerances follow transformers' own eager-vs-SDPA test
-(fp32 on CPU: 1e-6 absolute, 1e-4 relative), the absolute part taken relative to the output's scale.
+(fp32 on CPU: 1e-6 absolute, 1e-4 relative), the absolute part taken relative to the output's scale; the comparison
+runs on the float64 twin (``ModelCase.precise``), where both implementations round at about 1e-16 on every CPU.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from hfguard.testing import capabilities, synth
 from hfguard.testing.checks.registry import check
+from hfguard.testing.precision import in_dtype_of
 from hfguard.testing.tensors import CheckFailure, assert_close, floating
 
 SCALE_REL, VALUE_REL = 1e-5, 1e-4
@@ -20,6 +22,7 @@ MASKED = 2
 
 @check(applies=capabilities.sdpa_and_eager)
 def eager_matches_sdpa(case: Any, model: Any) -> None:
+    model = case.precise(model)
     inputs = case.inputs(model)
     if capabilities.masks_tokens(case, model) is None:
         inputs["attention_mask"] = padded_first_sample(inputs, model)
@@ -73,10 +76,13 @@ def run_with(case: Any, model: Any, implementation: str, run: Callable[[Any], An
 
 
 def _twin(case: Any, model: Any, implementation: str) -> Any:
-    """``model`` rebuilt with ``implementation`` attention, with its weights and stored buffers."""
+    """``model`` rebuilt with ``implementation`` attention, with its weights and stored buffers (in its dtype); from a
+    copy of its config, which ``_from_config`` changes (its attention implementation and dtype)."""
+    import copy
+
     from hfguard.testing.checks.persistence import stored_tensors
 
-    twin = type(model)._from_config(model.config, attn_implementation=implementation)
+    twin = in_dtype_of(type(model)._from_config(copy.deepcopy(model.config), attn_implementation=implementation), model)
     twin.load_state_dict(stored_tensors(model), strict=False)
     twin.eval()
     if twin.config._attn_implementation != implementation:

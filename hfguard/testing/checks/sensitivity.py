@@ -1,7 +1,9 @@
 """Every input that matters changes the output: the token ids, the attention mask over them, each media input.
 
 A change counts when the main output moves by more than ``CHANGED`` x its scale; a model whose output
-ignores its inputs (a constant, a path cut off) fails here.
+ignores its inputs (a constant, a path cut off) fails here. The outputs come from the float64 twin
+(``ModelCase.precise``): an input that does not reach the output moves it by rounding at most, about 1e-16 of
+the scale there, never near the bound, on any CPU.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ MASKED = 2  # leading text positions masked out in each sample
 
 @check(applies=capabilities.reads_tokens)
 def text_changes_output(case: Any, model: Any) -> None:
+    model = case.precise(model)
     name, before = main_output(case.reference(model))
     special = synth.special_ids(model.config)
     for key in capabilities.token_inputs(case, model):
@@ -29,6 +32,7 @@ def text_changes_output(case: Any, model: Any) -> None:
 
 @check(applies=capabilities.masks_tokens)
 def attention_mask_changes_output(case: Any, model: Any) -> None:
+    model = case.precise(model)
     name, before = main_output(case.reference(model))
     inputs = case.inputs(model)
     inputs["attention_mask"] = masked_text(inputs["input_ids"], inputs["attention_mask"], synth.special_ids(model.config))
@@ -41,6 +45,7 @@ def attention_mask_changes_output(case: Any, model: Any) -> None:
 def media_changes_output(case: Any, model: Any) -> None:
     import torch
 
+    model = case.precise(model)
     name, before = main_output(case.reference(model))
     for key in capabilities.signal_inputs(case, model):
         inputs = case.inputs(model)
