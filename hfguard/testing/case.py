@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hfguard.testing import mutations, precision, synth
-from hfguard.testing.checks import CHECKS
+from hfguard.testing.checks import CHECKS, registry
 from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import check_exception, expected_failure, input_hints, known_issue
 from hfguard.testing.pytest_plugin import record
@@ -33,6 +33,7 @@ from hfguard.testing.tensors import main_tensor
 HUB_ENV = "HFGUARD_HUB_TESTS"
 TIMEOUT_ENV = "HFGUARD_TEST_TIMEOUT"
 NOT_APPLICABLE = "not applicable: "  # the start of a skip message that means the check does not apply
+NIGHTLY_TIER = "nightly tier: "  # the start of the skip message of a nightly-tier check in a pull-request run
 BUG_PASSES_PROPERTY = "hfguard_bug_passes"  # JUnit property of a check that passes where an upstream bug is recorded
 _MISSING_PACKAGE = re.compile(r"requires the (\S+) librar|No module named '([^']+)'|pip install (\S+)", re.I)
 
@@ -92,6 +93,17 @@ def deadline(seconds: int | None = None) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def running_tier() -> str:
+    """The tier of checks this run runs: ``pr`` (``HFGUARD_TIER=pr``: the nightly tier's checks skip) or ``nightly``
+    (unset: every check); another value fails the test with one line."""
+    import pytest
+
+    value = os.environ.get(registry.TIER_ENV, "nightly")
+    if value not in registry.TIERS:
+        pytest.fail(f"{registry.TIER_ENV}={value!r}: expected one of {', '.join(registry.TIERS)}", pytrace=False)
+    return value
 
 
 def hub_tests_enabled() -> bool:
@@ -308,6 +320,10 @@ class ModelCase:
         spec = CHECKS.get(check_id)
         if spec is None:
             pytest.fail(f"unknown hfguard check '{check_id}' (known: {', '.join(CHECKS)})", pytrace=False)
+        running = running_tier()
+        record(registry.TIER_PROPERTY, running)
+        if running == "pr" and registry.tier(check_id) == "nightly":
+            pytest.skip(f"{NIGHTLY_TIER}{check_id} runs in the nightly tier, not with {registry.TIER_ENV}=pr")
         turned_off = check_exception(self.model_type, check_id)
         if turned_off:
             pytest.skip(f"{NOT_APPLICABLE}{turned_off} (overrides: {self.model_type})")
