@@ -23,7 +23,7 @@ SUBJECTS = {
 # the model type each kind of breakage is shown on: the decoder LM unless the kind needs what only another has
 SHOWN_ON = {"decoder_inputs_crash": "t5", "decoder_start_ignored": "t5", "extra_channel_accepted": "vit",
             "init_skips_buffer": "distilbert", "position_resize_records_size_only": "distilbert",
-            "mismatch_loaded_silently": "vit", "regression_loss_broadcast": "vit"}
+            "mismatch_loaded_silently": "vit", "regression_loss_broadcast": "vit", "missing_keys_hidden": "vit"}
 
 
 @pytest.fixture(scope="module")

@@ -78,3 +78,35 @@ def test_the_pull_request_tier_skips_the_nightly_checks_saying_so(gpt2, monkeypa
 
 def test_every_nightly_check_is_a_check():
     assert registry.NIGHTLY <= set(registry.SUMMARIES)
+
+
+def test_every_check_and_kind_is_documented():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert [check for check in registry.SUMMARIES if f"| `{check}` |" not in text] == []
+    assert [kind for kind in KINDS if f"| `{kind}` |" not in text] == []
+
+
+def test_a_pull_request_run_says_its_tier_in_the_comment():
+    import xml.etree.ElementTree as ET
+
+    from hfguard import coverage
+
+    skipped = ET.fromstring('<testcase name="test_torch_export_matches_eager"><skipped type="pytest.skip" '
+                            'message="nightly tier: torch_export_matches_eager runs in the nightly tier, not with '
+                            'HFGUARD_TIER=pr"/></testcase>')
+    assert coverage._case_result(skipped) == coverage.CaseResult("skipped", "", True)
+    report = coverage.Report("registry", "5.24.0", True, {"gpt2": coverage.ModelCoverage(
+        "decoder-only", "tests/test_hf_gpt2.py", True, tests={"test_torch_export_matches_eager": "skipped"})}, None, 1)
+    assert "checks run: the pull-request tier (`HFGUARD_TIER=pr`); 1 tests of the nightly tier's checks" in \
+        coverage.render_markdown(report)
+    assert coverage.Report.from_dict(report.to_dict(), "x").nightly_skipped == 1
+
+
+def test_a_pull_requests_workflow_runs_the_pull_request_tier():
+    from hfguard.test_run import test_environment
+
+    assert test_environment({"GITHUB_EVENT_NAME": "pull_request"}, 90)["HFGUARD_TIER"] == "pr"
+    assert test_environment({"GITHUB_EVENT_NAME": "pull_request", "HFGUARD_TIER": "nightly"}, 90)["HFGUARD_TIER"] == "nightly"
+    assert "HFGUARD_TIER" not in test_environment({"GITHUB_EVENT_NAME": "schedule"}, 90)

@@ -731,3 +731,75 @@ KINDS.update({kind.id: kind for kind in (
     Kind("value_read_in_python", "its forward branches on a tensor's value read in Python", ("torch_export_matches_eager",),
          _always, _on_main(_value_read_in_python)),
 )})
+
+
+def _checkpoints(case: Any, model: Any) -> str | None:
+    return capabilities.checkpoints_gradients(case, model)
+
+
+def _checkpointing_flag_partial(case: Any, model: Any) -> None:
+    def disable(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        flagged = [module for module in self.modules() if hasattr(module, "gradient_checkpointing")]
+        if flagged:
+            flagged[-1].gradient_checkpointing = True  # the last layer keeps checkpointing
+        return result
+
+    name = "activation_checkpointing_disable" if hasattr(model, "activation_checkpointing_disable") else "gradient_checkpointing_disable"
+    _subclass(model, **{name: disable})
+
+
+def _named_arguments(model: Any) -> list[str]:
+    import inspect
+
+    return [p.name for p in inspect.signature(model.forward).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _main_input_name_wrong(case: Any, model: Any) -> None:
+    _subclass_declaring(model, {"main_input_name": _named_arguments(model)[1]})
+
+
+def _two_forward_arguments(case: Any, model: Any) -> str | None:
+    return None if len(_named_arguments(model)) >= 2 else "its forward takes one named argument"
+
+
+def _has_head(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.loading import head_weights
+
+    return None if head_weights(model) else "it is no head on a base model (base_model is the model, or no weight is the head's)"
+
+
+def _missing_keys_hidden(case: Any, model: Any) -> None:
+    _subclass_declaring(model, {"_keys_to_ignore_on_load_missing": [r".*"]})  # an over-broad pattern hides every missing weight
+    model._keys_to_ignore_on_load_missing = {r".*"}
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("checkpointing_flag_partial", "disabling gradient checkpointing leaves the last layer checkpointing",
+         ("checkpointing_switch",), _checkpoints, _checkpointing_flag_partial),
+    Kind("main_input_name_wrong", "its main_input_name names the forward's second argument", ("main_input_name",),
+         _two_forward_arguments, _main_input_name_wrong),
+    Kind("missing_keys_hidden", "an over-broad _keys_to_ignore_on_load_missing hides every missing weight",
+         ("missing_keys_reported",), _has_head, _missing_keys_hidden),
+)})
+
+
+def _runs_sdpa(case: Any, model: Any) -> str | None:
+    current = getattr(model.config, "_attn_implementation", None)
+    return None if current == "sdpa" else f"it runs {current} attention by default (asking for eager changes nothing)"
+
+
+def _attn_request_ignored_on_load(case: Any, model: Any) -> None:
+    load = type(model).from_pretrained.__func__
+
+    def from_pretrained(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("attn_implementation", None)  # the requested implementation is dropped: the default loads
+        return load(cls, *args, **kwargs)
+
+    _subclass_declaring(model, {"from_pretrained": classmethod(from_pretrained)})
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("attn_request_ignored_on_load", "from_pretrained ignores the attention implementation it is asked for",
+         ("attn_implementation_on_load",), _runs_sdpa, _attn_request_ignored_on_load),
+)})

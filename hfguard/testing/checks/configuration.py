@@ -151,28 +151,69 @@ def _submodels(model: Any) -> list[Any]:
 @check()
 def attn_implementation_switch(case: Any, model: Any) -> None:
     cls, config = model_class(model), model.config
-    # given at init (a config built from its settings and attn_implementation), then through the setter
+    _setter_reaches_nested_configs(case, config)
+    _subconfig_objects_shared(case, model)
+    per_part = _per_part(config)
+    eager = copy.deepcopy(config)
+    eager._attn_implementation = per_part if len(per_part) > 1 else "eager"
+    with quiet():
+        built = cls(eager)
+    _runs_eager(case, built, f"built from a config set to {eager._attn_implementation!r}")
+    if len(per_part) > 1:  # a composite: the default everywhere but the text config's eager
+        mixed = copy.deepcopy(config)
+        mixed._attn_implementation = None
+        mixed.get_text_config(decoder=True)._attn_implementation = "eager"
+        with quiet():
+            text = cls(mixed).config.get_text_config(decoder=True)._attn_implementation
+        if text != "eager":
+            raise CheckFailure(f"{case.model_type}: built with the text config set to eager and the rest by default, the "
+                               f"text config runs {text}")
+    if _dynamic(built):
+        _switches(case, built)
+
+
+def _per_part(config: Any) -> dict[str, str]:
+    """``attn_implementation`` as a dict: eager for the config and each of its sub-configs."""
+    return {"": "eager", **{key: "eager" for key, _ in _sub_configs(config)}}
+
+
+@check()
+def attn_implementation_on_load(case: Any, model: Any) -> None:
+    folder = checkpoint(model)
+    loaded, _ = load(model, folder)
+    wrong = [f"{type(part).__name__} ({part.config._attn_implementation})" for part in _submodels(loaded)
+             if part.config._attn_implementation != ("sdpa" if type(part)._supports_sdpa else "eager")]
+    if wrong:
+        raise CheckFailure(f"{case.model_type}: loaded by default, parts do not run SDPA where they support it (else eager): "
+                           f"{shown(wrong)}")
+    per_part = _per_part(model.config)
+    for requested in ("eager", per_part) if len(per_part) > 1 else ("eager",):
+        loaded, _ = load(model, folder, attn_implementation=copy.deepcopy(requested))
+        _runs_eager(case, loaded, f"loaded with attn_implementation={requested!r}")
+
+
+def _setter_reaches_nested_configs(case: Any, config: Any) -> None:
+    """``attn_implementation`` given at init, then the setter, reach every nested config."""
     arguments = {k: v for k, v in config.to_diff_dict().items() if k not in ("_attn_implementation_internal", "_attn_implementation")}
     with quiet():
         built = type(config)(**copy.deepcopy(arguments), attn_implementation="eager")
     for implementation, how in (("eager", "attn_implementation='eager' at init"), ("sdpa", "config._attn_implementation = 'sdpa'"),
                                 ("eager", "config._attn_implementation = 'eager'")):
-        if implementation != built._attn_implementation or how.startswith("config."):
+        if how.startswith("config."):
             built._attn_implementation = implementation
         wrong = _not(implementation, _nested_configs(built))
         if wrong:
             raise CheckFailure(f"{case.model_type}: after {how}, nested configs keep another implementation: {shown(wrong)}")
-    _subconfig_objects_shared(case, model)
-    eager = copy.deepcopy(config)
-    eager._attn_implementation = "eager"
-    with quiet():
-        switched = cls(eager)
-    wrong = _not("eager", _nested_configs(switched.config))
+
+
+def _runs_eager(case: Any, model: Any, how: str) -> None:
+    """Every config of ``model`` and every attention layer's says eager."""
+    wrong = [f"{name} ({type(module).__name__}: {module.config._attn_implementation})" for name, module in model.named_modules()
+             if type(module).__name__.endswith("Attention") and hasattr(getattr(module, "config", None), "_attn_implementation")
+             and module.config._attn_implementation != "eager"]
+    wrong += _not("eager", _nested_configs(model.config))
     if wrong:
-        raise CheckFailure(f"{case.model_type}: built from a config set to eager, configs keep another implementation: {shown(wrong)}")
-    if _dynamic(switched):
-        _switches(case, switched)
-    _eager_load(case, model)
+        raise CheckFailure(f"{case.model_type}: {how}, parts run another implementation: {shown(wrong)}")
 
 
 def _subconfig_objects_shared(case: Any, model: Any) -> None:
@@ -223,18 +264,3 @@ def _switches(case: Any, model: Any) -> None:
     if model.config._attn_implementation != "sdpa" or _not("eager", subs):
         raise CheckFailure(f"{case.model_type}: set_attn_implementation({{'': 'sdpa'}}) gives the top config "
                            f"{model.config._attn_implementation} and sub-configs {shown(_not('eager', subs)) or 'eager'}: only the top should switch")
-
-
-def _eager_load(case: Any, model: Any) -> None:
-    """Loaded with attn_implementation='eager' (and with it per sub-config), no attention layer keeps another one."""
-    folder = checkpoint(model)
-    per_part = {"": "eager", **{key: "eager" for key, _ in _sub_configs(model.config)}}
-    for requested in ("eager", per_part) if len(per_part) > 1 else ("eager",):
-        loaded, _ = load(model, folder, attn_implementation=copy.deepcopy(requested))
-        wrong = [f"{name} ({type(module).__name__}: {module.config._attn_implementation})" for name, module in loaded.named_modules()
-                 if type(module).__name__.endswith("Attention") and hasattr(getattr(module, "config", None), "_attn_implementation")
-                 and module.config._attn_implementation != "eager"]
-        wrong += _not("eager", _nested_configs(loaded.config))
-        if wrong:
-            raise CheckFailure(f"{case.model_type}: loaded with attn_implementation={requested!r}, parts run another "
-                               f"implementation: {shown(wrong)}")

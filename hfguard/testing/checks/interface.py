@@ -218,3 +218,66 @@ def retain_grad_outputs(case: Any, model: Any) -> None:
                            f"{f' and {len(missing) - 4} more' if len(missing) > 4 else ''}")
     if broken:
         raise CheckFailure(f"{case.model_type}: the backward of {name} gives non-finite gradients on {', '.join(broken[:4])}")
+
+
+def _flagged(model: Any) -> dict[str, bool]:
+    """Every module with a ``gradient_checkpointing`` flag, and its value."""
+    return {name or "(the model)": bool(module.gradient_checkpointing) for name, module in model.named_modules()
+            if hasattr(module, "gradient_checkpointing")}
+
+
+def _disable_checkpointing(model: Any) -> None:
+    """Turn gradient (activation) checkpointing off: ``activation_checkpointing_disable`` from transformers 5.24."""
+    disable = getattr(model, "activation_checkpointing_disable", None) or model.gradient_checkpointing_disable
+    disable()
+
+
+@check(applies=capabilities.checkpoints_gradients)
+def checkpointing_switch(case: Any, model: Any) -> None:
+    from transformers.modeling_layers import GradientCheckpointingLayer
+
+    from hfguard.testing.checks.loading import fresh_config, model_class, quiet
+    from hfguard.testing.checks.training import enable_checkpointing
+
+    on = [name for name, flag in _flagged(model).items() if flag]
+    if on:
+        raise CheckFailure(f"{case.model_type}: gradient checkpointing is on after a plain build: {', '.join(on[:4])}")
+    if not any(isinstance(module, GradientCheckpointingLayer) for module in model.modules()):
+        raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer")
+    for adapter in (False, True):  # also as PEFT leaves a model: an adapter loaded, its inputs made to require grads
+        with restored(model):
+            if adapter:
+                model._hf_peft_config_loaded = True
+            enable_checkpointing(model)
+            off = [name for name, flag in _flagged(model).items() if not flag]
+            _disable_checkpointing(model)
+            left = [name for name, flag in _flagged(model).items() if flag]
+        how = " with an adapter loaded" if adapter else ""
+        if off:
+            raise CheckFailure(f"{case.model_type}: enabling gradient checkpointing{how} leaves {len(off)} modules off: {', '.join(off[:4])}")
+        if left:
+            raise CheckFailure(f"{case.model_type}: disabling gradient checkpointing{how} leaves {len(left)} modules on: {', '.join(left[:4])}")
+    config = fresh_config(model)
+    config.gradient_checkpointing = True  # how checkpoints saved before transformers 4.35 asked for it
+    with quiet():
+        built = model_class(model)(config)
+    if not any(_flagged(built).values()):
+        raise CheckFailure(f"{case.model_type}: built from a config with gradient_checkpointing=True, no module checkpoints")
+    with restored(model):
+        try:
+            model.enable_input_require_grads()
+        except NotImplementedError as error:
+            raise CheckFailure(f"{case.model_type}: enable_input_require_grads() raises NotImplementedError: {error}") from None
+        model.disable_input_require_grads()
+
+
+@check()
+def main_input_name(case: Any, model: Any) -> None:
+    import inspect
+
+    cls = type(model)  # a mutation's subclass included: what users of the broken class would get
+    parameters = [p.name for p in inspect.signature(cls.forward).parameters.values()
+                  if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if parameters and cls.main_input_name != parameters[0]:
+        raise CheckFailure(f"{case.model_type}: {cls.__name__}.main_input_name is {cls.main_input_name!r}, but its forward's "
+                           f"first argument is {parameters[0]!r}")

@@ -544,3 +544,75 @@ def _assert_same(case: Any, expected: dict[str, Any], actual: dict[str, Any], ho
                if actual[name].dtype != tensor.dtype or actual[name].shape != tensor.shape or not torch.equal(actual[name], tensor)]
     if changed:
         raise CheckFailure(f"{case.model_type}: {how} changes {len(changed)} of {len(expected)} weights: {shown(changed)}")
+
+
+def _ignored_missing(model: Any, names: set[str]) -> set[str]:
+    """The names the model's ``_keys_to_ignore_on_load_missing`` patterns cover."""
+    patterns = getattr(model, "_keys_to_ignore_on_load_missing", None) or ()
+    return {name for name in names if any(re.search(pattern, name) for pattern in patterns)}
+
+
+@check()
+def missing_keys_reported(case: Any, model: Any) -> None:
+    import shutil
+
+    from safetensors.torch import save_file
+    from transformers.modeling_utils import SAFE_WEIGHTS_NAME
+
+    with tempfile.TemporaryDirectory(prefix="hfguard-empty-") as folder:  # its config, and a checkpoint of no weight
+        for name in ("config.json", "generation_config.json"):
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copy(f"{checkpoint(model)}/{name}", folder)
+        import torch
+
+        save_file({"tensor": torch.tensor([1, 2])}, f"{folder}/{SAFE_WEIGHTS_NAME}", metadata={"format": "pt"})
+        loaded, info = load(model, folder)
+    missing = {str(key) for key in info.get("missing_keys") or ()}
+    names = {name for name, _ in [*loaded.named_parameters(), *loaded.named_buffers()]}
+    extra = missing - names
+    for group in tied_groups(loaded.state_dict()):  # a tied weight is reported under its group's names
+        if group - extra:
+            extra -= group
+    if extra:
+        raise CheckFailure(f"{case.model_type}: loading a checkpoint without weights reports {len(extra)} missing keys that "
+                           f"are no weight of the model: {shown(list(extra))}")
+    persistent = set(loaded.state_dict())
+    unreported = {name for name in names - missing if name in persistent}
+    excused = _ignored_missing(loaded, names)
+    if unreported - excused:
+        raise CheckFailure(f"{case.model_type}: loading a checkpoint without weights does not report {len(unreported - excused)} "
+                           f"missing weights: {shown(list(unreported - excused))}")
+    _head_weights_reported(case, model)
+
+
+def head_weights(model: Any) -> set[str]:
+    """The persistent weights of a head on a base model (outside ``base_model_prefix``; none for a base model), less the
+    names ``_keys_to_ignore_on_load_missing`` lists (as transformers' tester leaves them out)."""
+    prefix = getattr(model, "base_model_prefix", "")
+    if model.base_model is model or not prefix or not hasattr(model, prefix):
+        return set()
+    declared = set(getattr(model, "_keys_to_ignore_on_load_missing", None) or ())
+    persistent = set(model.state_dict())  # a tied head weight is named once, under its source (as transformers' tester)
+    return {name for name, _ in [*model.named_parameters(), *model.named_buffers()]
+            if name in persistent and not name.startswith(prefix) and name not in declared}
+
+
+def _head_weights_reported(case: Any, model: Any) -> None:
+    """The base model's checkpoint loaded into the head class reports the head's weights missing (and keeps the base's)."""
+    import torch
+
+    head = head_weights(model)
+    if not head:
+        return
+    with tempfile.TemporaryDirectory(prefix="hfguard-base-") as folder:
+        with quiet():
+            model.base_model.save_pretrained(folder)
+        loaded, info = load(model, folder)
+    if not info.get("missing_keys"):
+        raise CheckFailure(f"{case.model_type}: the base model's checkpoint loaded into {type(model).__name__} reports no "
+                           f"missing weights, though the head's are not in it ({shown(list(head))})")
+    before, after = stored_tensors(model.base_model), stored_tensors(loaded.base_model)
+    changed = [name for name, tensor in before.items() if name in after and not torch.equal(after[name], tensor)]
+    if changed:
+        raise CheckFailure(f"{case.model_type}: the base model's weights change when its checkpoint is loaded into "
+                           f"{type(model).__name__}: {shown(changed)}")

@@ -52,7 +52,8 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "tied_weights_declared": ("loading", "With tie_word_embeddings=True every _tied_weights_keys entry is tied, and every tied weight is declared."),
     "untied_save_load": ("loading", "With tie_word_embeddings=False the embeddings stay apart, and save/load keeps every weight with none missing."),
     "config_round_trip": ("configuration", "The tiny config survives to/from JSON, save/load (also from a subfolder; each sub-config alone), num_labels and building without arguments."),
-    "attn_implementation_switch": ("configuration", "An attention implementation reaches the config and every sub-config: at init, by the setter, by set_attn_implementation (an unknown one refused) and by from_pretrained."),
+    "attn_implementation_switch": ("configuration", "An attention implementation reaches the config and every sub-config: at init, by the setter, as a dict per sub-config, by set_attn_implementation (an unknown one refused)."),
+    "attn_implementation_on_load": ("configuration", "Loaded by default every part runs SDPA where it supports it; loaded with eager (also per sub-config) no part runs another implementation."),
     "input_embeddings_get_set": ("embeddings", "set_input_embeddings installs the module get_input_embeddings then returns and the forward reads; output embeddings are None or an nn.Linear."),
     "resize_token_embeddings": ("embeddings", "resize_token_embeddings (+10, -15, padded to a multiple of 64) resizes the embeddings, the tied output embedding, the logits and the config, keeping the old rows."),
     "resize_embeddings_untied": ("embeddings", "With untied embeddings, resize_token_embeddings resizes the output embedding and its bias too, new rows around the old mean."),
@@ -61,6 +62,9 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "problem_type_losses": ("interface", "With problem_type single-label, multi-label or regression, the loss is that problem's loss of the returned logits (no broadcasting) and backpropagates."),
     "retain_grad_outputs": ("interface", "The backward of the main output reaches the first returned hidden state and attention map of every stack."),
     "torch_export_matches_eager": ("export", "torch.export (non-strict) exports the model, and the exported program gives the eager outputs."),
+    "checkpointing_switch": ("interface", "Gradient checkpointing is off after a build, on in every module once enabled (also with an adapter loaded or from the config), off again once disabled."),
+    "main_input_name": ("interface", "The class's main_input_name is its forward's first argument."),
+    "missing_keys_reported": ("loading", "Loading reports exactly the weights a checkpoint lacks: every weight for an empty one (ignore patterns aside), the head's for the base model's."),
     "keys_to_ignore_on_save": ("loading", "Keys of _keys_to_ignore_on_save exist, are left out of the checkpoint, and come back identical on loading."),
 }
 
@@ -71,7 +75,8 @@ TIER_ENV = "HFGUARD_TIER"
 TIERS = ("pr", "nightly")
 TIER_PROPERTY = "hfguard_tier"
 NIGHTLY = frozenset({"torch_export_matches_eager", "init_weights_complete", "state_dict_round_trip", "dtype_on_load",
-                     "untied_save_load", "mismatched_shapes_load", "keys_to_ignore_on_save"})
+                     "untied_save_load", "mismatched_shapes_load", "keys_to_ignore_on_save", "missing_keys_reported",
+                     "attn_implementation_on_load"})
 
 
 def tier(check_id: str) -> str:
