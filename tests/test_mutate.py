@@ -14,6 +14,7 @@ from hfguard.commands import mutate as mutate_command
 from hfguard.testing.mutations import KINDS, TABLE
 
 SAMPLE = ["gpt2", "t5", "vit"]
+KINDS_RUN = [*TABLE, "attention_mask_ignored", "extra_channel_accepted"]  # the kinds asserted on below
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def mutated(tmp_path_factory: pytest.TempPathFactory, lock_text: str) -> dict:
     folder = tmp_path_factory.mktemp("mutate")
     (folder / "hfguard.lock").write_text(lock_text)
     run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", *SAMPLE, "--lock", "hfguard.lock", "--out", "out",
-                          "--jobs", "2", "--fail-under", "100"], cwd=folder, capture_output=True, text=True)
+                          "--kinds", ",".join(KINDS_RUN), "--jobs", "2", "--fail-under", "100"], cwd=folder, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "| one output element is NaN | `nan_element` |" in run.stdout
     return json.loads((folder / "out" / "mutate.json").read_text())

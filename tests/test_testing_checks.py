@@ -18,9 +18,12 @@ SUBJECTS = {
     "gpt2": ("decoder-only", "causal-lm", "GPT2Config", "GPT2LMHeadModel"),
     "t5": ("encoder-decoder", "seq-to-seq-causal-lm", "T5Config", "T5ForConditionalGeneration"),
     "vit": ("vision", "image-classification", "ViTConfig", "ViTForImageClassification"),
+    "distilbert": ("encoder-only", "masked-lm", "DistilBertConfig", "DistilBertForMaskedLM"),  # buffers, position resizing
 }
 # the model type each kind of breakage is shown on: the decoder LM unless the kind needs what only another has
-SHOWN_ON = {"decoder_inputs_crash": "t5", "decoder_start_ignored": "t5", "extra_channel_accepted": "vit"}
+SHOWN_ON = {"decoder_inputs_crash": "t5", "decoder_start_ignored": "t5", "extra_channel_accepted": "vit",
+            "init_skips_buffer": "distilbert", "position_resize_records_size_only": "distilbert",
+            "mismatch_loaded_silently": "vit", "regression_loss_broadcast": "vit", "missing_keys_hidden": "vit"}
 
 
 @pytest.fixture(scope="module")

@@ -424,3 +424,413 @@ def undo_team_breakage() -> None:
     """Undo every team kind applied in this process (``hfguard mutate``'s conftest, after each test module)."""
     while _TEAM_PATCHES:
         _TEAM_PATCHES.pop().undo()
+
+
+# --- loading and initialisation, configuration, embeddings, interface and export (issue 23, part A) -------------------
+# These break the model's class (its __init__, its loading and saving machinery, its declarations), so that every
+# fresh build and load of the checks meets the breakage, and the case's own model is changed alike where it matters.
+
+
+def _subclass_declaring(model: Any, attributes: dict[str, Any], **methods: Callable[..., Any]) -> None:
+    """``_subclass`` that also sets class ``attributes`` (declarations such as ``_tied_weights_keys``)."""
+    _subclass(model, **methods)
+    for name, value in attributes.items():
+        setattr(type(model), name, value)
+
+
+def _weight_matrix(model: Any, excluding: Any = ()) -> tuple[str, Any] | None:
+    """(name, parameter) of the model's first weight matrix that no other name shares (not a tied weight), leaving
+    out the names in ``excluding``."""
+    names: dict[int, int] = {}
+    for _, parameter in model.named_parameters(remove_duplicate=False):
+        names[id(parameter)] = names.get(id(parameter), 0) + 1
+    return next(((name, p) for name, p in model.named_parameters()
+                 if p.dim() == 2 and names[id(p)] == 1 and name not in excluding), None)
+
+
+def _has_weight_matrix(case: Any, model: Any) -> str | None:
+    return None if _weight_matrix(model) is not None else "it has no (untied) weight matrix"
+
+
+def _init_skips_weight(case: Any, model: Any) -> None:
+    def initialize_weights(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        found = _weight_matrix(self)
+        if found is not None:
+            found[1]._is_hf_initialized = True  # every init function leaves a weight so marked alone
+        return original(self, *args, **kwargs)
+
+    _subclass(model, initialize_weights=initialize_weights)
+
+
+def _buffer_owner(model: Any) -> Any:
+    """The first module that owns a non-empty buffer itself, or None."""
+    return next((module for module in model.modules() if any(b is not None and b.numel() for b in module._buffers.values())), None)
+
+
+def _has_buffers(case: Any, model: Any) -> str | None:
+    return None if _buffer_owner(model) is not None else "it holds no buffers"
+
+
+def _init_skips_buffer(case: Any, model: Any) -> None:
+    def initialize_weights(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = _buffer_owner(self)
+        if owner is not None:
+            owner._is_hf_initialized = True  # _init_weights never runs for it, nor sets its buffers
+        return original(self, *args, **kwargs)
+
+    _subclass(model, initialize_weights=initialize_weights)
+
+
+def _plain_tensor_attribute(case: Any, model: Any) -> None:
+    import torch
+
+    def init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._hfguard_gain = torch.ones(())  # a plain attribute, not a buffer: built on meta it stays there
+
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        key = _main_key(output)
+        if key is not None and output[key].is_floating_point():
+            output[key] = output[key] * self._hfguard_gain
+        return output
+
+    _subclass(model, __init__=init, forward=forward)
+    model._hfguard_gain = torch.ones(())
+
+
+def _noncontiguous_weight(case: Any, model: Any) -> None:
+    def transposed_view(module: Any) -> None:
+        found = _weight_matrix(module)
+        if found is not None:
+            found[1].data = found[1].data.t().contiguous().t()  # the same values, stored transposed
+
+    def init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        transposed_view(self)
+
+    _subclass(model, __init__=init)
+    transposed_view(model)
+
+
+def _keep_in_fp32_typo(case: Any, model: Any) -> None:
+    entries = sorted(getattr(model, "_keep_in_fp32_modules", None) or ())
+    misspelt = {f"{entries[0]}_"} if entries else {"hfguard_no_such_module"}
+    _subclass_declaring(model, {"_keep_in_fp32_modules": [*entries[1:], *misspelt]})
+    model._keep_in_fp32_modules = set(entries[1:]) | misspelt
+
+
+def _classifies(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.loading import classifies
+
+    return classifies(case, model)
+
+
+def _mismatch_loaded_silently(case: Any, model: Any) -> None:
+    base = type(model)
+    load = base.from_pretrained.__func__
+
+    def from_pretrained(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        return load(cls, *args, **{**kwargs, "ignore_mismatched_sizes": True})
+
+    _subclass_declaring(model, {"from_pretrained": classmethod(from_pretrained)})
+
+
+def _embeddings_of_one_shape(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.loading import _input_embeddings, _output_embeddings
+
+    source, target = _input_embeddings(model), _output_embeddings(model)
+    weights = [getattr(module, "weight", None) for module in (source, target)]
+    if any(weight is None for weight in weights):
+        return "it has no input and output embeddings"
+    return None if weights[0].shape == weights[1].shape else "its input and output embeddings differ in shape"
+
+
+def _hardcoded_tie(case: Any, model: Any) -> None:
+    def tie(module: Any) -> None:
+        module.get_output_embeddings().weight = module.get_input_embeddings().weight
+
+    def init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        tie(self)
+
+    _subclass_declaring(model, {"_tied_weights_keys": None}, __init__=init)
+    tie(model)
+
+
+def _weight_left_out_of_checkpoint(case: Any, model: Any) -> None:
+    name = _weight_matrix(model, excluding=set(getattr(model, "_keys_to_ignore_on_save", None) or ()))[0]
+    declared = sorted(getattr(type(model), "_keys_to_ignore_on_save", None) or ())
+    _subclass_declaring(model, {"_keys_to_ignore_on_save": [*declared, name]})
+    model._keys_to_ignore_on_save = set(getattr(model, "_keys_to_ignore_on_save", None) or ()) | {name}
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("init_skips_weight", "_init_weights leaves a weight matrix uninitialised", ("init_weights_complete",),
+         _has_weight_matrix, _init_skips_weight),
+    Kind("init_skips_buffer", "init_weights() leaves a module's buffers unset", ("init_weights_buffers",), _has_buffers,
+         _init_skips_buffer),
+    Kind("plain_tensor_attribute", "it reads a tensor that is neither a parameter nor a buffer", ("meta_device_build",),
+         _always, _plain_tensor_attribute),
+    Kind("noncontiguous_weight", "a weight is stored as a transposed (non-contiguous) view", ("state_dict_round_trip",),
+         _has_weight_matrix, _noncontiguous_weight),
+    Kind("keep_in_fp32_typo", "a _keep_in_fp32_modules entry names no module", ("dtype_on_load",), _always, _keep_in_fp32_typo),
+    Kind("mismatch_loaded_silently", "loading ignores mismatched shapes without being asked", ("mismatched_shapes_load",),
+         _classifies, _mismatch_loaded_silently),
+    Kind("hardcoded_tie", "its embeddings are tied in __init__, undeclared and whatever the config says",
+         ("tied_weights_declared", "untied_save_load"), _embeddings_of_one_shape, _hardcoded_tie),
+    Kind("weight_left_out_of_checkpoint", "a learned weight is left out of its checkpoints (_keys_to_ignore_on_save)",
+         ("keys_to_ignore_on_save",), _has_weight_matrix, _weight_left_out_of_checkpoint),
+)})
+
+
+def _ignored_setting(config: Any) -> str | None:
+    """The first plain setting (a number, string or flag) the config holds apart from its class defaults."""
+    from hfguard.testing.checks.configuration import settings
+
+    return next((key for key, value in settings(config).items() if isinstance(value, (bool, int, float, str))), None)
+
+
+def _has_setting(case: Any, model: Any) -> str | None:
+    return None if _ignored_setting(model.config) is not None else "its config holds no setting apart from its defaults"
+
+
+def _config_setting_ignored(case: Any, model: Any) -> None:
+    config_class, key = type(model.config), _ignored_setting(model.config)
+
+    def init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop(key, None)  # the setting is dropped: the default takes its place
+        original(self, *args, **kwargs)
+
+    namespace = {"__init__": _method(init, config_class.__init__), "__module__": config_class.__module__}
+    model.config.__class__ = type(config_class.__name__, (config_class,), namespace)
+
+
+def _switches_attention(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.configuration import _dynamic
+
+    return None if _dynamic(model) else "parts of it cannot switch their attention at run time (or lack SDPA)"
+
+
+def _attn_switch_unchecked(case: Any, model: Any) -> None:
+    def set_attn_implementation(original: Callable[..., Any], self: Any, implementation: Any, *args: Any, **kwargs: Any) -> None:
+        value = implementation.get("", self.config._attn_implementation) if isinstance(implementation, dict) else implementation
+        self.config._attn_implementation_internal = value  # the top config only, whatever the name
+
+    _subclass(model, set_attn_implementation=set_attn_implementation)
+
+
+def _embeds_module(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.embeddings import embeds
+
+    return embeds(case, model)
+
+
+def _set_embeddings_ignored(case: Any, model: Any) -> None:
+    _subclass(model, set_input_embeddings=lambda original, self, *args, **kwargs: None)
+
+
+def _resizes_vocabulary(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.embeddings import resizes_vocabulary
+
+    return resizes_vocabulary(case, model)
+
+
+def _resize_records_size_only(case: Any, model: Any) -> None:
+    def resize_token_embeddings(original: Callable[..., Any], self: Any, new_num_tokens: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if new_num_tokens is not None:
+            self.config.get_text_config().vocab_size = new_num_tokens
+        return self.get_input_embeddings()
+
+    _subclass(model, resize_token_embeddings=resize_token_embeddings)
+
+
+def _resizes_untied(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.embeddings import resizes_untied
+
+    return resizes_untied(case, model)
+
+
+def _resize_skips_output_embeddings(case: Any, model: Any) -> None:
+    def resize_token_embeddings(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = self.get_output_embeddings()
+        resized = original(self, *args, **kwargs)
+        if output is not None and output.weight is not resized.weight:  # untied: the output embedding keeps its size
+            self.set_output_embeddings(output)
+        return resized
+
+    _subclass(model, resize_token_embeddings=resize_token_embeddings)
+
+
+def _resizes_positions(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.embeddings import resizes_positions
+
+    return resizes_positions(case, model)
+
+
+def _position_resize_records_size_only(case: Any, model: Any) -> None:
+    def resize_position_embeddings(original: Callable[..., Any], self: Any, new_num_position_embeddings: int) -> None:
+        self.config.max_position_embeddings = new_num_position_embeddings
+
+    _subclass(model, resize_position_embeddings=resize_position_embeddings)
+
+
+def _tuple_output_shifted(case: Any, model: Any) -> None:
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        return output[1:] if isinstance(output, tuple) and output else output  # an off-by-one slice of the tuple
+
+    _subclass(model, forward=forward)
+
+
+def _returns_tuples(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.interface import returns_tuples
+
+    return returns_tuples(case, model)
+
+
+def _classifies_sequences(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.interface import classifies_sequences
+
+    return classifies_sequences(case, model)
+
+
+def _regression_loss_broadcast(case: Any, model: Any) -> None:
+    import torch
+
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        labels = kwargs.get("labels")
+        if labels is not None and self.config.problem_type == "regression" and isinstance(output, dict):
+            output["loss"] = torch.nn.functional.mse_loss(output["logits"], labels.to(output["logits"].dtype))  # not squeezed
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _retains_gradients(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.interface import retains_gradients
+
+    return retains_gradients(case, model)
+
+
+def _detached_states(value: Any) -> Any:
+    """``value`` with every per-layer hidden state and attention map detached, in nested outputs too."""
+    if isinstance(value, dict):
+        for key in list(value.keys()):
+            if (capabilities.is_per_layer_field(key, "hidden_states") or capabilities.is_per_layer_field(key, "attentions")) \
+                    and isinstance(value[key], (tuple, list)):
+                value[key] = type(value[key])(_detached(item) for item in value[key])
+            elif isinstance(value[key], dict):
+                _detached_states(value[key])
+    return value
+
+
+def _detached(item: Any) -> Any:
+    if isinstance(item, tuple):
+        return tuple(_detached(part) for part in item)
+    return item.detach() if hasattr(item, "detach") else item
+
+
+def _returned_states_detached(case: Any, model: Any) -> None:
+    _subclass(model, forward=lambda original, self, *args, **kwargs: _detached_states(original(self, *args, **kwargs)))
+
+
+def _value_read_in_python(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    return main * 0 if float(main.detach().abs().max()) > 1e30 else None  # a branch on a tensor's value: untraceable
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("config_setting_ignored", "its config's __init__ drops a setting it is given (the default takes its place)",
+         ("config_round_trip",), _has_setting, _config_setting_ignored),
+    Kind("attn_switch_unchecked", "set_attn_implementation sets the top config only, whatever name it is given",
+         ("attn_implementation_switch",), _switches_attention, _attn_switch_unchecked),
+    Kind("set_embeddings_ignored", "set_input_embeddings does nothing", ("input_embeddings_get_set",), _embeds_module,
+         _set_embeddings_ignored),
+    Kind("resize_records_size_only", "resize_token_embeddings records the new size but keeps the old matrices",
+         ("resize_token_embeddings", "resize_embeddings_untied"), _resizes_vocabulary, _resize_records_size_only),
+    Kind("resize_skips_output_embeddings", "resize_token_embeddings leaves untied output embeddings at the old size",
+         ("resize_embeddings_untied",), _resizes_untied, _resize_skips_output_embeddings),
+    Kind("position_resize_records_size_only", "resize_position_embeddings records the new size but keeps the old matrices",
+         ("resize_position_embeddings",), _resizes_positions, _position_resize_records_size_only),
+    Kind("tuple_output_shifted", "with return_dict=False it leaves out the first output", ("tuple_matches_dict",),
+         _returns_tuples, _tuple_output_shifted),
+    Kind("regression_loss_broadcast", "its regression loss broadcasts the labels against unsqueezed logits",
+         ("problem_type_losses",), _classifies_sequences, _regression_loss_broadcast),
+    Kind("returned_states_detached", "the hidden states and attention maps it returns are detached from the graph",
+         ("retain_grad_outputs",), _retains_gradients, _returned_states_detached),
+    Kind("value_read_in_python", "its forward branches on a tensor's value read in Python", ("torch_export_matches_eager",),
+         _always, _on_main(_value_read_in_python)),
+)})
+
+
+def _checkpoints(case: Any, model: Any) -> str | None:
+    return capabilities.checkpoints_gradients(case, model)
+
+
+def _checkpointing_flag_partial(case: Any, model: Any) -> None:
+    def disable(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        flagged = [module for module in self.modules() if hasattr(module, "gradient_checkpointing")]
+        if flagged:
+            flagged[-1].gradient_checkpointing = True  # the last layer keeps checkpointing
+        return result
+
+    name = "activation_checkpointing_disable" if hasattr(model, "activation_checkpointing_disable") else "gradient_checkpointing_disable"
+    _subclass(model, **{name: disable})
+
+
+def _named_arguments(model: Any) -> list[str]:
+    import inspect
+
+    return [p.name for p in inspect.signature(model.forward).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _main_input_name_wrong(case: Any, model: Any) -> None:
+    _subclass_declaring(model, {"main_input_name": _named_arguments(model)[1]})
+
+
+def _two_forward_arguments(case: Any, model: Any) -> str | None:
+    return None if len(_named_arguments(model)) >= 2 else "its forward takes one named argument"
+
+
+def _has_head(case: Any, model: Any) -> str | None:
+    from hfguard.testing.checks.loading import head_weights
+
+    return None if head_weights(model) else "it is no head on a base model (base_model is the model, or no weight is the head's)"
+
+
+def _missing_keys_hidden(case: Any, model: Any) -> None:
+    _subclass_declaring(model, {"_keys_to_ignore_on_load_missing": [r".*"]})  # an over-broad pattern hides every missing weight
+    model._keys_to_ignore_on_load_missing = {r".*"}
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("checkpointing_flag_partial", "disabling gradient checkpointing leaves the last layer checkpointing",
+         ("checkpointing_switch",), _checkpoints, _checkpointing_flag_partial),
+    Kind("main_input_name_wrong", "its main_input_name names the forward's second argument", ("main_input_name",),
+         _two_forward_arguments, _main_input_name_wrong),
+    Kind("missing_keys_hidden", "an over-broad _keys_to_ignore_on_load_missing hides every missing weight",
+         ("missing_keys_reported",), _has_head, _missing_keys_hidden),
+)})
+
+
+def _runs_sdpa(case: Any, model: Any) -> str | None:
+    current = getattr(model.config, "_attn_implementation", None)
+    return None if current == "sdpa" else f"it runs {current} attention by default (asking for eager changes nothing)"
+
+
+def _attn_request_ignored_on_load(case: Any, model: Any) -> None:
+    load = type(model).from_pretrained.__func__
+
+    def from_pretrained(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("attn_implementation", None)  # the requested implementation is dropped: the default loads
+        return load(cls, *args, **kwargs)
+
+    _subclass_declaring(model, {"from_pretrained": classmethod(from_pretrained)})
+
+
+KINDS.update({kind.id: kind for kind in (
+    Kind("attn_request_ignored_on_load", "from_pretrained ignores the attention implementation it is asked for",
+         ("attn_implementation_on_load",), _runs_sdpa, _attn_request_ignored_on_load),
+)})

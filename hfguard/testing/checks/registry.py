@@ -15,7 +15,8 @@ from typing import Any
 Applies = Callable[[Any, Any], "str | None"]
 
 GROUPS = ("contracts", "sensitivity", "determinism", "batching", "training", "persistence", "generation", "attention",
-          "outputs", "dtype_device")
+          "outputs", "dtype_device",
+          "loading", "configuration", "embeddings", "interface", "export")
 # check id -> (group, one line: what it checks; the generated test's docstring), in report order
 SUMMARIES: dict[str, tuple[str, str]] = {
     "output_shapes": ("contracts", "The main output has exactly the batch, positions and widths the inputs and config imply."),
@@ -42,7 +43,45 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "inputs_embeds_matches_ids": ("outputs", "inputs_embeds taken from the model's input embedding give the same outputs as the input_ids."),
     "bf16_forward": ("dtype_device", "A bfloat16 copy gives finite outputs close to fp32 (relative RMS error within 10%)."),
     "device_matches_cpu": ("dtype_device", "On the accelerator named by HFGUARD_DEVICE the outputs agree with CPU fp32."),
+    "init_weights_complete": ("loading", "Loading without a checkpoint gives every weight the value __init__ gives it (_init_weights initialises every weight; none left on meta)."),
+    "init_weights_buffers": ("loading", "Built on the meta device, init_weights() gives every buffer the value __init__ gives it."),
+    "meta_device_build": ("loading", "Built on the meta device and materialised, the model runs (every tensor it reads is a parameter or buffer); from_pretrained refuses a meta device context."),
+    "state_dict_round_trip": ("loading", "from_pretrained(None, state_dict=...) and torch.save/load_state_dict give back every weight exactly; parameters stay contiguous."),
+    "dtype_on_load": ("loading", "Loaded in float16 or bfloat16 every weight has that dtype except the keep-in-fp32 modules (each entry names a module); torch_dtype= loads what dtype= loads."),
+    "mismatched_shapes_load": ("loading", "A checkpoint with another number of labels is refused, or with ignore_mismatched_sizes reinitialises exactly the head."),
+    "tied_weights_declared": ("loading", "With tie_word_embeddings=True every _tied_weights_keys entry is tied, and every tied weight is declared."),
+    "untied_save_load": ("loading", "With tie_word_embeddings=False the embeddings stay apart, and save/load keeps every weight with none missing."),
+    "config_round_trip": ("configuration", "The tiny config survives to/from JSON, save/load (also from a subfolder; each sub-config alone), num_labels and building without arguments."),
+    "attn_implementation_switch": ("configuration", "An attention implementation reaches the config and every sub-config: at init, by the setter, as a dict per sub-config, by set_attn_implementation (an unknown one refused)."),
+    "attn_implementation_on_load": ("configuration", "Loaded by default every part runs SDPA where it supports it; loaded with eager (also per sub-config) no part runs another implementation."),
+    "input_embeddings_get_set": ("embeddings", "set_input_embeddings installs the module get_input_embeddings then returns and the forward reads; output embeddings are None or an nn.Linear."),
+    "resize_token_embeddings": ("embeddings", "resize_token_embeddings (+10, -15, padded to a multiple of 64) resizes the embeddings, the tied output embedding, the logits and the config, keeping the old rows."),
+    "resize_embeddings_untied": ("embeddings", "With untied embeddings, resize_token_embeddings resizes the output embedding and its bias too, new rows around the old mean."),
+    "resize_position_embeddings": ("embeddings", "resize_position_embeddings (+10, -5) resizes the config and the matrices, keeping the old rows, and the model still runs."),
+    "tuple_matches_dict": ("interface", "return_dict=False returns the dict output's to_tuple(), also with labels, hidden states and attentions."),
+    "problem_type_losses": ("interface", "With problem_type single-label, multi-label or regression, the loss is that problem's loss of the returned logits (no broadcasting) and backpropagates."),
+    "retain_grad_outputs": ("interface", "The backward of the main output reaches the first returned hidden state and attention map of every stack."),
+    "torch_export_matches_eager": ("export", "torch.export (non-strict) exports the model, and the exported program gives the eager outputs."),
+    "checkpointing_switch": ("interface", "Gradient checkpointing is off after a build, on in every module once enabled (also with an adapter loaded or from the config), off again once disabled."),
+    "main_input_name": ("interface", "The class's main_input_name is its forward's first argument."),
+    "missing_keys_reported": ("loading", "Loading reports exactly the weights a checkpoint lacks: every weight for an empty one (ignore patterns aside), the head's for the base model's."),
+    "keys_to_ignore_on_save": ("loading", "Keys of _keys_to_ignore_on_save exist, are left out of the checkpoint, and come back identical on loading."),
 }
+
+# Tiers: the checks that cost the most (an export, a load without a checkpoint, several loads) form the nightly tier.
+# A run with HFGUARD_TIER=pr (the pull-request run) skips them, each saying so; any other run runs every check. Every
+# check records the tier that ran in its JUnit properties, so a report says which one it shows.
+TIER_ENV = "HFGUARD_TIER"
+TIERS = ("pr", "nightly")
+TIER_PROPERTY = "hfguard_tier"
+NIGHTLY = frozenset({"torch_export_matches_eager", "init_weights_complete", "state_dict_round_trip", "dtype_on_load",
+                     "untied_save_load", "mismatched_shapes_load", "keys_to_ignore_on_save", "missing_keys_reported",
+                     "attn_implementation_on_load"})
+
+
+def tier(check_id: str) -> str:
+    """The tier ``check_id`` belongs to: ``nightly`` (skipped by a pull-request run) or ``pr`` (every run)."""
+    return "nightly" if check_id in NIGHTLY else "pr"
 
 
 @dataclass(frozen=True)
