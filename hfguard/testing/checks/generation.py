@@ -148,6 +148,19 @@ def generate_continues_from_cache(case: Any, model: Any) -> None:
     continued = _generate(case, model, more, 1, use_cache=True, **{capabilities.cache_argument(model): returned_cache(first)})
     whole = greedy(case, model, NEW_TOKENS, use_cache=True)
     same_run(case, continued, whole, "continued from the returned cache", "in one run", CONTINUED_REL)
+    _same_caches(case, returned_cache(continued), returned_cache(whole))
+
+
+def _same_caches(case: Any, actual: Any, expected: Any) -> None:
+    """The attention layers of two caches that hold the same positions hold the same keys and values (``CONTINUED_REL``)."""
+    pairs = zip(getattr(getattr(actual, "self_attention_cache", actual), "layers", ()),
+                getattr(getattr(expected, "self_attention_cache", expected), "layers", ()))
+    for index, (layer, reference) in enumerate(pairs):
+        for name in ("keys", "values"):
+            tensor, wanted = getattr(layer, name, None), getattr(reference, name, None)
+            if hasattr(tensor, "shape") and hasattr(wanted, "shape") and tensor.dim() == 4 and tensor.shape == wanted.shape:
+                assert_close(tensor, wanted, f"{case.model_type}: the {name} of layer {index} of the continued run's cache vs "
+                             f"the one run's", CONTINUED_REL)
 
 
 def holds_its_prefill(case: Any, model: Any, run: Any, prefill: dict[str, Any]) -> None:
