@@ -3,13 +3,16 @@
 The model types are chosen from the lock without looking at results: per family, up to ``--per-family`` types
 spread evenly over its sorted generatable types (all of a family that has fewer), so every family is in.
 
-    python benchmarks/bench_mutate.py --lock hfguard.lock [--per-family 6] [--out DIR] [--jobs 2]
+    python benchmarks/bench_mutate.py --lock hfguard.lock [--per-family 6] [--also TYPE ...] [--out DIR] [--jobs 2]
+
+``--also`` adds named types to the spread; the table keeps the previous results file's caught % beside the new one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,18 +34,30 @@ def choose(lock: dict, per_family: int) -> list[str]:
     return sorted(chosen)
 
 
-def report(data: dict, command: str) -> str:
-    """The benchmark's Markdown: the per-kind table and the types per family."""
+def previous(results: str) -> dict[str, str]:
+    """kind -> its "caught / applies (caught %)" in an earlier results file of this benchmark."""
+    found = {}
+    for row in re.finditer(r"^\| [^|]+ \| `(\w+)` \| (\d+) \| (\d+) \| ([\d.]+%|-) \|", results, re.M):
+        kind, applies, caught, share = row.groups()
+        found[kind] = f"{caught} / {applies} ({share})"
+    return found
+
+
+def report(data: dict, command: str, before: dict[str, str] | None = None) -> str:
+    """The benchmark's Markdown: the per-kind table (with the earlier results' figures) and the types per family."""
     families: dict[str, list[str]] = {}
     for name, family in data["families"].items():
         families.setdefault(family, []).append(name)
+    before = before or {}
     lines = [f"# Mutation benchmark: {len(data['model_types'])} model types of {len(families)} families, "
              f"transformers {data['transformers_version']}, {data['wall_seconds']:.0f}s", "",
              f"Command: `{command}`", "",
-             "| the model is broken so that ... | kind | applies to | caught | caught % | missed |", "|---|---|---|---|---|---|"]
+             "| the model is broken so that ... | kind | applies to | caught | caught % | missed | before |",
+             "|---|---|---|---|---|---|---|"]
     for kind, k in data["kinds"].items():
         share = f"{100 * k['caught'] / k['applies']:.1f}%" if k["applies"] else "-"
-        lines.append(f"| {k['meaning']} | `{kind}` | {k['applies']} | {k['caught']} | {share} | {', '.join(k['missed']) or '-'} |")
+        lines.append(f"| {k['meaning']} | `{kind}` | {k['applies']} | {k['caught']} | {share} | "
+                     f"{', '.join(k['missed']) or '-'} | {before.get(kind, 'new')} |")
     lines += ["", "| family | model types |", "|---|---|"]
     lines += [f"| {family} | {', '.join(sorted(names))} |" for family, names in sorted(families.items())]
     return "\n".join(lines) + "\n"
@@ -52,19 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lock", type=Path, required=True)
     parser.add_argument("--per-family", type=int, default=6)
+    parser.add_argument("--also", nargs="*", default=[], help="model types added to the spread")
     parser.add_argument("--out", type=Path, default=Path("hfguard-mutate-bench"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", type=Path, default=HERE / "mutate-results.md")
     args = parser.parse_args(argv)
-    types = choose(json.loads(args.lock.read_text(encoding="utf-8")), args.per_family)
+    types = sorted({*choose(json.loads(args.lock.read_text(encoding="utf-8")), args.per_family), *args.also})
+    before = previous(args.results.read_text(encoding="utf-8")) if args.results.is_file() else {}
     command = [sys.executable, "-m", "hfguard", "mutate", *types, "--lock", str(args.lock), "--out", str(args.out),
                "--jobs", str(args.jobs)]
     code = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
     if code not in (0, 1):
         raise SystemExit(f"hfguard mutate exited {code}")
     data = json.loads((args.out / "mutate.json").read_text(encoding="utf-8"))
-    shown = f"hfguard mutate <{len(types)} types> --lock {args.lock} --jobs {args.jobs}"
-    args.results.write_text(report(data, shown), encoding="utf-8")
+    also = f" --also {' '.join(args.also)}" if args.also else ""
+    shown = f"python benchmarks/bench_mutate.py --lock {args.lock} --per-family {args.per_family}{also} --jobs {args.jobs}"
+    args.results.write_text(report(data, shown, before), encoding="utf-8")
     print(f"wrote {args.results}")
     return 0
 

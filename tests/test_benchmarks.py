@@ -173,3 +173,14 @@ def test_verdicts_across_runs_are_compared_check_by_check(tmp_path: Path) -> Non
     assert "| d_fine | save_load | passed | passed | failed | d_fine: 9 of 32 values differ |" in text
     assert "| d_fine | passing | passing | failing |" in text
     assert "- d_fine: its forward fails in float64: dtype" in text
+
+
+def test_mutation_table_keeps_the_previous_figures_beside_the_new() -> None:
+    import bench_mutate
+
+    before = bench_mutate.previous("| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue |\n")
+    assert before == {"nan_element": "76 / 77 (98.7%)"}
+    data = {"model_types": ["gpt2"], "families": {"gpt2": "decoder-only"}, "transformers_version": "5.24.0", "wall_seconds": 9,
+            "kinds": {kind: {"meaning": "m", "applies": 1, "caught": 1, "missed": []} for kind in ("nan_element", "beam_search")}}
+    table = bench_mutate.report(data, "cmd", before)
+    assert "| m | `nan_element` | 1 | 1 | 100.0% | - | 76 / 77 (98.7%) |" in table and "| `beam_search` | 1 | 1 | 100.0% | - | new |" in table

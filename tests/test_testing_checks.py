@@ -45,7 +45,7 @@ def test_each_check_passes_unbroken_and_fails_on_its_breakage(built, kind: str):
     assert applies(spec, case, model) is None
     fresh = ModelCase(case.model_type, case.family, case.task, case.config_class, case.model_class)
     broken = copy.deepcopy(model)
-    spec.apply(fresh, broken)
+    assert spec.apply(fresh, broken) is None  # it takes effect
     for check in spec.checks:
         if CHECKS[check].applies(case, model) is not None:
             continue
@@ -69,3 +69,63 @@ def test_the_device_check_skips_without_an_accelerator(built, monkeypatch):
     monkeypatch.setenv("HFGUARD_DEVICE", "cpu")
     with pytest.raises(pytest.skip.Exception, match="no accelerator to compare with CPU"):
         case.check("device_matches_cpu", model)
+
+
+# the kinds that missed model types with nested, listed or captured outputs: each shown caught on such a real model
+NESTED = {
+    "groupvit": ("vision-text", None, "GroupViTConfig", "GroupViTModel"),  # per-stage hidden states of its vision tower
+    "clip": ("vision-text", "zero-shot-image-classification", "CLIPConfig", "CLIPModel"),  # towers' outputs nested
+    "beit": ("vision-dense", "semantic-segmentation", "BeitConfig", "BeitForSemanticSegmentation"),  # the head reads layers
+}
+
+
+@pytest.fixture(scope="module")
+def nested() -> dict[str, tuple[ModelCase, object]]:
+    cases = {name: ModelCase(name, *facts) for name, facts in NESTED.items()}
+    return {name: (case, case.build()) for name, case in cases.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("model_type", "kind", "message"), [
+    ("groupvit", "hidden_state_missing", "ends with the output of vision_model.encoder.stages.1, layer 2 of 3"),
+    ("clip", "hidden_state_missing", "output.text_model_output.hidden_states holds 2 states"),
+    ("clip", "attentions_unnormalized", "output.text_model_output.attentions.0. is no attention distribution"),
+    ("clip", "short_output", "output.logits_per_image .2, 1. is not the transpose of output.logits_per_text"),
+    ("beit", "gradient_cut", "get no gradient .blocked."),
+    ("clip", "returned_outputs_detached", "output.logits_per_image carries no gradient in train mode"),
+])
+def test_kinds_reach_nested_outputs_and_captured_layers(nested, model_type: str, kind: str, message: str):
+    """The stage model's last stage (groupvit: its stage count is not a depth the config declares), the towers of a
+    contrastive model (the breakage used to rewrite top-level tuples only), a layer a segmentation head reads through
+    the model's output capture (beit: the cut used to be a hook the capture never saw) and side outputs left live."""
+    case, model = nested[model_type]
+    spec = KINDS[kind]
+    assert applies(spec, case, model) is None
+    fresh = ModelCase(case.model_type, case.family, case.task, case.config_class, case.model_class)
+    broken = copy.deepcopy(model)
+    assert spec.apply(fresh, broken) is None
+    for check in spec.checks:
+        CHECKS[check].run(case, model)
+    with pytest.raises(AssertionError, match=message):
+        for check in spec.checks:
+            CHECKS[check].run(fresh, broken)
+
+
+@pytest.mark.slow
+def test_a_breakage_that_changes_nothing_does_not_apply(built):
+    """A per-layer rewrite that leaves every state as it was is no breakage: the kind says so, it is not counted missed."""
+    from hfguard.testing.mutations import _per_layer_rewriting
+
+    case, model = built["gpt2"]
+    fresh = ModelCase(case.model_type, case.family, case.task, case.config_class, case.model_class)
+    reason = _per_layer_rewriting("hidden_states", lambda states: states)(fresh, copy.deepcopy(model))
+    assert reason == "it does not take effect: its output_hidden_states are rewritten nowhere"
+
+
+def test_the_extra_channel_kind_does_not_apply_to_a_grayscale_reader(monkeypatch):
+    """lightglue reads channel 0 only (its overrides' reads_first_channel): any channel count is its contract."""
+    from hfguard.testing import mutations
+
+    monkeypatch.setattr(mutations.capabilities, "reads_images", lambda case, model: None)
+    case = ModelCase("lightglue", "vision-dense", None, "LightGlueConfig", "LightGlueForKeypointMatching")
+    assert "reads channel 0 only" in KINDS["extra_channel_accepted"].capability(case, None)

@@ -7,7 +7,11 @@ model's tests skip with ``mutation <kind> does not apply``. With ``HFGUARD_MUTAT
 writes ``<dir>/<model type>.json``: the kind, whether it applied, and why not.
 
 The model is broken through a subclass of its own class (so copies, ``generate`` and reloading keep the
-breakage), except for weights changed across save/load, which a ``state_dict`` hook changes on the way out.
+breakage), except for weights changed across save/load, which a ``state_dict`` hook changes on the way out, and a
+layer's gradient cut, which replaces that layer's ``forward``. A kind whose breakage can pass the model by (nested or
+listed per-layer outputs, a layer off the gradient's path, a cache layer a custom cache keeps elsewhere) looks at what
+it changed: where nothing changed, it does not apply to that model ("it does not take effect: ..."), rather than
+counting as missed.
 
 A team's own kinds (``hfguard.testing.team_mutation``, from the registry's team modules) break the team's code
 instead, through a ``pytest.MonkeyPatch`` that ``undo_team_breakage`` undoes after the model type's tests.
@@ -24,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from hfguard.testing import capabilities, synth, team
+from hfguard.testing.checks import decoding, generation
+from hfguard.testing.overrides import input_hints
 from hfguard.testing.tensors import main_output, scale
 
 MUTATION_ENV = "HFGUARD_MUTATION"
@@ -38,7 +44,7 @@ class Kind:
     meaning: str  # "the model is broken so that ..."
     checks: tuple[str, ...]  # the checks written to catch it
     capability: Callable[[Any, Any], "str | None"]
-    apply: Callable[[Any, Any], None]
+    apply: Callable[[Any, Any], "str | None"]  # None, or why the breakage does not take effect on this model
 
 
 def _always(case: Any, model: Any) -> None:
@@ -60,10 +66,11 @@ def _main_key(output: Any) -> str | None:
     return name.split(".", 1)[1] if name.startswith("output.") and isinstance(output, dict) else None
 
 
-def _subclass(model: Any, **methods: Callable[..., Any]) -> None:
-    """Give ``model`` a subclass of its class (same name) whose ``methods`` wrap the originals."""
+def _subclass(model: Any, attributes: dict[str, Any] | None = None, **methods: Callable[..., Any]) -> None:
+    """Give ``model`` a subclass of its class (same name) whose ``methods`` wrap the originals, with ``attributes``
+    added as they are."""
     base = type(model)
-    namespace = {}
+    namespace = dict(attributes or {})
     for name, wrapper in methods.items():
         namespace[name] = _method(wrapper, getattr(base, name))
     model.__class__ = type(base.__name__, (base,), {**namespace, "__module__": base.__module__})
@@ -191,6 +198,13 @@ def _crop_channels(model: Any, kwargs: dict[str, Any]) -> None:
         kwargs["pixel_values"] = pixels.narrow(-3, 0, channels)
 
 
+def _refuses_channels(case: Any, model: Any) -> str | None:
+    reason = capabilities.reads_images(case, model)
+    if reason is None and input_hints(case.model_type).get("reads_first_channel"):
+        return "it reads channel 0 only (its overrides' reads_first_channel): any channel count is its contract"
+    return reason
+
+
 def _crash_without_decoder_inputs(model: Any, kwargs: dict[str, Any]) -> None:
     if all(kwargs.get(name) is None for name in ("decoder_input_ids", "decoder_inputs_embeds", "labels")):
         raise TypeError("'NoneType' object is not subscriptable (hfguard mutation: no decoder inputs)")
@@ -235,23 +249,73 @@ def _no_gradient(case: Any, model: Any) -> None:
     _subclass(model, forward=forward)
 
 
-def _first_layer(model: Any) -> Any:
-    """The first layer of the model's first stack of layers (a ``ModuleList``), or None."""
+def _detached_returns(case: Any, model: Any) -> None:
     import torch
 
-    return next((stack[0] for stack in model.modules() if isinstance(stack, torch.nn.ModuleList) and len(stack)), None)
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        for key in ("loss", _main_key(output)) if torch.is_grad_enabled() and isinstance(output, dict) else ():
+            value = output.get(key) if key is not None else None
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                output[key] = value.detach()  # the towers and side outputs stay live
+        return output
+
+    _subclass(model, forward=forward)
+
+
+def _first_layers(model: Any) -> list[Any]:
+    """The first layer of each stack of layers (a ``ModuleList``) of the model, in module order."""
+    import torch
+
+    return [stack[0] for stack in model.modules() if isinstance(stack, torch.nn.ModuleList) and len(stack)]
 
 
 def _has_layers(case: Any, model: Any) -> str | None:
-    return capabilities.trains(case, model) or (None if _first_layer(model) is not None else "it has no stack of layers")
+    return capabilities.trains(case, model) or (None if _first_layers(model) else "it has no stack of layers")
 
 
-def _detached_first_layer(case: Any, model: Any) -> None:
-    def detach(module: Any, args: Any, output: Any) -> Any:
-        return output.detach() if hasattr(output, "detach") else \
-            type(output)(t.detach() if hasattr(t, "detach") else t for t in output) if isinstance(output, tuple) else output
+def _detached(value: Any) -> Any:
+    """``value`` with every floating tensor in it detached: a tensor, a tuple, list or dict of them, a model output."""
+    import torch
 
-    _first_layer(model).register_forward_hook(detach)
+    if isinstance(value, torch.Tensor):
+        return value.detach() if value.is_floating_point() else value
+    if isinstance(value, dict):  # a ModelOutput too: its fields are set in place
+        for key in list(value.keys()):
+            value[key] = _detached(value[key])
+        return value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached(item) for item in value) if not hasattr(value, "_fields") else \
+            type(value)(*(_detached(item) for item in value))
+    return value
+
+
+def learning_parameters(case: Any, model: Any) -> frozenset[str]:
+    """The trainable parameters one training step gives a non-zero gradient (``model`` is left as it was)."""
+    from hfguard.testing.checks.training import one_step, training_loss
+
+    with one_step(model):
+        training_loss(case, model, case.inputs(model))[0].backward()
+        return frozenset(name for name, p in model.named_parameters() if p.grad is not None and bool(p.grad.any()))
+
+
+def _detached_first_layer(case: Any, model: Any) -> str | None:
+    """Replace the ``forward`` of the first layer of a stack whose cut changes the gradients (so that direct
+    ``layer.forward(...)`` calls and output-capturing hooks see the detached output): the first stack's, or the next."""
+    try:
+        unbroken = learning_parameters(case, model)
+    except Exception as error:  # noqa: BLE001 - a model that cannot train unbroken: its suite reports that
+        return f"its training step fails unbroken ({type(error).__name__})"
+    for layer in _first_layers(model)[:8]:
+        original = layer.forward
+        layer.forward = functools.wraps(original)(lambda *args, _original=original, **kwargs: _detached(_original(*args, **kwargs)))
+        try:
+            if learning_parameters(case, model) != unbroken:
+                return None
+        except Exception:  # noqa: BLE001 - the cut breaks the training step outright: it took effect
+            return None
+        del layer.forward  # the class's forward again
+    return "a detach after the first layer of each stack leaves every gradient as it was"
 
 
 def _weight_changes_on_save(case: Any, model: Any) -> None:
@@ -263,26 +327,61 @@ def _weight_changes_on_save(case: Any, model: Any) -> None:
     model.register_state_dict_post_hook(hook)
 
 
-def _drop_last_hidden_state(case: Any, model: Any) -> None:
-    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
-        output = original(self, *args, **kwargs)
+def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[Any]], Any]) -> Callable[[Any, Any], "str | None"]:
+    """A breakage that rewrites every per-layer ``kind`` field (``hidden_states``, ``attentions``) the forward returns,
+    also in nested outputs (a contrastive model's towers) and in lists; it does not take effect where the forward
+    returns no such field to rewrite."""
+    def walk(output: Any) -> None:
         for key in list(output.keys()) if isinstance(output, dict) else ():
-            if key.endswith("hidden_states") and isinstance(output[key], tuple) and len(output[key]) > 1:
-                output[key] = output[key][:-1]
-        return output
+            value = output[key]
+            if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and value:
+                output[key] = rewrite(value)
+            elif isinstance(value, dict):
+                walk(value)
 
-    _subclass(model, forward=forward)
+    def apply(case: Any, model: Any) -> str | None:
+        def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            output = original(self, *args, **kwargs)
+            walk(output)
+            return output
+
+        _subclass(model, forward=forward)
+        return _effect(case, model, lambda: _per_layer_shapes(case, model, kind), f"its output_{kind} are rewritten nowhere")
+
+    return apply
 
 
-def _unnormalized_attentions(case: Any, model: Any) -> None:
-    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
-        output = original(self, *args, **kwargs)
-        for key in list(output.keys()) if isinstance(output, dict) else ():
-            if key.endswith("attentions") and isinstance(output[key], tuple):
-                output[key] = tuple(weights * 1.5 for weights in output[key])
-        return output
+def _per_layer_shapes(case: Any, model: Any, kind: str) -> Any:
+    """What a forward returns as per-layer ``kind``: each field's count and value sums (rounded)."""
+    from hfguard.testing.checks.attention import run_with
+    from hfguard.testing.checks.outputs import per_layer
 
-    _subclass(model, forward=forward)
+    options = {f"output_{kind}": True}
+    forward = (lambda m: case.forward(m, **options))
+    output = run_with(case, model, "eager", forward) if kind == "attentions" else forward(model)
+    return {name: (len(items), round(sum(float(t.double().sum()) for item in items for t in (item if isinstance(item, tuple) else (item,))), 3))
+            for name, items in per_layer(output, kind).items()}
+
+
+def _effect(case: Any, model: Any, observe: Callable[[], Any], unchanged: str) -> str | None:
+    """None when ``observe()`` sees the broken model otherwise than the unbroken one it was given before, else why not."""
+    base = type(model).__mro__[1]
+    broken = type(model)
+    try:
+        after = observe()
+        model.__class__ = base
+        case.forget(model)
+        before = observe()
+    except Exception:  # noqa: BLE001 - the breakage makes the model fail outright: it took effect
+        return None
+    finally:
+        model.__class__ = broken
+        case.forget(model)
+    return None if after != before else f"it does not take effect: {unchanged}"
+
+
+def _scaled_attentions(maps: Any) -> Any:
+    return type(maps)(tuple(w * 1.5 for w in m) if isinstance(m, tuple) else m * 1.5 for m in maps)
 
 
 def _generate_rewriting(rewrite: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
@@ -311,9 +410,68 @@ def _stale_cache(model: Any, output: Any) -> None:
             values.mul_(1.05)
 
 
-def _other_start(model: Any, output: Any) -> None:
-    sequences = getattr(output, "sequences", output)
-    sequences[:, 0] = (sequences[:, 0] + 1) % synth.vocab_size(model.config)
+def _fixed_seed(case: Any, model: Any) -> None:
+    import torch
+
+    def generate(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        sampling = kwargs.get("do_sample")
+        if sampling or sampling is None and getattr(self.generation_config, "do_sample", False):
+            torch.manual_seed(1234)
+        return original(self, *args, **kwargs)
+
+    _subclass(model, generate=generate)
+
+
+def _unordered_beam_cache(case: Any, model: Any) -> None:
+    _subclass(model, {"_reorder_cache": staticmethod(lambda cache, beam_idx: cache)})  # generate() asks the model first
+
+
+def _cache_layer_dropped(case: Any, model: Any) -> str | None:
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        output = original(self, *args, **kwargs)
+        cache = _returned_cache(output)
+        own = getattr(cache, "self_attention_cache", cache)
+        if len(getattr(own, "layers", ())) > 1:
+            own.layers.pop()
+        return output
+
+    _subclass(model, forward=forward)
+    return _effect(case, model, lambda: len(_returned_cache(case.forward(model, use_cache=True)) or ()),
+                   "its cache keeps its layers elsewhere (dropping the last one changes its length nowhere)")
+
+
+def _returned_cache(output: Any) -> Any:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else getattr(output, "past_key_values", None)
+
+
+def _embeds_ignored_in_generation(case: Any, model: Any) -> None:
+    def prepare(original: Callable[..., Any], self: Any, input_ids: Any, *args: Any, **kwargs: Any) -> Any:
+        inputs = original(self, input_ids, *args, **kwargs)
+        if inputs.get("inputs_embeds") is not None:  # the first step reads the ids so far instead
+            inputs["inputs_embeds"] = None
+            inputs["input_ids"] = input_ids
+        return inputs
+
+    _subclass(model, prepare_inputs_for_generation=prepare)
+
+
+def _drift_on_static_cache(model: Any, main: Any, kwargs: dict[str, Any]) -> Any:
+    from transformers.cache_utils import StaticCache
+
+    past = kwargs.get("cache", kwargs.get("past_key_values"))
+    static = isinstance(past, StaticCache) and past.get_seq_length() > 0
+    return main + 1e-3 * scale(main) if static and main.is_floating_point() else None
+
+
+def _other_start(case: Any, model: Any) -> None:
+    def generate(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        start = kwargs.get("decoder_start_token_id")
+        start = synth.generation_start(self) if start is None else start
+        kwargs["decoder_start_token_id"] = (start + 1) % synth.vocab_size(self.config)
+        return original(self, *args, **kwargs)
+
+    _subclass(model, generate=generate)
 
 
 KINDS: dict[str, Kind] = {kind.id: kind for kind in (
@@ -326,6 +484,8 @@ KINDS: dict[str, Kind] = {kind.id: kind for kind in (
     Kind("batch_leak", "other samples of the batch leak into sample 0", ("batch_independent",), capabilities.batched,
          _on_main(_leak)),
     Kind("no_gradient", "no gradient reaches the weights", ("training_step",), capabilities.trains, _no_gradient),
+    Kind("returned_outputs_detached", "the loss and main output it returns carry no gradient (side outputs still do)",
+         ("training_step",), capabilities.trains, _detached_returns),
     Kind("gradient_cut", "a detach after the first layer cuts the gradient to everything before it", ("training_step",),
          _has_layers, _detached_first_layer),
     Kind("weight_changed_on_load", "a weight changes across save_pretrained -> from_pretrained", ("save_load",), _always,
@@ -340,22 +500,32 @@ KINDS: dict[str, Kind] = {kind.id: kind for kind in (
     Kind("eager_differs_from_sdpa", "eager attention gives other outputs than SDPA", ("eager_matches_sdpa",),
          capabilities.sdpa_and_eager, _on_main(_eager_differs)),
     Kind("hidden_state_missing", "output_hidden_states drops the last layer's state", ("hidden_states",),
-         capabilities.records_outputs("hidden_states"), _drop_last_hidden_state),
+         capabilities.records_outputs("hidden_states"), _per_layer_rewriting("hidden_states", lambda states: states[:-1])),
     Kind("attentions_unnormalized", "returned attention weights do not sum to 1", ("attentions",),
-         capabilities.records_outputs("attentions"), _unnormalized_attentions),
+         capabilities.records_outputs("attentions"), _per_layer_rewriting("attentions", _scaled_attentions)),
     Kind("bf16_broken", "its bfloat16 forward is far off fp32", ("bf16_forward",), _always, _on_main(_bf16_differs)),
     Kind("checkpointing_changes_gradients", "gradient checkpointing changes the gradients", ("gradient_checkpointing",),
          capabilities.checkpoints_gradients, _checkpointing_differs),
     Kind("extra_channel_accepted", "images with an extra channel are silently cropped", ("rejects_wrong_channel_count",),
-         capabilities.reads_images, _on_inputs(_crop_channels)),
+         _refuses_channels, _on_inputs(_crop_channels)),
     Kind("decoder_inputs_crash", "a missing decoder input crashes with a TypeError", ("missing_decoder_inputs",),
          capabilities.has_decoder_inputs, _on_inputs(_crash_without_decoder_inputs)),
     Kind("decoder_start_ignored", "generate() starts the decoder from another token", ("generate_starts_from_decoder_start",),
-         capabilities.decoder_starts, _generate_rewriting(_other_start)),
+         capabilities.decoder_starts, _other_start),
     Kind("generation_short", "generate() returns one token fewer than asked", ("generates_new_tokens",),
          capabilities.generates, _generate_rewriting(_shorter_generation)),
     Kind("returned_cache_stale", "the cache generate() returns holds other values than it used", ("generate_continues_from_cache",),
          capabilities.caches_keys_and_values, _generate_rewriting(_stale_cache)),
+    Kind("sampling_ignores_seed", "sampling ignores the seed (generate reseeds itself)", ("sampling_reproducible",),
+         decoding.samples_with_choice, _fixed_seed),
+    Kind("beam_cache_not_reordered", "beam search's cache reordering does nothing", ("beam_search",), decoding.reorders_beams,
+         _unordered_beam_cache),
+    Kind("cache_layer_dropped", "the cache a forward returns lacks its last layer", ("cache_format",),
+         capabilities.caches_keys_and_values, _cache_layer_dropped),
+    Kind("generate_ignores_inputs_embeds", "generate() reads the ids instead of the inputs_embeds it is given",
+         ("generate_from_inputs_embeds",), generation.generates_from_embeds, _embeds_ignored_in_generation),
+    Kind("static_cache_drift", "a non-empty static cache makes the logits drift", ("static_cache",),
+         generation.generates_statically, _on_main(_drift_on_static_cache)),
 )}
 # the kinds of breakage of issue 11's table (the others exist so that every check has one)
 TABLE = ("nan_element", "unseeded_noise", "dropout_in_eval", "constant_output", "short_output", "batch_leak",
@@ -391,17 +561,17 @@ def apply_from_env(case: Any, model: Any) -> Any:
         reason = applies(kind, case, model)
     except team.TeamCheckError as error:
         pytest.fail(str(error), pytrace=False)
+    if reason is None and isinstance(kind, team.TeamKind):
+        _break_team_code(kind)
+    elif reason is None:
+        reason = kind.apply(case, model)
+        case.forget(model)  # what the capability computed came from the unbroken model (its inputs stay)
     log = os.environ.get(LOG_ENV)
     if log:
         record = {"model_type": case.model_type, "kind": name, "applied": reason is None, "reason": reason or ""}
         Path(log, f"{case.model_type}.json").write_text(json.dumps(record), encoding="utf-8")
     if reason:
         pytest.skip(f"mutation {name} does not apply: {reason}")
-    if isinstance(kind, team.TeamKind):
-        _break_team_code(kind)
-        return model
-    kind.apply(case, model)
-    case.forget(model)  # what the capability computed came from the unbroken model (its inputs stay)
     return model
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing import capabilities
+from hfguard.testing import capabilities, synth
 from hfguard.testing.checks.attention import run_with
 from hfguard.testing.checks.registry import check
 from hfguard.testing.model_state import restored
@@ -30,6 +30,9 @@ def hidden_states(case: Any, model: Any) -> None:
     for name, states in groups.items():
         _one_per_layer(case, "hidden_states", name, states, layers | layer_counts(model.config))
         _batch_first(case, name, states)
+    watched, produced = stack_outputs(case, model)
+    for name, states in per_layer(watched, "hidden_states").items():
+        _ends_with_the_last_layer(case, name, states, produced)
 
 
 @check(applies=capabilities.records_outputs("attentions"))
@@ -59,10 +62,90 @@ def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
     with torch.no_grad():
         embeds = model.get_input_embeddings()(inputs.pop("input_ids"))
     expected = floating(case.reference(model))
+    positions = case.memo(model, "position-ids", lambda: position_ids_from_ids(case, model))
+    if positions is not None:  # e.g. multimodal RoPE: 3-D positions the forward derives from where the image tokens are
+        inputs["position_ids"] = positions
     actual = floating(case.forward(model, {**inputs, "inputs_embeds": embeds}))
     for name, tensor in expected.items():
         if name in actual:
             assert_close(actual[name], tensor, f"{case.model_type}: {name} from inputs_embeds vs input_ids", SAME)
+
+
+def stack_outputs(case: Any, model: Any) -> tuple[Any, dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]]]:
+    """A forward with ``output_hidden_states=True``, and which layers of a stack (an element of a ``ModuleList``) output
+    which of its tensors: (storage, shape) -> [(layer name, its index, the stack's length)]."""
+    import torch
+
+    produced: dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]] = {}
+    alive: list[Any] = []  # the outputs stay referenced until the forward ends, so no other tensor reuses their storage
+
+    def hook(name: str, index: int, size: int) -> Any:
+        def record(module: Any, args: Any, output: Any) -> None:
+            first = output if isinstance(output, torch.Tensor) else next(
+                (t for t in (output.values() if isinstance(output, dict) else output if isinstance(output, tuple) else ())
+                 if isinstance(t, torch.Tensor)), None)
+            if first is not None and first.is_floating_point() and first.numel():
+                alive.append(first)
+                produced.setdefault((first.data_ptr(), tuple(first.shape)), []).append((name, index, size))
+        return record
+
+    handles = []
+    for stack_name, stack in model.named_modules():
+        if isinstance(stack, torch.nn.ModuleList):
+            for index, layer in enumerate(stack):
+                if isinstance(layer, torch.nn.Module):
+                    handles.append(layer.register_forward_hook(hook(f"{stack_name}.{index}", index, len(stack))))
+    try:
+        with restored(model):
+            output = case.forward(model, output_hidden_states=True)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, produced
+
+
+def _ends_with_the_last_layer(case: Any, name: str, states: tuple[Any, ...],
+                              produced: dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]]) -> None:
+    """Where the last state is the very output of a layer of a stack (the outermost stack that returned it: a stage
+    holds its blocks), that layer is the stack's last: a state list that stops a layer early ends with another's output.
+    States the model computes anew (a final norm, a transpose) name no layer, and a tuple of states per layer (one per
+    stream) no one layer: neither is judged here."""
+    last = states[-1]
+    if isinstance(last, tuple):  # one per stream, or a stage's several states: no one layer to name
+        return
+    producers = produced.get((last.data_ptr(), tuple(last.shape)), [])
+    if not producers:
+        return
+    depth = min(layer.count(".") for layer, _, _ in producers)
+    outermost = [(layer, index, size) for layer, index, size in producers if layer.count(".") == depth]
+    if all(index != size - 1 for _, index, size in outermost):
+        layer, index, size = outermost[0]
+        raise CheckFailure(f"{case.model_type}: {name} ends with the output of {layer}, layer {index + 1} of {size}: "
+                           f"the last layer's state is missing")
+
+
+def position_ids_from_ids(case: Any, model: Any) -> Any:
+    """The ``position_ids`` the forward derives from the ids and passes on to a sub-module (its language model), learned
+    by watching a forward on the default inputs, where the forward takes ``position_ids`` and none were given: the
+    ``inputs_embeds`` path is given the same positions. None where no sub-module was passed any."""
+    import torch
+
+    if "position_ids" not in synth.forward_params(model) or "position_ids" in case.inputs(model):
+        return None
+    seen: list[Any] = []
+
+    def watch(module: Any, args: Any, kwargs: dict[str, Any]) -> None:
+        positions = kwargs.get("position_ids")
+        if not seen and isinstance(positions, torch.Tensor):
+            seen.append(positions.clone())
+
+    handles = [module.register_forward_pre_hook(watch, with_kwargs=True) for module in model.modules() if module is not model]
+    try:
+        case.forward(model)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen[0] if seen else None
 
 
 def _one_per_layer(case: Any, kind: str, name: str, tensors: Any, layer_counts: set[int]) -> None:

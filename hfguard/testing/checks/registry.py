@@ -15,7 +15,7 @@ from typing import Any
 Applies = Callable[[Any, Any], "str | None"]
 
 GROUPS = ("contracts", "sensitivity", "determinism", "batching", "training", "persistence", "generation", "attention",
-          "outputs", "dtype_device",
+          "outputs", "dtype_device", "decoding",
           "loading", "configuration", "embeddings", "interface", "export")
 # check id -> (group, one line: what it checks; the generated test's docstring), in report order
 SUMMARIES: dict[str, tuple[str, str]] = {
@@ -43,6 +43,11 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "inputs_embeds_matches_ids": ("outputs", "inputs_embeds taken from the model's input embedding give the same outputs as the input_ids."),
     "bf16_forward": ("dtype_device", "A bfloat16 copy gives finite outputs close to fp32 (relative RMS error within 10%)."),
     "device_matches_cpu": ("dtype_device", "On the accelerator named by HFGUARD_DEVICE the outputs agree with CPU fp32."),
+    "cache_format": ("generation", "forward(use_cache=True) returns a Cache of one layer per decoder layer, keys and values (batch, heads, positions, head size)."),
+    "static_cache": ("generation", "Greedy generate() with a static cache picks the dynamic cache's tokens and step logits."),
+    "generate_from_inputs_embeds": ("generation", "Greedy generate() from inputs_embeds picks the input_ids' tokens and step logits; other embeddings change them."),
+    "sampling_reproducible": ("decoding", "Sampling repeats its tokens and scores under one seed and samples other tokens under other seeds."),
+    "beam_search": ("decoding", "Beam search picks the same beams, step logits and sequence scores with and without the key/value cache."),
     "init_weights_complete": ("loading", "Loading without a checkpoint gives every weight the value __init__ gives it (_init_weights initialises every weight; none left on meta)."),
     "init_weights_buffers": ("loading", "Built on the meta device, init_weights() gives every buffer the value __init__ gives it."),
     "meta_device_build": ("loading", "Built on the meta device and materialised, the model runs (every tensor it reads is a parameter or buffer); from_pretrained refuses a meta device context."),
