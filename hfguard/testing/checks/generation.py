@@ -496,9 +496,8 @@ def generate_from_inputs_embeds(case: Any, model: Any) -> None:
     from_ids = greedy(case, model, NEW_TOKENS, use_cache=True)
     both = _generate(case, model, {**inputs, "input_ids": ids, "inputs_embeds": embeds}, NEW_TOKENS, use_cache=True)
     same_run(case, both, from_ids, "from inputs_embeds (and the ids)", "from input_ids", EMBEDS_REL)
-    if "attention_mask" in inputs:  # without ids, generate() derives no mask from them
-        alone = _generate(case, model, {**inputs, "inputs_embeds": embeds}, NEW_TOKENS, use_cache=True)
-        same_run(case, alone, from_ids, "from inputs_embeds alone", "from input_ids", EMBEDS_REL)
+    # other embeddings before the embeddings alone: a generate() that reads the ids instead fails here with its
+    # reason, rather than crashing on the empty ids it gets without them
     special = sorted(synth.special_ids(model.config))  # media placeholders keep their embeddings
     ordinary = ~torch.isin(ids, torch.tensor(special, dtype=ids.dtype)) if special else torch.ones_like(ids, dtype=torch.bool)
     noise = torch.randn(embeds.shape, generator=synth.generator(6)).to(embeds.dtype) * embeds.std()
@@ -506,3 +505,6 @@ def generate_from_inputs_embeds(case: Any, model: Any) -> None:
                       NEW_TOKENS, use_cache=True)
     assert_changed(other.logits[0], from_ids.logits[0], f"{case.model_type}: other inputs_embeds give the first step "
                    "logits of the input_ids", EMBEDS_REL)
+    if "attention_mask" in inputs:  # without ids, generate() derives no mask from them
+        alone = _generate(case, model, {**inputs, "inputs_embeds": embeds}, NEW_TOKENS, use_cache=True)
+        same_run(case, alone, from_ids, "from inputs_embeds alone", "from input_ids", EMBEDS_REL)

@@ -114,6 +114,9 @@ def check(applies: Applies = always) -> Callable[[Callable[[Any, Any], None]], C
         group, summary = SUMMARIES[run.__name__]
         run.__doc__ = summary
         CHECKS[run.__name__] = Check(run.__name__, group, summary, run, applies)
+        order = list(SUMMARIES)  # report order, whichever group module another module imported first
+        for name in sorted(CHECKS, key=order.index):
+            CHECKS[name] = CHECKS.pop(name)
         return run
 
     return register
