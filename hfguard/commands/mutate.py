@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         for kind in team.values():
             print(f"{kind.id} (team, {kind.module}): {kind.meaning}" + (f" (caught by {', '.join(kind.checks)})" if kind.checks else ""))
         return 0
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else [*KINDS, *team]
+    kinds = list(dict.fromkeys(k.strip() for k in args.kinds.split(",") if k.strip())) if args.kinds else [*KINDS, *team]
     unknown = [k for k in kinds if k not in KINDS and k not in team]
     if unknown:
         raise HfguardError(f"unknown kind of breakage: {', '.join(unknown)} (see 'hfguard mutate --list')")
