@@ -85,16 +85,20 @@ def _method(wrapper: Callable[..., Any], original: Callable[..., Any]) -> Callab
 
 
 def _on_main(transform: Callable[[Any, Any, dict[str, Any]], Any]) -> Callable[[Any, Any], None]:
-    """A breakage that rewrites the main output of every forward: ``transform(model, main, kwargs)``."""
+    """A breakage that rewrites the main output of every forward: ``transform(model, main, kwargs)``; asked for a
+    tuple (``return_dict=False``), the forward returns the rewritten dict output's ``to_tuple()``, broken alike."""
     def apply(case: Any, model: Any) -> None:
         def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            as_tuple = kwargs.get("return_dict") is False
+            if as_tuple:
+                kwargs["return_dict"] = True
             output = original(self, *args, **kwargs)
             key = _main_key(output)
             if key is not None:
                 changed = transform(self, output[key], kwargs)
                 if changed is not None:
                     output[key] = changed
-            return output
+            return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
 
         _subclass(model, forward=forward)
 
