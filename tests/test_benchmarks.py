@@ -184,3 +184,16 @@ def test_mutation_table_keeps_the_previous_figures_beside_the_new() -> None:
             "kinds": {kind: {"meaning": "m", "applies": 1, "caught": 1, "missed": []} for kind in ("nan_element", "beam_search")}}
     table = bench_mutate.report(data, "cmd", before)
     assert "| m | `nan_element` | 1 | 1 | 100.0% | - | 76 / 77 (98.7%) |" in table and "| `beam_search` | 1 | 1 | 100.0% | - | new |" in table
+
+
+def test_mutation_table_of_some_kinds_keeps_the_other_kinds_rows() -> None:
+    import bench_mutate
+
+    earlier = ("| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue |\n"
+               "| sampling ignores the seed | `sampling_ignores_seed` | 20 | 19 | 95.0% | csm | new |\n")
+    data = {"model_types": ["gpt2"], "families": {"gpt2": "decoder-only"}, "transformers_version": "5.24.0", "wall_seconds": 9,
+            "kinds": {"sampling_ignores_seed": {"meaning": "s", "applies": 2, "caught": 2, "missed": []}}}
+    table = bench_mutate.report(data, "cmd", bench_mutate.previous(earlier), bench_mutate.previous_rows(earlier))
+    assert "| s | `sampling_ignores_seed` | 2 | 2 | 100.0% | - | 19 / 20 (95.0%) |" in table
+    assert "| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue | not re-run |" in table
+    assert table.count("`sampling_ignores_seed`") == 1
