@@ -127,16 +127,17 @@ def _ends_with_the_last_layer(case: Any, name: str, states: tuple[Any, ...],
 def position_ids_from_ids(case: Any, model: Any) -> Any:
     """The ``position_ids`` the forward derives from the ids and passes on to a sub-module (its language model), learned
     by watching a forward on the default inputs, where the forward takes ``position_ids`` and none were given: the
-    ``inputs_embeds`` path is given the same positions. None where no sub-module was passed any."""
+    ``inputs_embeds`` path is given the same positions. None where no sub-module was passed one per token id."""
     import torch
 
     if "position_ids" not in synth.forward_params(model) or "position_ids" in case.inputs(model):
         return None
     seen: list[Any] = []
+    length = case.inputs(model)["input_ids"].shape[-1]
 
     def watch(module: Any, args: Any, kwargs: dict[str, Any]) -> None:
-        positions = kwargs.get("position_ids")
-        if not seen and isinstance(positions, torch.Tensor):
+        positions = kwargs.get("position_ids")  # the text's: one per token id (a vision tower's count its patches)
+        if not seen and isinstance(positions, torch.Tensor) and positions.shape[-1] == length:
             seen.append(positions.clone())
 
     handles = [module.register_forward_pre_hook(watch, with_kwargs=True) for module in model.modules() if module is not model]
