@@ -55,13 +55,14 @@ def float32_comparisons(folder: Path) -> dict[str, str]:
 def report(runs: dict[str, Path], types: list[str], command: str) -> str:
     """The Markdown: per run its counts, every check result that differs from the first run, and the named types."""
     results = {label: load(folder) for label, folder in runs.items()}
+    model_statuses = {label: statuses(folder) for label, folder in runs.items()}
     labels = list(runs)
     reference = results[labels[0]]
     lines = ["# Verdicts across CPU kernel sets and thread counts", "", f"Command: `{command}`", "",
              "| run | model types | passing types | check results | passed | failed | error | xfail |", "|---|---|---|---|---|---|---|---|"]
     for label in labels:
         checks = [status for model in results[label].values() for status, _ in model.values()]
-        passing = sum(status == "passing" for status in statuses(runs[label]).values())
+        passing = sum(status == "passing" for status in model_statuses[label].values())
         lines.append(f"| {label} | {len(results[label])} | {passing} | {len(checks)} | {checks.count('passed')} | "
                      f"{checks.count('failed')} | {checks.count('error')} | {checks.count('xfail')} |")
     differences = []
@@ -79,7 +80,7 @@ def report(runs: dict[str, Path], types: list[str], command: str) -> str:
     if types:
         lines += ["", "| model type | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
         for model_type in types:
-            lines.append(f"| {model_type} | " + " | ".join(statuses(runs[label]).get(model_type, "-") for label in labels) + " |")
+            lines.append(f"| {model_type} | " + " | ".join(model_statuses[label].get(model_type, "-") for label in labels) + " |")
     float32 = float32_comparisons(runs[labels[0]])
     lines += ["", f"Model types whose comparisons ran in float32 (the model does not run in float64): {len(float32)}", ""]
     lines += [f"- {model_type}: {why}" for model_type, why in sorted(float32.items())]

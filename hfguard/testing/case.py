@@ -259,14 +259,14 @@ class ModelCase:
     def forget(self, model: Any) -> None:
         """Drop what was computed from ``model`` except its inputs (the model was changed, e.g. broken on purpose),
         and its float64 twin."""
-        for slot in [slot for slot in self._memo if slot[0] == id(model) and slot[1] != "inputs"]:
-            del self._memo[slot]
+        self._forget_all(model, keep="inputs")
         twin = self._twins.pop(model, (None, ""))[0]
         if twin is not None:
             self._forget_all(twin)
 
-    def _forget_all(self, model: Any) -> None:
-        for slot in [slot for slot in self._memo if slot[0] == id(model)]:
+    def _forget_all(self, model: Any, keep: str = "") -> None:
+        """Drop everything computed from ``model`` but the slot named ``keep``."""
+        for slot in [slot for slot in self._memo if slot[0] == id(model) and slot[1] != keep]:
             del self._memo[slot]
 
     def precise(self, model: Any) -> Any:
