@@ -7,6 +7,8 @@ spread evenly over its sorted generatable types (all of a family that has fewer)
 
 ``--also`` adds named types to the spread; the table keeps the previous results file's caught % beside the new one.
 ``--kinds`` measures only those kinds; the other kinds keep their previous rows, marked "not re-run".
+``--own-checks`` runs only each kind's own checks on the broken models (a lower bound of the suite's catch, far cheaper:
+the nightly tier's checks make a whole test file cost seconds per kind and type).
 """
 
 from __future__ import annotations
@@ -81,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", type=Path, default=HERE / "mutate-results.md")
     parser.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: every kind)")
+    parser.add_argument("--own-checks", action="store_true", help="each broken model runs only its kind's own checks")
     args = parser.parse_args(argv)
     types = sorted({*choose(json.loads(args.lock.read_text(encoding="utf-8")), args.per_family), *args.also})
     earlier = args.results.read_text(encoding="utf-8") if args.results.is_file() else ""
     kinds = ["--kinds", args.kinds] if args.kinds else []
     command = [sys.executable, "-m", "hfguard", "mutate", *types, "--lock", str(args.lock), "--out", str(args.out),
-               "--jobs", str(args.jobs), *kinds]
+               "--jobs", str(args.jobs), *kinds, *(["--own-checks"] if args.own_checks else [])]
     code = subprocess.run(command, stdout=subprocess.DEVNULL, check=False).returncode
     if code not in (0, 1):
         raise SystemExit(f"hfguard mutate exited {code}")
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     tier = os.environ.get("HFGUARD_TIER")  # the pull-request tier: the nightly tier's checks skip
     shown = (f"HFGUARD_TIER={tier} " if tier else "") + (
         f"python benchmarks/bench_mutate.py --lock {args.lock} --per-family {args.per_family}{also} --jobs {args.jobs}"
-        + (f" --kinds {args.kinds}" if args.kinds else ""))
+        + (f" --kinds {args.kinds}" if args.kinds else "") + (" --own-checks" if args.own_checks else ""))
     kept = previous_rows(earlier) if args.kinds else {}
     args.results.write_text(report(data, shown, previous(earlier), kept), encoding="utf-8")
     print(f"wrote {args.results}")

@@ -37,6 +37,17 @@ import os
 import pytest
 
 
+OWN_CHECKS = {own_checks!r}  # with --own-checks: only the checks written to catch this kind run here
+
+
+@pytest.fixture(autouse=True)
+def hfguard_own_checks_only(request):
+    from hfguard.check_results import check_id
+
+    if OWN_CHECKS is not None and check_id(request.node.name) not in OWN_CHECKS:
+        pytest.skip("hfguard mutate --own-checks: not a check written to catch this kind")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def hfguard_mutation():
     os.environ.update({{"HFGUARD_MUTATION": {kind!r}, "HFGUARD_MUTATION_LOG": {log!r}}})
@@ -77,8 +88,10 @@ class KindResult:
                 "not_measured": self.not_measured}
 
 
-def render(config: Config, catalogue: Catalogue, model_types: list[str], out: Path, kinds: list[str]) -> dict[str, Path]:
-    """The test file of every model type, once per kind (and the baseline), each kind's folder with its conftest."""
+def render(config: Config, catalogue: Catalogue, model_types: list[str], out: Path, kinds: list[str],
+           own_checks: bool = False) -> dict[str, Path]:
+    """The test file of every model type, once per kind (and the baseline), each kind's folder with its conftest
+    (with ``own_checks``, the conftest skips every test but those of the checks written to catch the kind)."""
     from hfguard.render import Renderer
     from hfguard.writer import check_compiles
 
@@ -97,7 +110,8 @@ def render(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
         folder.mkdir(parents=True)
         log.mkdir(parents=True)
         if kind != BASELINE:
-            (folder / "conftest.py").write_text(_CONFTEST.format(kind=kind, log=str(log)), encoding="utf-8")
+            checks = sorted(_spec(kind)[1]) if own_checks else None
+            (folder / "conftest.py").write_text(_CONFTEST.format(kind=kind, log=str(log), own_checks=checks), encoding="utf-8")
         for model_type, text in texts.items():
             (folder / test_file_name(model_type)).write_text(text, encoding="utf-8")
         folders[kind] = folder
@@ -177,8 +191,10 @@ def judge(kinds: list[str], model_types: list[str], results: dict[str, dict[str,
 
 
 def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Path, kinds: list[str], jobs: int = 2,
-           timeout: int = 90) -> list[KindResult]:
-    """Render, run and judge; writes ``mutate.json`` and ``mutate.md`` into ``out``."""
+           timeout: int = 90, own_checks: bool = False) -> list[KindResult]:
+    """Render, run and judge; writes ``mutate.json`` and ``mutate.md`` into ``out``. With ``own_checks`` a broken
+    model runs only the checks written to catch its kind (the unbroken baseline runs every check): what they catch is
+    a lower bound of what the whole suite catches, at a fraction of the cost."""
     import time
 
     if not model_types:
@@ -188,7 +204,7 @@ def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
         shutil.rmtree(out / stale, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    render(config, catalogue, model_types, out, kinds)
+    render(config, catalogue, model_types, out, kinds, own_checks)
     junit = out / "junit.xml"
     junit.unlink(missing_ok=True)
     run_tests(out / "tests", junit, jobs, timeout)

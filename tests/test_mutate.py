@@ -85,3 +85,17 @@ def test_an_output_one_position_short_is_caught_beyond_language_models(tmp_path:
     assert short["caught_types"] == dict.fromkeys(types[:3], ["output_shapes"]), short
     assert short["not_applicable"] == {
         "its main output output.matches is not floating point (indices): there is nothing to perturb": ["lightglue"]}
+
+
+def test_own_checks_runs_only_the_checks_written_for_the_kind(tmp_path: Path, lock_text: str):
+    """With --own-checks a broken gpt2 runs batch_independent alone (every other test skips, saying why), and still
+    catches batch_leak; the unbroken baseline runs every check."""
+    pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
+    (tmp_path / "hfguard.lock").write_text(lock_text)
+    run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", "gpt2", "--kinds", "batch_leak", "--own-checks",
+                          "--lock", "hfguard.lock", "--out", "out", "--jobs", "0"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    leak = json.loads((tmp_path / "out" / "mutate.json").read_text())["kinds"]["batch_leak"]
+    assert leak["caught_types"] == {"gpt2": ["batch_independent"]}, leak
+    junit = (tmp_path / "out" / "junit.xml").read_text()
+    assert junit.count("not a check written to catch this kind") >= 10 and 'name="test_deterministic"' in junit

@@ -110,3 +110,20 @@ def test_a_pull_requests_workflow_runs_the_pull_request_tier():
     assert test_environment({"GITHUB_EVENT_NAME": "pull_request"}, 90)["HFGUARD_TIER"] == "pr"
     assert test_environment({"GITHUB_EVENT_NAME": "pull_request", "HFGUARD_TIER": "nightly"}, 90)["HFGUARD_TIER"] == "nightly"
     assert "HFGUARD_TIER" not in test_environment({"GITHUB_EVENT_NAME": "schedule"}, 90)
+
+
+@pytest.mark.slow
+def test_an_export_that_stops_names_the_line_and_is_a_recorded_expected_failure(monkeypatch):
+    """fsmt's forward asks ``if not padding_mask.any()``: the export stops there, the message names that line of
+    transformers, and the record (export_records.DATA_DEPENDENT) makes the check a strict expected failure."""
+    from hfguard.testing import export_records
+
+    case = ModelCase("fsmt", "encoder-decoder", "seq-to-seq-causal-lm", "FSMTConfig", "FSMTForConditionalGeneration")
+    model = case.build()
+    with pytest.raises(AssertionError, match=r"fsmt: torch.export \(non-strict\) fails at transformers/models/fsmt/"
+                                             r"modeling_fsmt.py:\d+: GuardOnDataDependentSymNode"):
+        case._run(CHECKS["torch_export_matches_eager"], model)
+    assert export_records.DATA_DEPENDENT["fsmt"].startswith("transformers/models/fsmt/modeling_fsmt.py:")
+    monkeypatch.setenv(registry.TIER_ENV, "nightly")
+    with pytest.raises(pytest.xfail.Exception, match="stops at its data-dependent control flow: transformers/models/fsmt/"):
+        case.check("torch_export_matches_eager", model)

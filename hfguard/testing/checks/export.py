@@ -45,6 +45,19 @@ def prepare(model: Any) -> None:
                 setattr(module, name, lambda attention_mask, *args, **kwargs: attention_mask)
 
 
+def where_it_stopped(error: BaseException) -> str:
+    """`` at <file>:<line>``: the innermost frame of the failed export outside torch and hfguard (the model's code
+    that, for example, reads a tensor's value in Python), or '' when there is none."""
+    import traceback
+
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not any(part in frame.filename for part in ("/torch/", "/hfguard/", "<"))]
+    if not frames:
+        return ""
+    filename = frames[-1].filename.rsplit("site-packages/", 1)[-1]
+    return f" at {filename}:{frames[-1].lineno}"
+
+
 @contextlib.contextmanager
 def _torch_logs_quiet() -> Iterator[None]:
     """torch's own warnings off for the export (a failing export logs its whole graph)."""
@@ -72,7 +85,8 @@ def torch_export_matches_eager(case: Any, model: Any) -> None:
             with _torch_logs_quiet():
                 program = torch.export.export(model, args=(), kwargs=dict(inputs), strict=False)
         except Exception as error:  # noqa: BLE001 - whatever stops the export is the finding
-            raise CheckFailure(f"{case.model_type}: torch.export (non-strict) fails: {first_line(error)[:300]}") from None
+            raise CheckFailure(f"{case.model_type}: torch.export (non-strict) fails{where_it_stopped(error)}: "
+                               f"{first_line(error)[:300]}") from None
         torch.manual_seed(0)
         with torch.no_grad():
             actual = dict(named_tensors(program.module()(**dict(inputs))))
