@@ -140,14 +140,18 @@ def test_sweep_benchmark_alternates_the_baseline_and_this_tree(tmp_path: Path, r
 
     from hfguard.catalogue import Catalogue
 
-    models = {name: real_catalogue.models[name] for name in ("bert", "vit")}
+    models = {"bert": real_catalogue.models["bert"]}
     lock = tmp_path / "hfguard.lock"
     lock.write_text(Catalogue(transformers_version=real_catalogue.transformers_version, models=models).to_json())
     results = tmp_path / "sweep-results.md"
-    assert bench_sweep.main(["--lock", str(lock), "--pairs", "1", "--out", str(tmp_path / "out"), "--results", str(results)]) == 0
+    assert bench_sweep.main(["--lock", str(lock), "--pairs", "1", "--out", str(tmp_path / "out"), "--results", str(results),
+                             "--tiers", "pr,nightly"]) == 0
     text = results.read_text(encoding="utf-8")
-    assert "| 1 | baseline |" in text and "| 1 | current |" in text and text.count("| 2 of 2 |") == 2
-    assert "Median wall time: baseline" in text
+    assert "| 1 | baseline |" in text and "| 1 | current (pr) |" in text and "| 1 | current (nightly) |" in text
+    assert text.count("| 1 of 1 |") == 3 and "Median wall time: baseline" in text and "current (pr)" in text.split("Median")[1]
+    tiers = {json.loads((tmp_path / "out" / f"{tier}-1" / "results.json").read_text())["models"][0]["checks"]
+             ["torch_export_matches_eager"]["status"] for tier in ("pr", "nightly")}
+    assert tiers == {"skipped", "passed"}  # the pull-request tier skips the nightly tier's checks
 
 
 def test_verdicts_across_runs_are_compared_check_by_check(tmp_path: Path) -> None:
