@@ -732,6 +732,33 @@ CHECK_EXCEPTIONS += [
 ]
 
 
+# the interface checks of issue 23 part A (retain_grad_outputs, tuple_matches_dict, main_input_name, problem_type_losses,
+# checkpointing_switch), measured on transformers 5.24.0
+CHECK_EXCEPTIONS += [
+    {"xlnet": {"off": {"retain_grad_outputs": (
+        "it returns its hidden states and attentions as permuted contiguous copies of the tensors its layers use "
+        "(modeling_xlnet.py:1189-1200), which no gradient reaches; transformers' XLNet tester skips "
+        "test_retain_grad_hidden_states_attentions ('xlnet cannot keep gradients in attentions or hidden states')")}},
+     "reformer": {"off": {"retain_grad_outputs": (
+         "its reversible layers run without a graph and recompute activations in backward (modeling_reformer.py:1637-1708): "
+         "the attentions it returns are not in the graph; transformers' Reformer tester skips "
+         "test_retain_grad_hidden_states_attentions ('Reformer cannot keep gradients in attentions or hidden states')")}},
+     "clvp": {"off": {"retain_grad_outputs": (
+         "its speech decoder's logits reach the returned outputs only as argmax speech ids (modeling_clvp.py:1522): no "
+         "returned prediction is differentiable in the decoder's hidden states")}},
+     "wavlm": {"off": {"retain_grad_outputs": (
+         "its attentions are the head-averaged weights torch's multi_head_attention_forward returns beside its output "
+         "(modeling_wavlm.py:210-243): a side computation its output does not use")}}},
+    dict.fromkeys(("grounding-dino", "mm-grounding-dino"), {"off": {"retain_grad_outputs": (
+        "its decoder returns layer_norm(hidden_states) of each layer's input, a side copy the next layer does not use "
+        "(modeling_grounding_dino.py:1697-1701, 'not through between layers'): no gradient reaches decoder_hidden_states")}}),
+    {name: {"xfail": {"retain_grad_outputs": _bug(
+        "with eager attention (to return attentions) its outputs hold inf where SDPA's are finite (the eager_matches_sdpa "
+        "record): the backward gives non-finite gradients on hidden_states[0] and attentions[0]", ON_5_24)}}
+     for name in ("nemotron3_5_asr", "nemotron_asr_streaming", "nemotron_asr_streaming_encoder")},
+]
+
+
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():

@@ -171,15 +171,39 @@ def problem_type_losses(case: Any, model: Any) -> None:
                 loss.backward()
 
 
-def _first_of_each(output: Any) -> dict[str, Any]:
-    """The first hidden state and attention map of every per-layer field (nested outputs too), by name."""
-    found = {}
+def _first_of_each(output: Any) -> tuple[dict[str, Any], list[str]]:
+    """The first entry in the graph of every per-layer hidden state and attention field (nested outputs too), by name;
+    and the fields none of whose entries is in the graph (returned detached). A stack that starts outside the graph (the
+    model's input itself, a detector's constant object queries, queries a two-stage detector detaches by design) has
+    nothing to pass a gradient to there: its first entry in the graph is checked (the tensor it views, if it is a view)."""
+    found, detached = {}, []
     for kind in ("hidden_states", "attentions"):
         for name, tensors in per_layer(output, kind).items():
-            first = tensors[0][0] if isinstance(tensors[0], tuple) else tensors[0]
-            # a stack that starts from constant zeros (a detector's object queries) has nothing to pass a gradient to
-            if hasattr(first, "is_floating_point") and first.is_floating_point() and (first.requires_grad or bool(first.any())):
-                found[f"{name}[0]"] = first
+            entries = [entry[0] if isinstance(entry, tuple) else entry for entry in tensors]
+            in_graph = [(index, entry) for index, entry in enumerate(entries) if entry.is_floating_point() and entry.requires_grad]
+            if in_graph:
+                index, entry = in_graph[0]
+                # a view (a reshaped or unpadded copy of the layer's tensor) receives its gradient through its base
+                found[f"{name}[{index}]"] = entry if entry._base is None else entry._base
+            elif any(entry.is_floating_point() for entry in entries):
+                detached.append(f"{name}[0]")
+    return found, detached
+
+
+def _predictions(output: Any) -> dict[str, Any]:
+    """Every returned floating tensor in the graph outside the per-layer hidden state and attention fields (nested
+    outputs too): what a loss is computed from."""
+    import torch
+
+    found = {}
+    for key, value in (output.items() if isinstance(output, dict) else enumerate(output)):
+        if any(capabilities.is_per_layer_field(str(key), kind) for kind in ("hidden_states", "attentions")):
+            continue
+        if isinstance(value, torch.Tensor):
+            if value.is_floating_point() and value.requires_grad:
+                found[str(key)] = value
+        elif isinstance(value, (dict, tuple, list)):
+            found.update({f"{key}.{name}": tensor for name, tensor in _predictions(value).items()})
     return found
 
 
@@ -201,31 +225,36 @@ def retain_grad_outputs(case: Any, model: Any) -> None:
     options = {"output_hidden_states": True}
     if capabilities.records_outputs("attentions")(case, model) is None and _sound(case, "attentions"):
         options["output_attentions"] = True
+    if "use_cache" in synth.forward_params(model):
+        options["use_cache"] = False  # as in training (upstream's tester runs it in train mode): no cache updated in place
 
-    def run(subject: Any) -> tuple[dict[str, Any], Any]:
+    def run(subject: Any) -> dict[str, Any]:
         torch.manual_seed(0)
+        inputs = case.inputs(model)
         with torch.enable_grad():
-            output = subject(**case.inputs(model), **options)
-            firsts = _first_of_each(output)
-            detached = [name for name, tensor in firsts.items() if not tensor.requires_grad]
+            output = subject(**inputs, **options)
+            firsts, detached = _first_of_each(output)
             if detached:
                 raise CheckFailure(f"{case.model_type}: the returned {', '.join(detached[:4])} carry no gradient (returned "
                                    "detached): a loss on them cannot train the model")
             for tensor in firsts.values():
                 tensor.retain_grad()
-            name, main = main_output(output)
-            main.float()[main.isfinite()].sum().backward()
-        return firsts, name
+            # a loss on every returned prediction: a contrastive model's two towers each feed only their own embeddings
+            total = sum(tensor.float()[tensor.isfinite()].sum() for tensor in _predictions(output).values())
+            if isinstance(total, torch.Tensor):
+                total.backward()
+        return firsts
 
     with restored(model):
-        firsts, name = run_with(case, model, "eager", run) if "output_attentions" in options else run(model)
+        firsts = run_with(case, model, "eager", run) if "output_attentions" in options else run(model)
         missing = [field for field, tensor in firsts.items() if tensor.grad is None]
         broken = [field for field, tensor in firsts.items() if tensor.grad is not None and not bool(tensor.grad.isfinite().all())]
     if missing:
-        raise CheckFailure(f"{case.model_type}: the backward of {name} does not reach {', '.join(missing[:4])}"
+        raise CheckFailure(f"{case.model_type}: the backward of its returned predictions does not reach {', '.join(missing[:4])}"
                            f"{f' and {len(missing) - 4} more' if len(missing) > 4 else ''}")
     if broken:
-        raise CheckFailure(f"{case.model_type}: the backward of {name} gives non-finite gradients on {', '.join(broken[:4])}")
+        raise CheckFailure(f"{case.model_type}: the backward of its returned predictions gives non-finite gradients on "
+                           f"{', '.join(broken[:4])}")
 
 
 def _flagged(model: Any) -> dict[str, bool]:
