@@ -756,6 +756,26 @@ CHECK_EXCEPTIONS += [
         "with eager attention (to return attentions) its outputs hold inf where SDPA's are finite (the eager_matches_sdpa "
         "record): the backward gives non-finite gradients on hidden_states[0] and attentions[0]", ON_5_24)}}
      for name in ("nemotron3_5_asr", "nemotron_asr_streaming", "nemotron_asr_streaming_encoder")},
+    {name: {"xfail": {"tuple_matches_dict": _bug(
+        f"with output_hidden_states=True and return_dict=False its tuple leaves out reshaped_hidden_states (a tuple of 2, "
+        f"the dict output's to_tuple() 3): {where} builds the encoder's tuple without them", ON_5_24)}}
+     for name, where in (("donut-swin", "modeling_donut_swin.py:750"), ("focalnet", "modeling_focalnet.py:561"))},
+    {"dpr": {"xfail": {"tuple_matches_dict": _bug(
+        "with output_hidden_states=True and return_dict=False DPRQuestionEncoder returns (pooler_output,) only, the dict "
+        "output also hidden_states: DPREncoder returns outputs[2:] of a BertModel without a pooler, whose tuple has "
+        "hidden_states at 1 (modeling_dpr.py:149)", ON_5_24)}},
+     "hgnet_v2": {"xfail": {"tuple_matches_dict": _bug(
+         "with output_hidden_states=True and return_dict=False HGNetV2ForImageClassification returns (logits,) only, the "
+         "dict output also hidden_states: it appends outputs[2:] of an encoder tuple (last_hidden_state, hidden_states) "
+         "(modeling_hgnet_v2.py:483)", ON_5_24)}},
+     "perceiver": {"xfail": {"tuple_matches_dict": _bug(
+         "with output_attentions=True and return_dict=False its tuple is (logits, attentions, a tuple of 1 cross-attention, "
+         "a tensor (2, 1, 1, 8)), the dict output's to_tuple() (logits, attentions, cross_attentions of 2): the "
+         "cross-attentions are split", ON_5_24)}}},
+    {name: {"xfail": {"tuple_matches_dict": _bug(
+        "forward(labels=...) without attention_mask reads encoder_outputs.attention_mask.sum(-1), which is None "
+        "(AttributeError; the training_step record)", ON_5_24)}}
+     for name in _CTC_LENGTHS},
 ]
 
 
