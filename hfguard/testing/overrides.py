@@ -776,6 +776,31 @@ CHECK_EXCEPTIONS += [
         "forward(labels=...) without attention_mask reads encoder_outputs.attention_mask.sum(-1), which is None "
         "(AttributeError; the training_step record)", ON_5_24)}}
      for name in _CTC_LENGTHS},
+    {name: {"xfail": {"main_input_name": _bug(
+        f"{cls}.main_input_name is 'input_ids', inherited from PreTrainedModel (modeling_utils.py:1085), but its forward "
+        f"takes no input_ids: its first argument is {first!r}", ON_5_24)}}
+     for name, cls, first in (
+         ("blip_2_qformer", "Blip2QFormerModel", "query_embeds"),
+         ("cohere_compass_vision", "CohereCompassVisionModel", "hidden_states"),
+         ("exaone4_5_vision", "Exaone4_5_VisionModel", "hidden_states"), ("gemma4_vision", "Gemma4VisionModel", "pixel_values"),
+         ("glm4v_moe_vision", "Glm4vMoeVisionModel", "hidden_states"), ("glm4v_vision", "Glm4vVisionModel", "hidden_states"),
+         ("glm5_next_vision", "Glm5NextVisionModel", "hidden_states"), ("glm_ocr_vision", "GlmOcrVisionModel", "hidden_states"),
+         ("granite_docling_vision", "GraniteDoclingVisionModel", "pixel_values"),
+         ("idefics3_vision", "Idefics3VisionTransformer", "pixel_values"),
+         ("kimi_k25_vision", "Kimi_K25VisionModel", "pixel_values"), ("lfm3_vl_vision", "Lfm3VlVisionModel", "pixel_values"),
+         ("qwen2_5_vl_vision", "Qwen2_5_VisionTransformerPretrainedModel", "hidden_states"),
+         ("qwen3_5_moe_vision", "Qwen3_5MoeVisionModel", "hidden_states"), ("qwen3_5_vision", "Qwen3_5VisionModel", "hidden_states"),
+         ("qwen3_vl_moe_vision", "Qwen3VLMoeVisionModel", "hidden_states"), ("qwen3_vl_vision", "Qwen3VLVisionModel", "hidden_states"),
+         ("qwen4_exp_vision", "Qwen4ExpVisionModel", "hidden_states"),
+         ("smolvlm_vision", "SmolVLMVisionTransformer", "pixel_values"))},
+    {"sam3_lite_text_text_model": {"xfail": {"main_input_name": _bug(
+        "Sam3LiteTextTextModel.main_input_name is 'pixel_values', inherited from Sam3LiteTextPreTrainedModel "
+        "(modeling_sam3_lite_text.py:346), but its forward's first argument is 'input_ids'", ON_5_24)}}},
+    {name: {"xfail": {"main_input_name": _bug(
+        f"{cls}.main_input_name is 'input_values', inherited from VibeVoiceAcousticTokenizerPreTrainedModel "
+        "(modeling_vibevoice_acoustic_tokenizer.py:363), but its forward's first argument is 'hidden_states'", ON_5_24)}}
+     for name, cls in (("vibevoice_acoustic_tokenizer_decoder", "VibeVoiceAcousticTokenizerDecoderModel"),
+                       ("vibevoice_acoustic_tokenizer_encoder", "VibeVoiceAcousticTokenizerEncoderModel"))},
 ]
 
 
