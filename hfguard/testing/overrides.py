@@ -777,7 +777,7 @@ CHECK_EXCEPTIONS += [
         "(AttributeError; the training_step record)", ON_5_24)}}
      for name in _CTC_LENGTHS},
     {name: {"xfail": {"main_input_name": _bug(
-        f"{cls}.main_input_name is 'input_ids', inherited from PreTrainedModel (modeling_utils.py:1085), but its forward "
+        f"{cls}.main_input_name is 'input_ids', inherited from PreTrainedModel (modeling_utils.py:1099), but its forward "
         f"takes no input_ids: its first argument is {first!r}", ON_5_24)}}
      for name, cls, first in (
          ("blip_2_qformer", "Blip2QFormerModel", "query_embeds"),
