@@ -801,6 +801,16 @@ CHECK_EXCEPTIONS += [
         "(modeling_vibevoice_acoustic_tokenizer.py:363), but its forward's first argument is 'hidden_states'", ON_5_24)}}
      for name, cls in (("vibevoice_acoustic_tokenizer_decoder", "VibeVoiceAcousticTokenizerDecoderModel"),
                        ("vibevoice_acoustic_tokenizer_encoder", "VibeVoiceAcousticTokenizerEncoderModel"))},
+    {name: {"xfail": {"checkpointing_switch": _bug(f"{cls}.{_GRAD_CKPT_REFUSED}: none of its layers is a "
+                                                   "GradientCheckpointingLayer", ON_5_24)}}
+     for name, cls in (("gemma3n_audio", "Gemma3nAudioEncoder"), ("gemma4_audio", "Gemma4AudioModel"),
+                       ("muse_spark_audio", "MuseSparkAudioModel"), ("sam3_lite_text_text_model", "Sam3LiteTextTextModel"))},
+    {name: {"xfail": {"checkpointing_switch": _bug(
+        f"{cls}.supports_gradient_checkpointing is True, but it is a backbone and a pooling only (its checkpointable "
+        f"blocks are in the recognition head): enabling checkpointing sets its own flag, which its forward never reads "
+        f"({where})", ON_5_24)}}
+     for name, cls, where in (("pp_ocrv5_server_rec", "PPOCRV5ServerRecModel", "modeling_pp_ocrv5_server_rec.py:324"),
+                              ("pp_ocrv6_small_rec", "PPOCRV6SmallRecModel", "modeling_pp_ocrv6_small_rec.py:328"))},
 ]
 
 

@@ -285,8 +285,12 @@ def checkpointing_switch(case: Any, model: Any) -> None:
     on = [name for name, flag in _flagged(model).items() if flag]
     if on:
         raise CheckFailure(f"{case.model_type}: gradient checkpointing is on after a plain build: {', '.join(on[:4])}")
-    if not any(isinstance(module, GradientCheckpointingLayer) for module in model.modules()):
-        raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer")
+    # a layer that checkpoints itself, or a sub-module with the flag that checkpoints its layers (the mechanism before
+    # GradientCheckpointingLayer: ``if self.gradient_checkpointing and self.training``); the model's own flag alone does nothing
+    if not any(isinstance(module, GradientCheckpointingLayer) or module is not model and hasattr(module, "gradient_checkpointing")
+               for module in model.modules()):
+        raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer "
+                           "and no sub-module has a gradient_checkpointing flag")
     for adapter in (False, True):  # also as PEFT leaves a model: an adapter loaded, its inputs made to require grads
         with restored(model):
             if adapter:
