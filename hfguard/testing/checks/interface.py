@@ -103,11 +103,24 @@ def _sound(case: Any, check_id: str) -> bool:
     return not case.turned_off(check_id) and case._expected(check_id) is None
 
 
+def _classification_heads() -> set[str]:
+    """The classes transformers' auto classes register as a sequence, image, audio, video or time-series classifier:
+    the heads whose loss follows ``config.problem_type``."""
+    from transformers.models.auto import modeling_auto
+
+    mappings = [getattr(modeling_auto, name) for name in dir(modeling_auto) if name.startswith("MODEL_FOR_")
+                and name.endswith("_CLASSIFICATION_MAPPING_NAMES") and "ZERO_SHOT" not in name and "TOKEN" not in name]
+    return {cls for mapping in mappings for value in mapping.values() for cls in ((value,) if isinstance(value, str) else value)}
+
+
 def classifies_sequences(case: Any, model: Any) -> str | None:
-    """A classification head with labels: logits of one row of ``config.num_labels`` per sample, and a forward that
+    """A classification head with labels: a class the auto classes register as a classifier (as transformers'
+    ``test_problem_types`` selects them), logits of one row of ``config.num_labels`` per sample, and a forward that
     takes ``labels``."""
     if "labels" not in synth.forward_params(model):
         return "its forward takes no labels"
+    if type(model).__name__ not in _classification_heads():
+        return f"{type(model).__name__} is not registered as a classification head (its loss is its own task's)"
     output = case.reference(model)
     logits = output.get("logits") if isinstance(output, dict) else None
     labels = getattr(model.config, "num_labels", None)
