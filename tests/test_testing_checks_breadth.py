@@ -64,6 +64,19 @@ def test_a_weight_init_weights_never_sets_is_named_whatever_memory_held(gpt2):
 
 
 @pytest.mark.slow
+def test_gradients_reach_both_towers_of_a_contrastive_model_from_its_returned_predictions():
+    """CLAP's audio_embeds (its main output) do not depend on its text tower, and its audio tower returns reshaped views
+    as hidden states: every returned prediction is backpropagated and a view is read through the tensor it views, so
+    the unbroken model passes; detaching the returned states is still named."""
+    case = ModelCase("clap", "speech", None, "ClapConfig", "ClapModel")
+    model = case.build()
+    CHECKS["retain_grad_outputs"].run(case, model)
+    fresh, broken = _broken(case, model, "returned_states_detached")
+    with pytest.raises(AssertionError, match=r"clap: the returned output\.text_model_output\.hidden_states\[0\].* carry no gradient"):
+        CHECKS["retain_grad_outputs"].run(fresh, broken)
+
+
+@pytest.mark.slow
 def test_the_pull_request_tier_skips_the_nightly_checks_saying_so(gpt2, monkeypatch):
     case, model = gpt2
     assert registry.tier("torch_export_matches_eager") == "nightly" and registry.tier("config_round_trip") == "pr"

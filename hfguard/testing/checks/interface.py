@@ -38,12 +38,18 @@ def returns_tuples(case: Any, model: Any) -> str | None:
 
 
 def _compare(case: Any, actual: Any, expected: Any, where: str) -> None:
-    """``actual`` (from ``return_dict=False``) holds ``expected`` (the dict output's ``to_tuple()``), element by element;
-    ``None`` and non-tensor objects (a cache) are not compared, as in transformers' test."""
+    """``actual`` (from ``return_dict=False``) holds ``expected`` (the dict output's ``to_tuple()``), element by element:
+    the tuple's values that are not None are the dict's values that are set; non-tensor objects (a cache) are not
+    compared, as in transformers' test."""
     import torch
 
     if isinstance(actual, dict) and not isinstance(expected, dict):
         actual = tuple(actual.values())
+    if isinstance(actual, (tuple, list)) and isinstance(expected, (tuple, list)):
+        # the dict's values that are set, as in upstream's comparison: to_tuple() leaves out None, and a nested output
+        # that holds nothing (a losses output without labels) is nothing the tuple leaves out
+        actual = tuple(value for value in actual if value is not None)
+        expected = tuple(value for value in expected if not (isinstance(value, dict) and not value))
     if isinstance(actual, (tuple, list)) or isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)) or not isinstance(expected, (tuple, list)) or len(actual) != len(expected):
             raise CheckFailure(f"{case.model_type}: with return_dict=False {where} is "
@@ -97,11 +103,24 @@ def _sound(case: Any, check_id: str) -> bool:
     return not case.turned_off(check_id) and case._expected(check_id) is None
 
 
+def _classification_heads() -> set[str]:
+    """The classes transformers' auto classes register as a sequence, image, audio, video or time-series classifier:
+    the heads whose loss follows ``config.problem_type``."""
+    from transformers.models.auto import modeling_auto
+
+    mappings = [getattr(modeling_auto, name) for name in dir(modeling_auto) if name.startswith("MODEL_FOR_")
+                and name.endswith("_CLASSIFICATION_MAPPING_NAMES") and "ZERO_SHOT" not in name and "TOKEN" not in name]
+    return {cls for mapping in mappings for value in mapping.values() for cls in ((value,) if isinstance(value, str) else value)}
+
+
 def classifies_sequences(case: Any, model: Any) -> str | None:
-    """A classification head with labels: logits of one row of ``config.num_labels`` per sample, and a forward that
+    """A classification head with labels: a class the auto classes register as a classifier (as transformers'
+    ``test_problem_types`` selects them), logits of one row of ``config.num_labels`` per sample, and a forward that
     takes ``labels``."""
     if "labels" not in synth.forward_params(model):
         return "its forward takes no labels"
+    if type(model).__name__ not in _classification_heads():
+        return f"{type(model).__name__} is not registered as a classification head (its loss is its own task's)"
     output = case.reference(model)
     logits = output.get("logits") if isinstance(output, dict) else None
     labels = getattr(model.config, "num_labels", None)
@@ -171,15 +190,39 @@ def problem_type_losses(case: Any, model: Any) -> None:
                 loss.backward()
 
 
-def _first_of_each(output: Any) -> dict[str, Any]:
-    """The first hidden state and attention map of every per-layer field (nested outputs too), by name."""
-    found = {}
+def _first_of_each(output: Any) -> tuple[dict[str, Any], list[str]]:
+    """The first entry in the graph of every per-layer hidden state and attention field (nested outputs too), by name;
+    and the fields none of whose entries is in the graph (returned detached). A stack that starts outside the graph (the
+    model's input itself, a detector's constant object queries, queries a two-stage detector detaches by design) has
+    nothing to pass a gradient to there: its first entry in the graph is checked (the tensor it views, if it is a view)."""
+    found, detached = {}, []
     for kind in ("hidden_states", "attentions"):
         for name, tensors in per_layer(output, kind).items():
-            first = tensors[0][0] if isinstance(tensors[0], tuple) else tensors[0]
-            # a stack that starts from constant zeros (a detector's object queries) has nothing to pass a gradient to
-            if hasattr(first, "is_floating_point") and first.is_floating_point() and (first.requires_grad or bool(first.any())):
-                found[f"{name}[0]"] = first
+            entries = [entry[0] if isinstance(entry, tuple) else entry for entry in tensors]
+            in_graph = [(index, entry) for index, entry in enumerate(entries) if entry.is_floating_point() and entry.requires_grad]
+            if in_graph:
+                index, entry = in_graph[0]
+                # a view (a reshaped or unpadded copy of the layer's tensor) receives its gradient through its base
+                found[f"{name}[{index}]"] = entry if entry._base is None else entry._base
+            elif any(entry.is_floating_point() for entry in entries):
+                detached.append(f"{name}[0]")
+    return found, detached
+
+
+def _predictions(output: Any) -> dict[str, Any]:
+    """Every returned floating tensor in the graph outside the per-layer hidden state and attention fields (nested
+    outputs too): what a loss is computed from."""
+    import torch
+
+    found = {}
+    for key, value in (output.items() if isinstance(output, dict) else enumerate(output)):
+        if any(capabilities.is_per_layer_field(str(key), kind) for kind in ("hidden_states", "attentions")):
+            continue
+        if isinstance(value, torch.Tensor):
+            if value.is_floating_point() and value.requires_grad:
+                found[str(key)] = value
+        elif isinstance(value, (dict, tuple, list)):
+            found.update({f"{key}.{name}": tensor for name, tensor in _predictions(value).items()})
     return found
 
 
@@ -201,31 +244,36 @@ def retain_grad_outputs(case: Any, model: Any) -> None:
     options = {"output_hidden_states": True}
     if capabilities.records_outputs("attentions")(case, model) is None and _sound(case, "attentions"):
         options["output_attentions"] = True
+    if "use_cache" in synth.forward_params(model):
+        options["use_cache"] = False  # as in training (upstream's tester runs it in train mode): no cache updated in place
 
-    def run(subject: Any) -> tuple[dict[str, Any], Any]:
+    def run(subject: Any) -> dict[str, Any]:
         torch.manual_seed(0)
+        inputs = case.inputs(model)
         with torch.enable_grad():
-            output = subject(**case.inputs(model), **options)
-            firsts = _first_of_each(output)
-            detached = [name for name, tensor in firsts.items() if not tensor.requires_grad]
+            output = subject(**inputs, **options)
+            firsts, detached = _first_of_each(output)
             if detached:
                 raise CheckFailure(f"{case.model_type}: the returned {', '.join(detached[:4])} carry no gradient (returned "
                                    "detached): a loss on them cannot train the model")
             for tensor in firsts.values():
                 tensor.retain_grad()
-            name, main = main_output(output)
-            main.float()[main.isfinite()].sum().backward()
-        return firsts, name
+            # a loss on every returned prediction: a contrastive model's two towers each feed only their own embeddings
+            total = sum(tensor.float()[tensor.isfinite()].sum() for tensor in _predictions(output).values())
+            if isinstance(total, torch.Tensor):
+                total.backward()
+        return firsts
 
     with restored(model):
-        firsts, name = run_with(case, model, "eager", run) if "output_attentions" in options else run(model)
+        firsts = run_with(case, model, "eager", run) if "output_attentions" in options else run(model)
         missing = [field for field, tensor in firsts.items() if tensor.grad is None]
         broken = [field for field, tensor in firsts.items() if tensor.grad is not None and not bool(tensor.grad.isfinite().all())]
     if missing:
-        raise CheckFailure(f"{case.model_type}: the backward of {name} does not reach {', '.join(missing[:4])}"
+        raise CheckFailure(f"{case.model_type}: the backward of its returned predictions does not reach {', '.join(missing[:4])}"
                            f"{f' and {len(missing) - 4} more' if len(missing) > 4 else ''}")
     if broken:
-        raise CheckFailure(f"{case.model_type}: the backward of {name} gives non-finite gradients on {', '.join(broken[:4])}")
+        raise CheckFailure(f"{case.model_type}: the backward of its returned predictions gives non-finite gradients on "
+                           f"{', '.join(broken[:4])}")
 
 
 def _flagged(model: Any) -> dict[str, bool]:
@@ -250,8 +298,12 @@ def checkpointing_switch(case: Any, model: Any) -> None:
     on = [name for name, flag in _flagged(model).items() if flag]
     if on:
         raise CheckFailure(f"{case.model_type}: gradient checkpointing is on after a plain build: {', '.join(on[:4])}")
-    if not any(isinstance(module, GradientCheckpointingLayer) for module in model.modules()):
-        raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer")
+    # a layer that checkpoints itself, or a sub-module with the flag that checkpoints its layers (the mechanism before
+    # GradientCheckpointingLayer: ``if self.gradient_checkpointing and self.training``); the model's own flag alone does nothing
+    if not any(isinstance(module, GradientCheckpointingLayer) or module is not model and hasattr(module, "gradient_checkpointing")
+               for module in model.modules()):
+        raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer "
+                           "and no sub-module has a gradient_checkpointing flag")
     for adapter in (False, True):  # also as PEFT leaves a model: an adapter loaded, its inputs made to require grads
         with restored(model):
             if adapter:
@@ -286,6 +338,9 @@ def main_input_name(case: Any, model: Any) -> None:
     cls = type(model)  # a mutation's subclass included: what users of the broken class would get
     parameters = [p.name for p in inspect.signature(cls.forward).parameters.values()
                   if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if parameters and cls.main_input_name != parameters[0]:
+    declared = cls.main_input_name
+    # a model with several main inputs (an image and a task prompt) lists them, the forward's first argument first
+    main = declared[0] if isinstance(declared, (list, tuple)) and declared and set(declared) <= set(parameters) else declared
+    if parameters and main != parameters[0]:
         raise CheckFailure(f"{case.model_type}: {cls.__name__}.main_input_name is {cls.main_input_name!r}, but its forward's "
                            f"first argument is {parameters[0]!r}")
