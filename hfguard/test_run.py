@@ -52,7 +52,7 @@ def pytest_command(tests: Path, junit: Path, jobs: int | str, python: str = sys.
     """The pytest command line for the test files under ``tests`` (``jobs``: xdist workers, 0 for none, or 'auto')."""
     tests = tests.resolve()
     command = [python, "-I", "-m", "pytest", str(tests), "-c", str(PYTEST_INI), "--rootdir", str(tests), "--confcutdir", str(tests),
-               "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={junit.resolve()}", "-q"]
+               "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", "--tb=short", f"--junitxml={junit.resolve()}", "-q"]
     if str(jobs) != "0":
         command += ["-n", str(jobs), "--dist", "loadfile"]
     return command

@@ -140,3 +140,16 @@ def test_an_export_that_stops_names_the_line_and_is_a_recorded_expected_failure(
     monkeypatch.setenv(registry.TIER_ENV, "nightly")
     with pytest.raises(pytest.xfail.Exception, match="stops at its data-dependent control flow: transformers/models/fsmt/"):
         case.check("torch_export_matches_eager", model)
+
+
+@pytest.mark.slow
+def test_a_broadcast_regression_loss_is_caught_by_torchs_warning_where_the_logits_are_zero():
+    """The tiny mobilenet_v1's logits are about 1e-30: a loss broadcast (2, 1) against (2,) equals the right one, so
+    only torch's warning ("Using a target size (torch.Size([2])) that is different to the input size ...") shows it."""
+    case = ModelCase("mobilenet_v1", "vision", "image-classification", "MobileNetV1Config", "MobileNetV1ForImageClassification")
+    model = case.build()
+    CHECKS["problem_type_losses"].run(case, model)
+    fresh, broken = _broken(case, model, "regression_loss_broadcast")
+    with pytest.raises(AssertionError, match=r"mobilenet_v1: its regression loss broadcasts labels \(2,\) against logits "
+                                             r"\(2, 1\) \(torch warns: Using a target size"):
+        CHECKS["problem_type_losses"].run(fresh, broken)

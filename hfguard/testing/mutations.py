@@ -759,10 +759,17 @@ KINDS.update({kind.id: kind for kind in (
 
 
 def _ignored_setting(config: Any) -> str | None:
-    """The first plain setting (a number, string or flag) the config holds apart from its class defaults."""
-    from hfguard.testing.checks.configuration import settings
+    """The first plain setting (a number, string or flag) the config holds apart from its class defaults, whose
+    default differs from its value (dropping T5's is_encoder_decoder=True, its class default, would change nothing)."""
+    from hfguard.testing.checks.configuration import quiet, settings
 
-    return next((key for key, value in settings(config).items() if isinstance(value, (bool, int, float, str))), None)
+    try:
+        with quiet():
+            defaults = type(config)().to_dict()
+    except Exception:  # noqa: BLE001 - a config class without defaults: every setting differs from the missing default
+        defaults = {}
+    return next((key for key, value in settings(config).items()
+                 if isinstance(value, (bool, int, float, str)) and defaults.get(key, object()) != value), None)
 
 
 def _has_setting(case: Any, model: Any) -> str | None:
