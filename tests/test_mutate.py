@@ -99,3 +99,19 @@ def test_own_checks_runs_only_the_checks_written_for_the_kind(tmp_path: Path, lo
     assert leak["caught_types"] == {"gpt2": ["batch_independent"]}, leak
     junit = (tmp_path / "out" / "junit.xml").read_text()
     assert junit.count("not a check written to catch this kind") >= 10 and 'name="test_deterministic"' in junit
+
+
+def test_with_own_checks_a_failing_unrelated_check_does_not_exclude_a_type(tmp_path: Path):
+    """llama's unbroken config_round_trip fails: a whole-suite run cannot tell what caught batch_leak there, a run of
+    the kind's own checks can (batch_independent passes unbroken and fails broken)."""
+    from hfguard.check_results import CheckResult
+    from hfguard.mutate import judge
+
+    (tmp_path / "batch_leak").mkdir()
+    (tmp_path / "batch_leak" / "llama.json").write_text(json.dumps({"applied": True, "reason": ""}))
+    results = {"baseline": {"llama": {"batch_independent": CheckResult("passed"), "config_round_trip": CheckResult("failed")}},
+               "batch_leak": {"llama": {"batch_independent": CheckResult("failed"), "config_round_trip": CheckResult("skipped")}}}
+    [whole] = judge(["batch_leak"], ["llama"], results, tmp_path)
+    assert whole.not_measured == {"llama": "its unbroken tests do not pass (config_round_trip)"}
+    [own] = judge(["batch_leak"], ["llama"], results, tmp_path, own_checks=True)
+    assert own.caught == {"llama": ["batch_independent"]} and not own.not_measured
