@@ -76,6 +76,7 @@ NESTED = {
     "groupvit": ("vision-text", None, "GroupViTConfig", "GroupViTModel"),  # per-stage hidden states of its vision tower
     "clip": ("vision-text", "zero-shot-image-classification", "CLIPConfig", "CLIPModel"),  # towers' outputs nested
     "beit": ("vision-dense", "semantic-segmentation", "BeitConfig", "BeitForSemanticSegmentation"),  # the head reads layers
+    "squeezebert": ("encoder-only", "masked-lm", "SqueezeBertConfig", "SqueezeBertForMaskedLM"),  # its layers return dicts
 }
 
 
@@ -92,12 +93,14 @@ def nested() -> dict[str, tuple[ModelCase, object]]:
     ("clip", "attentions_unnormalized", "output.text_model_output.attentions.0. is no attention distribution"),
     ("clip", "short_output", "output.logits_per_image .2, 1. is not the transpose of output.logits_per_text"),
     ("beit", "gradient_cut", "get no gradient .blocked."),
+    ("squeezebert", "gradient_cut", "20 of 44 trainable parameters get no gradient .blocked. from the loss from labels: transformer.embeddings"),
     ("clip", "returned_outputs_detached", "output.logits_per_image carries no gradient in train mode"),
 ])
 def test_kinds_reach_nested_outputs_and_captured_layers(nested, model_type: str, kind: str, message: str):
     """The stage model's last stage (groupvit: its stage count is not a depth the config declares), the towers of a
     contrastive model (the breakage used to rewrite top-level tuples only), a layer a segmentation head reads through
-    the model's output capture (beit: the cut used to be a hook the capture never saw) and side outputs left live."""
+    the model's output capture (beit: the cut used to be a hook the capture never saw), a layer returning a dict
+    (squeezebert: the cut used to detach tensors and tuples only) and side outputs left live."""
     case, model = nested[model_type]
     spec = KINDS[kind]
     assert applies(spec, case, model) is None

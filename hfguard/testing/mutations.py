@@ -900,12 +900,6 @@ def _detached_states(value: Any) -> Any:
     return value
 
 
-def _detached(item: Any) -> Any:
-    if isinstance(item, tuple):
-        return tuple(_detached(part) for part in item)
-    return item.detach() if hasattr(item, "detach") else item
-
-
 def _returned_states_detached(case: Any, model: Any) -> None:
     _subclass(model, forward=lambda original, self, *args, **kwargs: _detached_states(original(self, *args, **kwargs)))
 
