@@ -125,6 +125,25 @@ def test_a_breakage_that_changes_nothing_does_not_apply(built):
     assert reason == "it does not take effect: its output_hidden_states are rewritten nowhere"
 
 
+def test_a_layer_may_return_a_dict_of_attention_maps():
+    """pegasus_x's encoder layers return {"global": ..., "local": ...}: the attentions check reads every map of such a
+    field (it used to skip the field) and the breakage scales each (it used to crash on the dict, a false 'caught')."""
+    import torch
+
+    from hfguard.testing.checks.outputs import layer_tensors, per_layer
+    from hfguard.testing.mutations import _scaled_attentions
+
+    maps = torch.full((2, 4, 3, 3), 1 / 3)
+    layer = {"global": maps, "local": maps[:, :, None]}
+    output = {"encoder_attentions": (layer, layer), "decoder_attentions": (maps, maps), "other": ({"note": "text"},)}
+    groups = per_layer(output, "attentions")
+    assert list(groups) == ["output.encoder_attentions", "output.decoder_attentions"]
+    assert [t.shape for t in layer_tensors(groups["output.encoder_attentions"][1])] == [(2, 4, 3, 3), (2, 4, 1, 3, 3)]
+    assert layer_tensors({"note": "text"}) == ()
+    scaled = _scaled_attentions(groups["output.encoder_attentions"])
+    assert all(float(t.sum(-1).max()) == pytest.approx(1.5) for item in scaled for t in layer_tensors(item))
+
+
 def test_the_extra_channel_kind_does_not_apply_to_a_grayscale_reader(monkeypatch):
     """lightglue reads channel 0 only (its overrides' reads_first_channel): any channel count is its contract."""
     from hfguard.testing import mutations

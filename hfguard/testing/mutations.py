@@ -358,12 +358,12 @@ def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[An
 def _per_layer_shapes(case: Any, model: Any, kind: str) -> Any:
     """What a forward returns as per-layer ``kind``: each field's count and value sums (rounded)."""
     from hfguard.testing.checks.attention import run_with
-    from hfguard.testing.checks.outputs import per_layer
+    from hfguard.testing.checks.outputs import layer_tensors, per_layer
 
     options = {f"output_{kind}": True}
     forward = (lambda m: case.forward(m, **options))
     output = run_with(case, model, "eager", forward) if kind == "attentions" else forward(model)
-    return {name: (len(items), round(sum(float(t.double().sum()) for item in items for t in (item if isinstance(item, tuple) else (item,))), 3))
+    return {name: (len(items), round(sum(float(t.double().sum()) for item in items for t in layer_tensors(item)), 3))
             for name, items in per_layer(output, kind).items()}
 
 
@@ -385,7 +385,13 @@ def _effect(case: Any, model: Any, observe: Callable[[], Any], unchanged: str) -
 
 
 def _scaled_attentions(maps: Any) -> Any:
-    return type(maps)(tuple(w * 1.5 for w in m) if isinstance(m, tuple) else m * 1.5 for m in maps)
+    """Every map of every layer scaled by 1.5: a layer's tensor, its tuple (one per stream) or its dict (one per kind)."""
+    def scaled(layer: Any) -> Any:
+        if isinstance(layer, dict):
+            return {key: scaled(value) for key, value in layer.items()}
+        return tuple(scaled(part) for part in layer) if isinstance(layer, tuple) else layer * 1.5
+
+    return type(maps)(scaled(m) for m in maps)
 
 
 def _generate_rewriting(rewrite: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
