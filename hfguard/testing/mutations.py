@@ -333,8 +333,8 @@ def _weight_changes_on_save(case: Any, model: Any) -> None:
 
 def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[Any]], Any]) -> Callable[[Any, Any], "str | None"]:
     """A breakage that rewrites every per-layer ``kind`` field (``hidden_states``, ``attentions``) the forward returns,
-    also in nested outputs (a contrastive model's towers) and in lists; it does not take effect where the forward
-    returns no such field to rewrite."""
+    also in nested outputs (a contrastive model's towers), in lists and in the tuple output (``return_dict=False``: the
+    rewritten dict output's ``to_tuple()``); it does not take effect where the forward returns no such field to rewrite."""
     def walk(output: Any) -> None:
         for key in list(output.keys()) if isinstance(output, dict) else ():
             value = output[key]
@@ -345,9 +345,12 @@ def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[An
 
     def apply(case: Any, model: Any) -> str | None:
         def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            as_tuple = kwargs.get("return_dict") is False  # the tuple output is broken alike (as _on_main's)
+            if as_tuple:
+                kwargs["return_dict"] = True
             output = original(self, *args, **kwargs)
             walk(output)
-            return output
+            return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
 
         _subclass(model, forward=forward)
         return _effect(case, model, lambda: _per_layer_shapes(case, model, kind), f"its output_{kind} are rewritten nowhere")
