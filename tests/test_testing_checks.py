@@ -76,6 +76,7 @@ NESTED = {
     "groupvit": ("vision-text", None, "GroupViTConfig", "GroupViTModel"),  # per-stage hidden states of its vision tower
     "clip": ("vision-text", "zero-shot-image-classification", "CLIPConfig", "CLIPModel"),  # towers' outputs nested
     "beit": ("vision-dense", "semantic-segmentation", "BeitConfig", "BeitForSemanticSegmentation"),  # the head reads layers
+    "squeezebert": ("encoder-only", "masked-lm", "SqueezeBertConfig", "SqueezeBertForMaskedLM"),  # its layers return dicts
 }
 
 
@@ -92,12 +93,14 @@ def nested() -> dict[str, tuple[ModelCase, object]]:
     ("clip", "attentions_unnormalized", "output.text_model_output.attentions.0. is no attention distribution"),
     ("clip", "short_output", "output.logits_per_image .2, 1. is not the transpose of output.logits_per_text"),
     ("beit", "gradient_cut", "get no gradient .blocked."),
+    ("squeezebert", "gradient_cut", "20 of 44 trainable parameters get no gradient .blocked. from the loss from labels: transformer.embeddings"),
     ("clip", "returned_outputs_detached", "output.logits_per_image carries no gradient in train mode"),
 ])
 def test_kinds_reach_nested_outputs_and_captured_layers(nested, model_type: str, kind: str, message: str):
     """The stage model's last stage (groupvit: its stage count is not a depth the config declares), the towers of a
     contrastive model (the breakage used to rewrite top-level tuples only), a layer a segmentation head reads through
-    the model's output capture (beit: the cut used to be a hook the capture never saw) and side outputs left live."""
+    the model's output capture (beit: the cut used to be a hook the capture never saw), a layer returning a dict
+    (squeezebert: the cut used to detach tensors and tuples only) and side outputs left live."""
     case, model = nested[model_type]
     spec = KINDS[kind]
     assert applies(spec, case, model) is None
@@ -120,6 +123,25 @@ def test_a_breakage_that_changes_nothing_does_not_apply(built):
     fresh = ModelCase(case.model_type, case.family, case.task, case.config_class, case.model_class)
     reason = _per_layer_rewriting("hidden_states", lambda states: states)(fresh, copy.deepcopy(model))
     assert reason == "it does not take effect: its output_hidden_states are rewritten nowhere"
+
+
+def test_a_layer_may_return_a_dict_of_attention_maps():
+    """pegasus_x's encoder layers return {"global": ..., "local": ...}: the attentions check reads every map of such a
+    field (it used to skip the field) and the breakage scales each (it used to crash on the dict, a false 'caught')."""
+    import torch
+
+    from hfguard.testing.checks.outputs import layer_tensors, per_layer
+    from hfguard.testing.mutations import _scaled_attentions
+
+    maps = torch.full((2, 4, 3, 3), 1 / 3)
+    layer = {"global": maps, "local": maps[:, :, None]}
+    output = {"encoder_attentions": (layer, layer), "decoder_attentions": (maps, maps), "other": ({"note": "text"},)}
+    groups = per_layer(output, "attentions")
+    assert list(groups) == ["output.encoder_attentions", "output.decoder_attentions"]
+    assert [t.shape for t in layer_tensors(groups["output.encoder_attentions"][1])] == [(2, 4, 3, 3), (2, 4, 1, 3, 3)]
+    assert layer_tensors({"note": "text"}) == ()
+    scaled = _scaled_attentions(groups["output.encoder_attentions"])
+    assert all(float(t.sum(-1).max()) == pytest.approx(1.5) for item in scaled for t in layer_tensors(item))
 
 
 def test_the_extra_channel_kind_does_not_apply_to_a_grayscale_reader(monkeypatch):

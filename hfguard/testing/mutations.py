@@ -333,8 +333,8 @@ def _weight_changes_on_save(case: Any, model: Any) -> None:
 
 def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[Any]], Any]) -> Callable[[Any, Any], "str | None"]:
     """A breakage that rewrites every per-layer ``kind`` field (``hidden_states``, ``attentions``) the forward returns,
-    also in nested outputs (a contrastive model's towers) and in lists; it does not take effect where the forward
-    returns no such field to rewrite."""
+    also in nested outputs (a contrastive model's towers), in lists and in the tuple output (``return_dict=False``: the
+    rewritten dict output's ``to_tuple()``); it does not take effect where the forward returns no such field to rewrite."""
     def walk(output: Any) -> None:
         for key in list(output.keys()) if isinstance(output, dict) else ():
             value = output[key]
@@ -345,9 +345,12 @@ def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[An
 
     def apply(case: Any, model: Any) -> str | None:
         def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+            as_tuple = kwargs.get("return_dict") is False  # the tuple output is broken alike (as _on_main's)
+            if as_tuple:
+                kwargs["return_dict"] = True
             output = original(self, *args, **kwargs)
             walk(output)
-            return output
+            return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
 
         _subclass(model, forward=forward)
         return _effect(case, model, lambda: _per_layer_shapes(case, model, kind), f"its output_{kind} are rewritten nowhere")
@@ -358,12 +361,12 @@ def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[An
 def _per_layer_shapes(case: Any, model: Any, kind: str) -> Any:
     """What a forward returns as per-layer ``kind``: each field's count and value sums (rounded)."""
     from hfguard.testing.checks.attention import run_with
-    from hfguard.testing.checks.outputs import per_layer
+    from hfguard.testing.checks.outputs import layer_tensors, per_layer
 
     options = {f"output_{kind}": True}
     forward = (lambda m: case.forward(m, **options))
     output = run_with(case, model, "eager", forward) if kind == "attentions" else forward(model)
-    return {name: (len(items), round(sum(float(t.double().sum()) for item in items for t in (item if isinstance(item, tuple) else (item,))), 3))
+    return {name: (len(items), round(sum(float(t.double().sum()) for item in items for t in layer_tensors(item)), 3))
             for name, items in per_layer(output, kind).items()}
 
 
@@ -385,7 +388,13 @@ def _effect(case: Any, model: Any, observe: Callable[[], Any], unchanged: str) -
 
 
 def _scaled_attentions(maps: Any) -> Any:
-    return type(maps)(tuple(w * 1.5 for w in m) if isinstance(m, tuple) else m * 1.5 for m in maps)
+    """Every map of every layer scaled by 1.5: a layer's tensor, its tuple (one per stream) or its dict (one per kind)."""
+    def scaled(layer: Any) -> Any:
+        if isinstance(layer, dict):
+            return {key: scaled(value) for key, value in layer.items()}
+        return tuple(scaled(part) for part in layer) if isinstance(layer, tuple) else layer * 1.5
+
+    return type(maps)(scaled(m) for m in maps)
 
 
 def _generate_rewriting(rewrite: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
@@ -905,12 +914,6 @@ def _detached_states(value: Any) -> Any:
             elif isinstance(value[key], dict):
                 _detached_states(value[key])
     return value
-
-
-def _detached(item: Any) -> Any:
-    if isinstance(item, tuple):
-        return tuple(_detached(part) for part in item)
-    return item.detach() if hasattr(item, "detach") else item
 
 
 def _returned_states_detached(case: Any, model: Any) -> None:

@@ -166,7 +166,7 @@ def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> N
     groups = per_layer(hidden_forward(case, model), "hidden_states")
     matching = name.replace("last_hidden_state", "hidden_states")  # output.encoder_last_hidden_state: encoder_hidden_states
     finals = ([states[-1] for group, states in groups.items() if group == matching] or [states[-1] for states in groups.values()])[:1]
-    finals = [final for final in finals if final.dim() == main.dim()]
+    finals = [final for final in finals if hasattr(final, "dim") and final.dim() == main.dim()]  # one tensor per layer
     if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
         shapes = ", ".join(str(tuple(final.shape)) for final in finals)
         raise CheckFailure(f"{case.model_type}: {name} {tuple(main.shape)} has other positions than the final hidden state {shapes}")

@@ -45,7 +45,7 @@ def attentions(case: Any, model: Any) -> None:
     for name, maps in groups.items():
         _one_per_layer(case, "attentions", name, maps, layers | layer_counts(model.config))
         _batch_first(case, name, maps)
-        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in (m if isinstance(m, tuple) else (m,))]:
+        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in layer_tensors(m)]:
             values = weights.detach().double()
             sums = values.sum(-1)
             if float(values.min()) < -ROW_SUM or float(sums.max()) > 1 + ROW_SUM:
@@ -111,7 +111,7 @@ def _ends_with_the_last_layer(case: Any, name: str, states: tuple[Any, ...],
     States the model computes anew (a final norm, a transpose) name no layer, and a tuple of states per layer (one per
     stream) no one layer: neither is judged here."""
     last = states[-1]
-    if isinstance(last, tuple):  # one per stream, or a stage's several states: no one layer to name
+    if not hasattr(last, "data_ptr"):  # one per stream, or a stage's several states: no one layer to name
         return
     producers = produced.get((last.data_ptr(), tuple(last.shape)), [])
     if not producers:
@@ -201,11 +201,19 @@ def per_layer(output: Any, kind: str, prefix: str = "output") -> dict[str, tuple
     found: dict[str, tuple[Any, ...]] = {}
     for key, value in (output.items() if isinstance(output, dict) else ()):
         if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and value \
-                and all(hasattr(v, "shape") or isinstance(v, tuple) and all(hasattr(t, "shape") for t in v) for v in value):
-            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, or one per stream (text and image)
+                and all(layer_tensors(v) for v in value):
+            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, one per stream (text and image) or per kind
         elif isinstance(value, dict):
             found.update(per_layer(value, kind, f"{prefix}.{key}"))
     return found
+
+
+def layer_tensors(item: Any) -> tuple[Any, ...]:
+    """The tensors one layer's entry of a per-layer field holds: the tensor, one per stream (a tuple: text and image),
+    or one per kind of attention (a dict: pegasus_x's encoder layers return their local and global maps); ``()`` where
+    the entry holds anything else."""
+    parts = tuple(item.values()) if isinstance(item, dict) else item if isinstance(item, tuple) else (item,)
+    return parts if parts and all(hasattr(part, "shape") for part in parts) else ()
 
 
 def hidden_forward(case: Any, model: Any) -> Any:
@@ -249,7 +257,7 @@ def _batch_first(case: Any, name: str, tensors: tuple[Any, ...]) -> None:
     if input_hints(case.model_type).get("packed_output"):  # one sequence holds every sample's tokens
         return
     batch = case.batch_size()
-    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in (item if isinstance(item, tuple) else (item,))]:
+    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in layer_tensors(item)]:
         if tensor.dim() == 0 or tensor.shape[0] % batch:
             raise CheckFailure(f"{case.model_type}: {name}[{layer}] {tuple(tensor.shape)} is not batch-first ({batch} samples)")
 
