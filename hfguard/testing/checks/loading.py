@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from hfguard.testing.checks.persistence import stored_tensors
+from hfguard.testing.checks.persistence import save, stored_tensors
 from hfguard.testing.checks.registry import check
 from hfguard.testing.tensors import CheckFailure, main_output
 
@@ -78,7 +78,7 @@ def checkpoint(model: Any) -> str:
             _Checkpoint.folder.cleanup()
         _Checkpoint.owner, _Checkpoint.folder = None, tempfile.TemporaryDirectory(prefix="hfguard-checkpoint-")
         with quiet():
-            model.save_pretrained(_Checkpoint.folder.name)
+            save(model, _Checkpoint.folder.name)
         _Checkpoint.owner = weakref.ref(model)
     return _Checkpoint.folder.name
 
@@ -365,7 +365,7 @@ def untied_save_load(case: Any, model: Any) -> None:
                            "still share one weight (a tie hard-coded in __init__)")
     with tempfile.TemporaryDirectory(prefix="hfguard-untied-") as folder:
         with quiet():
-            untied.save_pretrained(folder)
+            save(untied, folder)
         loaded, info = load(untied, folder)
     missing = sorted(str(key) for key in info.get("missing_keys") or ())
     if missing:
@@ -606,7 +606,7 @@ def _head_weights_reported(case: Any, model: Any) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="hfguard-base-") as folder:
         with quiet():
-            model.base_model.save_pretrained(folder)
+            save(model.base_model, folder)
         loaded, info = load(model, folder)
     if not info.get("missing_keys"):
         raise CheckFailure(f"{case.model_type}: the base model's checkpoint loaded into {type(model).__name__} reports no "
