@@ -415,6 +415,28 @@ def _named(entry: str, names: set[str]) -> bool:
     return any(re.search(rf"(?:^|\.){entry}(?:\.|$)", name) for name in names)
 
 
+def _modeling_sources(model: Any) -> list[str]:
+    """The source of every module (Python file) defining a class of ``model``'s submodules (torch's own left out)."""
+    import inspect
+    import sys
+
+    files = {type(module).__module__ for module in model.modules() if module is not model}
+    sources = []
+    for name in sorted(files):
+        if name.split(".")[0] != "torch" and name in sys.modules:
+            with contextlib.suppress(OSError, TypeError):
+                sources.append(inspect.getsource(sys.modules[name]))
+    return sources
+
+
+def _in_code(entry: str, sources: list[str]) -> bool:
+    """Every dotted part of ``entry`` (its ``*`` globs aside) is a name in one of these sources: the entry names a
+    module or weight that the model's code defines, though this build may not hold it (a layer kind the tiny config
+    has none of, or one of another class sharing the same pretrained base)."""
+    parts = [part for part in entry.split(".") if part and "*" not in part]
+    return any(all(re.search(rf"\b{re.escape(part)}\b", source) for part in parts) for source in sources)
+
+
 @check()
 def dtype_on_load(case: Any, model: Any) -> None:
     import torch
@@ -422,10 +444,12 @@ def dtype_on_load(case: Any, model: Any) -> None:
     keep = set(getattr(model, "_keep_in_fp32_modules", None) or ())
     strict = set(getattr(model, "_keep_in_fp32_modules_strict", None) or ())
     names = set(model.state_dict())
-    unknown = sorted(entry for entry in keep | strict if not _named(entry, names))
+    unheld = [entry for entry in keep | strict if not _named(entry, names)]
+    sources = _modeling_sources(model) if unheld else []
+    unknown = sorted(entry for entry in unheld if not _in_code(entry, sources))
     if unknown:
         raise CheckFailure(f"{case.model_type}: _keep_in_fp32_modules{'_strict' * bool(set(unknown) <= strict - keep)} names "
-                           f"no module: {shown(unknown)}")
+                           f"no module of it, nor a name of its modeling code: {shown(unknown)}")
     folder = checkpoint(model)
     for dtype, kept in ((torch.float16, keep | strict), (torch.bfloat16, strict)) if keep or strict else ():
         loaded, _ = load(model, folder, dtype=dtype)
