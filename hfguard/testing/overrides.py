@@ -740,13 +740,13 @@ _LOGIT_SCALE = "never sets {cls}.logit_scale: loading without it leaves it as al
 _XIELU = ("no _init_weights of it sets XIELUActivation's (activations.py:231) parameters alpha_p, alpha_n nor its buffers "
           "beta, eps (PreTrainedModel._init_weights, modeling_utils.py:2304, knows no such module): {got}")
 _OWN_SAVE = {
-    "gradium_phonon_tts": "from_pretrained of its own save_pretrained raises: the checkpoint conversion's PermuteForRope "
-                          "cannot view q_proj.weight (core_model_loading.py:486: shape '[4, 2, 2, 768]' is invalid for input "
-                          "of size 16896), then 'We encountered some issues during automatic conversion of the weights' "
-                          "(loading_report.py:311)",
-    "nemo_speechlm": "from_pretrained of its own save_pretrained raises 'You set ignore_mismatched_sizes to False' "
-                     "(loading_report.py:316): the saved q/k/v_proj of its word_timestamp_encoder and audio towers come back "
-                     "as [27, 32] and [26, 32] against the model's [32, 32] and [16, 32]",
+    "gradium_phonon_tts": ("from_pretrained of its own save_pretrained raises: the checkpoint conversion's PermuteForRope "
+                           "cannot view q_proj.weight (core_model_loading.py:486: shape '[4, 2, 2, 768]' is invalid for "
+                           "input of size 16896), then 'We encountered some issues during automatic conversion of the "
+                           "weights' (loading_report.py:311)"),
+    "nemo_speechlm": ("from_pretrained of its own save_pretrained raises 'You set ignore_mismatched_sizes to False' "
+                      "(loading_report.py:316): the saved q/k/v_proj of its word_timestamp_encoder and audio towers come "
+                      "back as [27, 32] and [26, 32] against the model's [32, 32] and [16, 32]"),
 }
 CHECK_EXCEPTIONS += [
     {name: {"xfail": {"init_weights_complete": _bug(f"{owner} ({where}) " + _LOGIT_SCALE.format(cls=cls, got=got), ON_5_24)}}
@@ -836,12 +836,12 @@ CHECK_EXCEPTIONS += [
          "init_weights(); __init__ 1.0)", ON_5_24))}},
     {name: {"xfail": dict.fromkeys(("init_weights_complete", "init_weights_buffers"), _bug(_XIELU.format(got=got), ON_5_24))}
      for name, got in (
-         ("apertus", "loading without them leaves alpha_p 0.0, -1.37e+38 (__init__ 0.2034); a meta build and init_weights() "
-                     "leave beta 1.7e-18 and eps 2.08e+13 (0.5 and -1e-06)"),
-         ("apertus1p5", "loading without them leaves alpha_p 1.1e-41 (__init__ 0.2034); a meta build and init_weights() "
-                        "leave beta 2.08e+13 (0.5)"),
-         ("apertus1p5_text", "loading without them leaves alpha_n nan (__init__ -1.0502); a meta build and init_weights() "
-                             "leave beta and eps 1.87e+32 (0.5 and -1e-06)"))},
+         ("apertus", ("loading without them leaves alpha_p 0.0, -1.37e+38 (__init__ 0.2034); a meta build and "
+                      "init_weights() leave beta 1.7e-18 and eps 2.08e+13 (0.5 and -1e-06)")),
+         ("apertus1p5", ("loading without them leaves alpha_p 1.1e-41 (__init__ 0.2034); a meta build and "
+                         "init_weights() leave beta 2.08e+13 (0.5)")),
+         ("apertus1p5_text", ("loading without them leaves alpha_n nan (__init__ -1.0502); a meta build and "
+                              "init_weights() leave beta and eps 1.87e+32 (0.5 and -1e-06)")))},
     {name: {"xfail": dict.fromkeys(checks, _bug(_OWN_SAVE[name], ON_5_24))} for name, checks in (
         ("gradium_phonon_tts", ("attn_implementation_on_load", "dtype_on_load", "missing_keys_reported", "state_dict_round_trip")),
         ("nemo_speechlm", ("attn_implementation_on_load", "dtype_on_load", "missing_keys_reported", "state_dict_round_trip",
