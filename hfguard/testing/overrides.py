@@ -824,6 +824,123 @@ CHECK_EXCEPTIONS += [
 ]
 
 
+# issue 23 part A, loading and initialisation (init_weights_complete, init_weights_buffers, and the loading checks of a
+# model that cannot load its own save), measured on transformers 5.24.0: "left as allocated" is what a real
+# from_pretrained(None, config, state_dict={}) of the tiny model (or, for buffers, a meta build materialised by to_empty
+# and init_weights()) leaves in the tensor, where __init__ gives the value in brackets
+_LOGIT_SCALE = "never sets {cls}.logit_scale: loading without it leaves it as allocated ({got}; __init__ 2.6592)"
+_XIELU = ("no _init_weights of it sets XIELUActivation's (activations.py:231) parameters alpha_p, alpha_n nor its buffers "
+          "beta, eps (PreTrainedModel._init_weights, modeling_utils.py:2304, knows no such module): {got}")
+_OWN_SAVE = {
+    "gradium_phonon_tts": ("from_pretrained of its own save_pretrained raises: the checkpoint conversion's PermuteForRope "
+                           "cannot view q_proj.weight (core_model_loading.py:486: shape '[4, 2, 2, 768]' is invalid for "
+                           "input of size 16896), then 'We encountered some issues during automatic conversion of the "
+                           "weights' (loading_report.py:311)"),
+    "nemo_speechlm": ("from_pretrained of its own save_pretrained raises 'You set ignore_mismatched_sizes to False' "
+                      "(loading_report.py:316): the saved q/k/v_proj of its word_timestamp_encoder and audio towers come "
+                      "back as [27, 32] and [26, 32] against the model's [32, 32] and [16, 32]"),
+}
+CHECK_EXCEPTIONS += [
+    {name: {"xfail": {"init_weights_complete": _bug(f"{owner} ({where}) " + _LOGIT_SCALE.format(cls=cls, got=got), ON_5_24)}}
+     for name, owner, where, cls, got in (
+         ("clip", "CLIPPreTrainedModel._init_weights", "modeling_clip.py:409", "CLIPModel", "1.33e+21, then 1.37e-25"),
+         ("altclip", "AltCLIPPreTrainedModel._init_weights", "modeling_altclip.py:639", "AltCLIPModel", "5.55e-07"),
+         ("blip", "BlipPreTrainedModel._init_weights", "modeling_blip.py:403", "BlipModel", "3.56e-07"),
+         ("chinese_clip", "ChineseCLIPPreTrainedModel._init_weights", "modeling_chinese_clip.py:533", "ChineseCLIPModel",
+          "-5.64e-21"),
+         ("clipseg", "CLIPSegPreTrainedModel._init_weights", "modeling_clipseg.py:430", "CLIPSegModel", "3.56e-07"),
+         ("vision-text-dual-encoder", "PreTrainedModel._init_weights", "modeling_utils.py:2304", "VisionTextDualEncoderModel",
+          "3.56e-07"))},
+    {"xclip": {"xfail": {"init_weights_complete": _bug(
+        "XCLIPPreTrainedModel._init_weights (modeling_x_clip.py:435) never sets logit_scale nor prompts_generator.alpha: "
+        "loading without them leaves them as allocated (0.0 and 0.0; __init__ 2.6592 and 0.1)", ON_5_24)}},
+     "groupvit": {"xfail": {"init_weights_complete": _bug(
+         "GroupViTPreTrainedModel._init_weights (modeling_groupvit.py:724) never sets logit_scale, the vision "
+         "position_embeddings nor the stages' group_token: loading without them leaves them as allocated (logit_scale "
+         "-0.0315, the others 1.6e-43, 1.4e-43; __init__ 2.6592 and zeros)", ON_5_24)}},
+     # a head's bias of its own, tied to the decoder's: the decoder Linear's init reaches another tensor than the one kept
+     "data2vec-text": {"xfail": {"init_weights_complete": _bug(
+         "Data2VecTextPreTrainedModel._init_weights (modeling_data2vec_text.py:482) never sets lm_head.bias (tied to "
+         "lm_head.decoder.bias): loading without it leaves it as allocated (3.56e-07, 4.6e-41, nan; __init__ zeros)", ON_5_24)}},
+     "fnet": {"xfail": {"init_weights_complete": _bug(
+         "FNetPreTrainedModel._init_weights (modeling_fnet.py:369) never sets cls.predictions.bias (tied to "
+         "cls.predictions.decoder.bias): loading without it leaves it as allocated (3.56e-07, -3.03e+38; __init__ zeros)",
+         ON_5_24)}},
+     "nystromformer": {"xfail": {"init_weights_complete": _bug(
+         "NystromformerPreTrainedModel._init_weights (modeling_nystromformer.py:403) never sets cls.predictions.bias (tied "
+         "to cls.predictions.decoder.bias): loading without it leaves it as allocated (2.07e-27, 1.28e-26; __init__ zeros)",
+         ON_5_24)}},
+     "longformer": {"xfail": {"init_weights_complete": _bug(
+         "no _init_weights of it sets lm_head.bias (tied to lm_head.decoder.bias; PreTrainedModel._init_weights, "
+         "modeling_utils.py:2304): loading without it leaves it as allocated (7.0 after a freed tensor of 7.0, then "
+         "-6.08e-05; __init__ zeros)", ON_5_24)}},
+     "luke": {"xfail": {"init_weights_complete": _bug(
+         "LukePreTrainedModel._init_weights (modeling_luke.py:769) never sets entity_predictions.bias: loading without it "
+         "leaves it as allocated (-1.36e+38, -3.02e+38; __init__ zeros)", ON_5_24)}},
+     "reformer": {"xfail": {"init_weights_complete": _bug(
+         "ReformerPreTrainedModel._init_weights (modeling_reformer.py:1855) never sets lm_head.bias: loading without it "
+         "leaves it as allocated (-0.0592, -0.0731, 1.4e-41; __init__ zeros)", ON_5_24)}},
+     # Conv1D layers (pytorch_utils.Conv1D is no nn.Linear)
+     "imagegpt": {"xfail": {"init_weights_complete": _bug(
+         "ImageGPTPreTrainedModel._init_weights (modeling_imagegpt.py:367) never sets the Conv1D layers' weights and biases "
+         "(attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj): loading without them leaves them as allocated (c_attn.weight "
+         "3.56e-07, 7.3e-39; c_attn.bias -1.23e+38; __init__ normal std 0.02 and zeros)", ON_5_24)}},
+     "openai-gpt": {"xfail": {"init_weights_complete": _bug(
+         "OpenAIGPTPreTrainedModel._init_weights (modeling_openai.py:259) never sets the Conv1D layers' weights and biases "
+         "(attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj): loading without them leaves them as allocated (c_attn.weight "
+         "1.01e+18, 6.23e+22; c_proj.bias nan; __init__ normal std 0.02 and zeros)", ON_5_24)}},
+     "levit": {"xfail": {"init_weights_complete": _bug(
+         "LevitPreTrainedModel._init_weights (modeling_levit.py:475) never sets the attention layers' attention_biases: "
+         "loading without them leaves them as allocated (0.0208, 3.56e-07, -1.14e+38; __init__ zeros)", ON_5_24)}},
+     "regnet": {"xfail": {"init_weights_complete": _bug(
+         "RegNetPreTrainedModel._init_weights (modeling_regnet.py:265) sets the convolutions' weights, never their "
+         "biases: the squeeze-excitation convs' attention.0.bias and attention.2.bias stay as allocated (1.4e-45, "
+         "-0.0285, -2.68e+38; __init__ torch's uniform init, -0.0414, 0.253)", ON_5_24)}},
+     "pe_audio": {"xfail": {"init_weights_complete": _bug(
+         "PeAudioPreTrainedModel._init_weights (modeling_pe_audio.py:512) never sets text_audio_logit_scale nor "
+         "text_audio_logit_bias: loading without them leaves them as allocated (-1.24e+38; __init__ 0.0)", ON_5_24)}},
+     **{name: {"xfail": {"init_weights_complete": _bug(
+         "Sam3LiteTextPreTrainedModel._init_weights (modeling_sam3_lite_text.py:354) never sets the layers' layer_scale "
+         "nor token_mixer.layer_scale: loading without them leaves them as allocated (-7.4e-04, 8.97e-44, nan; __init__ "
+         "1e-05)", ON_5_24)}} for name in ("sam3_lite_text", "sam3_lite_text_text_model")},
+     "sew-d": {"xfail": {"init_weights_complete": _bug(
+         "SEWDPreTrainedModel._init_weights (modeling_sew_d.py:1137) never sets masked_spec_embed: loading without it "
+         "leaves it as allocated (0.0, 1.4e-45; __init__ uniform, 0.553)", ON_5_24)}},
+     "timesformer": {"xfail": {"init_weights_complete": _bug(
+         "TimesformerPreTrainedModel._init_weights (modeling_timesformer.py:450) never sets embeddings.time_embeddings: "
+         "loading without it leaves it as allocated (4.2e-22, 5.4e-22; __init__ zeros)", ON_5_24)}},
+     "vilt": {"xfail": {"init_weights_complete": _bug(
+         "ViltPreTrainedModel._init_weights (modeling_vilt.py:503) never sets embeddings.cls_token nor "
+         "embeddings.position_embeddings: loading without them leaves them as allocated (3.56e-07, 4.6e-41; __init__ "
+         "zeros)", ON_5_24)}},
+     "vit_mae": {"xfail": {"init_weights_complete": _bug(
+         "ViTMAEPreTrainedModel._init_weights (modeling_vit_mae.py:602) never sets embeddings.cls_token nor "
+         "embeddings.position_embeddings: loading without them leaves them as allocated (2.8e-45, 3.56e-07; __init__ "
+         "zeros)", ON_5_24)}},
+     "yolos": {"xfail": {"init_weights_complete": _bug(
+         "no _init_weights of it sets embeddings.cls_token, detection_tokens, position_embeddings nor "
+         "encoder.interpolation.mid_position_embeddings (PreTrainedModel._init_weights, modeling_utils.py:2304): loading "
+         "without them leaves them as allocated (1.5e-08, 4.5e-44, 5.6e-44; __init__ zeros)", ON_5_24)}},
+     "diffusion_gemma": {"xfail": dict.fromkeys(("init_weights_complete", "init_weights_buffers"), _bug(
+         "DiffusionGemmaPreTrainedModel._init_weights (modeling_diffusion_gemma.py:856) sets layer_scalar of "
+         "DiffusionGemmaDecoderTextLayer only, not of DiffusionGemmaEncoderTextLayer (:606): the encoder layers' "
+         "layer_scalar buffer stays as allocated (nan, -9.5e+37 after a load; 9.35e+31 after a meta build and "
+         "init_weights(); __init__ 1.0)", ON_5_24))}},
+    {name: {"xfail": dict.fromkeys(("init_weights_complete", "init_weights_buffers"), _bug(_XIELU.format(got=got), ON_5_24))}
+     for name, got in (
+         ("apertus", ("loading without them leaves alpha_p 0.0, -1.37e+38 (__init__ 0.2034); a meta build and "
+                      "init_weights() leave beta 1.7e-18 and eps 2.08e+13 (0.5 and -1e-06)")),
+         ("apertus1p5", ("loading without them leaves alpha_p 1.1e-41 (__init__ 0.2034); a meta build and "
+                         "init_weights() leave beta 2.08e+13 (0.5)")),
+         ("apertus1p5_text", ("loading without them leaves alpha_n nan (__init__ -1.0502); a meta build and "
+                              "init_weights() leave beta and eps 1.87e+32 (0.5 and -1e-06)")))},
+    {name: {"xfail": dict.fromkeys(checks, _bug(_OWN_SAVE[name], ON_5_24))} for name, checks in (
+        ("gradium_phonon_tts", ("attn_implementation_on_load", "dtype_on_load", "missing_keys_reported", "state_dict_round_trip")),
+        ("nemo_speechlm", ("attn_implementation_on_load", "dtype_on_load", "missing_keys_reported", "state_dict_round_trip",
+                           "untied_save_load")))},
+]
+
+
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
