@@ -732,6 +732,14 @@ CHECK_EXCEPTIONS += [
 ]
 
 
+CHECK_EXCEPTIONS += [
+    # configuration and embeddings (config_round_trip, attn_implementation_switch, input_embeddings_get_set, resize_*)
+    {"pvt": {"xfail": {"config_round_trip": _bug(
+        "PvtConfig declares num_labels as a field (configuration_pvt.py:80), hiding PreTrainedConfig's num_labels property "
+        "that fills id2label/label2id (configuration_utils.py:567): PvtConfig(num_labels=5).id2label is None", ON_5_24)}}},
+]
+
+
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
