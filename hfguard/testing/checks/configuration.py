@@ -190,10 +190,13 @@ def attn_implementation_switch(case: Any, model: Any) -> None:
     with quiet():
         built = cls(eager)
     _runs_eager(case, built, f"built from a config set to {eager._attn_implementation!r}")
-    if len(per_part) > 1:  # a composite: the default everywhere but the text config's eager
-        mixed = copy.deepcopy(config)
-        mixed._attn_implementation = None
-        mixed.get_text_config(decoder=True)._attn_implementation = "eager"
+    mixed = copy.deepcopy(config)
+    mixed._attn_implementation = None
+    text_config = mixed.get_text_config(decoder=True)
+    # a composite: the default everywhere but the text config's eager (a config it holds: a flat encoder-decoder's
+    # get_text_config gives a copy with its decoder's settings, no part of the config)
+    if len(per_part) > 1 and any(held is text_config for _, held in _nested_configs(mixed)):
+        text_config._attn_implementation = "eager"
         with quiet():
             text = cls(mixed).config.get_text_config(decoder=True)._attn_implementation
         if text != "eager":
@@ -248,13 +251,13 @@ def _runs_eager(case: Any, model: Any, how: str) -> None:
 
 
 def _subconfig_objects_shared(case: Any, model: Any) -> None:
-    """A sub-model's config is the very object its parent config holds (not a copy)."""
-    registered = _sub_configs(model.config)
+    """A sub-model's config is the very object its parent config holds, at any depth (not a copy)."""
+    held = [sub for _, sub in _nested_configs(model.config)[1:]]
     for submodel in _submodels(model):
         config = submodel.config
         if type(config) is type(model.config):
             continue
-        same_class = [sub for _, sub in registered if type(sub) is type(config)]
+        same_class = [sub for sub in held if type(sub) is type(config)]
         if same_class and not any(sub is config for sub in same_class):
             raise CheckFailure(f"{case.model_type}: {type(submodel).__name__}.config is a copy of the parent config's "
                                f"{type(config).__name__}, not the same object (a setting on one misses the other)")
