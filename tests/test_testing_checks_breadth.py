@@ -119,7 +119,14 @@ def test_a_config_is_read_back_as_transformers_reads_it_and_a_sub_config_class_a
     (T5Gemma's encoder and decoder) is not what it loads alone."""
     import math
 
-    from transformers import LlavaConfig, Mamba2Config, SamVisionConfig, SiglipVisionConfig, T5GemmaConfig, T5GemmaModuleConfig
+    from transformers import (
+        LlavaConfig,
+        Mamba2Config,
+        SamVisionConfig,
+        SiglipVisionConfig,
+        T5GemmaConfig,
+        T5GemmaModuleConfig,
+    )
 
     from hfguard.testing.checks.configuration import _part_found, _read
 
