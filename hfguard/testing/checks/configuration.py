@@ -243,19 +243,25 @@ def _setter_reaches_nested_configs(case: Any, config: Any) -> None:
 def _runs_eager(case: Any, model: Any, how: str) -> None:
     """Every config of ``model`` and every attention layer's says eager."""
     wrong = [f"{name} ({type(module).__name__}: {module.config._attn_implementation})" for name, module in model.named_modules()
-             if type(module).__name__.endswith("Attention") and hasattr(getattr(module, "config", None), "_attn_implementation")
+             if _attention(module) and hasattr(getattr(module, "config", None), "_attn_implementation")
              and module.config._attn_implementation != "eager"]
     wrong += _not("eager", _nested_configs(model.config))
     if wrong:
         raise CheckFailure(f"{case.model_type}: {how}, parts run another implementation: {shown(wrong)}")
 
 
+def _attention(module: Any) -> bool:
+    """``module`` is an attention layer (its class is named so)."""
+    return type(module).__name__.endswith("Attention")
+
+
 def _subconfig_objects_shared(case: Any, model: Any) -> None:
-    """A sub-model's config is the very object its parent config holds, at any depth (not a copy)."""
+    """A sub-model with attention layers has for config the very object its parent config holds, at any depth (not a
+    copy: an attention setting on one would miss the other)."""
     held = [sub for _, sub in _nested_configs(model.config)[1:]]
     for submodel in _submodels(model):
         config = submodel.config
-        if type(config) is type(model.config):
+        if type(config) is type(model.config) or not any(_attention(module) for module in submodel.modules()):
             continue
         same_class = [sub for sub in held if type(sub) is type(config)]
         if same_class and not any(sub is config for sub in same_class):
