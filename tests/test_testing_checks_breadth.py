@@ -120,6 +120,8 @@ def test_a_config_is_read_back_as_transformers_reads_it_and_a_sub_config_class_a
     import math
 
     from transformers import (
+        ClvpConfig,
+        ClvpEncoderConfig,
         LlavaConfig,
         Mamba2Config,
         SamVisionConfig,
@@ -135,3 +137,4 @@ def test_a_config_is_read_back_as_transformers_reads_it_and_a_sub_config_class_a
     assert _part_found(SiglipVisionConfig, llava) == "vision_config"
     assert _part_found(SamVisionConfig, {**llava, "high_res_vision_config": SamVisionConfig().to_dict()}) == "vision_config"
     assert _part_found(T5GemmaModuleConfig, T5GemmaConfig().to_dict()) is None
+    assert _part_found(ClvpEncoderConfig, ClvpConfig().to_dict()) is None  # its base keys: text_config, speech_config

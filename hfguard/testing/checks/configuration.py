@@ -44,7 +44,7 @@ def _plain(config: Any, given: dict[str, Any]) -> dict[str, Any]:
     its settings from its own: the sub-configs are compared in the round trips through files that follow)."""
     from transformers import PreTrainedConfig
 
-    return {key: value for key, value in given.items() if not isinstance(getattr(config, key, None), PreTrainedConfig)}
+    return {key: value for key, value in given.items() if not isinstance(vars(config).get(key), PreTrainedConfig)}
 
 
 def _read(cls: Any, text: str) -> dict[str, Any]:
@@ -131,8 +131,10 @@ def _sub_configs_load_alone(case: Any, config: Any, folder: str) -> None:
 def _part_found(sub_class: Any, whole: dict[str, Any]) -> str | None:
     """The key of the composite config's part that ``sub_class.from_pretrained`` loads from the composite file, as
     transformers finds it: the part under the class's ``base_config_key``, else the one part of the class's
-    ``model_type`` (None when there are several: the class alone cannot tell them apart)."""
+    ``model_type`` (None when there are several, or several base keys: the class alone cannot tell them apart)."""
     base = getattr(sub_class, "base_config_key", "")
+    if not isinstance(base, str):
+        return None
     if base and isinstance(whole.get(base), dict):
         return base
     typed = [key for key, part in whole.items() if isinstance(part, dict) and part.get("model_type") == sub_class.model_type]
