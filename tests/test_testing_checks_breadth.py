@@ -153,3 +153,31 @@ def test_a_broadcast_regression_loss_is_caught_by_torchs_warning_where_the_logit
     with pytest.raises(AssertionError, match=r"mobilenet_v1: its regression loss broadcasts labels \(2,\) against logits "
                                              r"\(2, 1\) \(torch warns: Using a target size"):
         CHECKS["problem_type_losses"].run(fresh, broken)
+
+
+def test_a_config_is_read_back_as_transformers_reads_it_and_a_sub_config_class_alone_finds_its_part():
+    """JSON has no infinity: transformers tags it and reads it back, and so does the round trip. A sub-config class
+    loads the composite file's part under its base_config_key, else the one part of its model_type: the part of
+    another key (a SAM vision config in DeepseekVLHybrid's high_res_vision_config) or one of two parts of one type
+    (T5Gemma's encoder and decoder) is not what it loads alone."""
+    import math
+
+    from transformers import (
+        ClvpConfig,
+        ClvpEncoderConfig,
+        LlavaConfig,
+        Mamba2Config,
+        SamVisionConfig,
+        SiglipVisionConfig,
+        T5GemmaConfig,
+        T5GemmaModuleConfig,
+    )
+
+    from hfguard.testing.checks.configuration import _part_found, _read
+
+    assert math.isinf(_read(Mamba2Config, Mamba2Config(time_step_limit=(0.0, math.inf)).to_json_string())["time_step_limit"][1])
+    llava = LlavaConfig(vision_config=SiglipVisionConfig().to_dict()).to_dict()
+    assert _part_found(SiglipVisionConfig, llava) == "vision_config"
+    assert _part_found(SamVisionConfig, {**llava, "high_res_vision_config": SamVisionConfig().to_dict()}) == "vision_config"
+    assert _part_found(T5GemmaModuleConfig, T5GemmaConfig().to_dict()) is None
+    assert _part_found(ClvpEncoderConfig, ClvpConfig().to_dict()) is None  # its base keys: text_config, speech_config

@@ -768,17 +768,18 @@ KINDS.update({kind.id: kind for kind in (
 
 
 def _ignored_setting(config: Any) -> str | None:
-    """The first plain setting (a number, string or flag) the config holds apart from its class defaults, whose
-    default differs from its value (dropping T5's is_encoder_decoder=True, its class default, would change nothing)."""
-    from hfguard.testing.checks.configuration import quiet, settings
+    """The first plain setting (a number, string or flag) the config holds apart from its class defaults (dropping one
+    that equals its class's own default, such as a DETR config's is_encoder_decoder, would change nothing)."""
+    from hfguard.testing.checks.configuration import settings
+    from hfguard.testing.checks.loading import quiet
 
     try:
         with quiet():
             defaults = type(config)().to_dict()
-    except Exception:  # noqa: BLE001 - a config class without defaults: every setting differs from the missing default
+    except Exception:  # noqa: BLE001 - a config class without defaults (has_no_defaults_at_init)
         defaults = {}
     return next((key for key, value in settings(config).items()
-                 if isinstance(value, (bool, int, float, str)) and defaults.get(key, object()) != value), None)
+                 if isinstance(value, (bool, int, float, str)) and (key not in defaults or defaults[key] != value)), None)
 
 
 def _has_setting(case: Any, model: Any) -> str | None:

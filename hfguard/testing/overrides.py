@@ -941,6 +941,41 @@ CHECK_EXCEPTIONS += [
 ]
 
 
+CHECK_EXCEPTIONS += [
+    # configuration and embeddings (config_round_trip, attn_implementation_switch, input_embeddings_get_set, resize_*)
+    {"pvt": {"xfail": {"config_round_trip": _bug(
+        "PvtConfig declares num_labels as a field (configuration_pvt.py:80), hiding PreTrainedConfig's num_labels property "
+        "that fills id2label/label2id (configuration_utils.py:567): PvtConfig(num_labels=5).id2label is None", ON_5_24)}},
+     "fsmt": {"xfail": {
+         "input_embeddings_get_set": _bug(
+             "FSMTForConditionalGeneration.get_output_embeddings gives the decoder's input nn.Embedding "
+             "(modeling_fsmt.py:1045-1046), not decoder.output_projection, the nn.Linear that computes the logits "
+             "(modeling_fsmt.py:643)", ON_5_24),
+         "resize_token_embeddings": _bug(
+             "resize_token_embeddings(109) resizes the encoder's and the decoder's nn.Embedding (get_output_embeddings "
+             "gives decoder.embed_tokens, modeling_fsmt.py:1046) and sets tgt_vocab_size 109, but leaves "
+             "decoder.output_projection at 99 rows and src_vocab_size at 99: the logits keep 99 columns", ON_5_24)}},
+     "esm": {"xfail": dict.fromkeys(("resize_token_embeddings", "resize_embeddings_untied"), _bug(
+         "EsmLMHead adds its own bias Parameter of vocab_size entries (modeling_esm.py:868) that resizing leaves alone: "
+         "after resize_token_embeddings(43) the forward raises RuntimeError: The size of tensor a (43) must match the "
+         "size of tensor b (33) (modeling_esm.py:876)", ON_5_24))},
+     "mobilebert": {"xfail": {"resize_token_embeddings": _bug(
+         "MobileBertForMaskedLM.resize_token_embeddings(new_num_tokens) (modeling_mobilebert.py:781) drops "
+         "PreTrainedModel's pad_to_multiple_of and mean_resizing: TypeError: unexpected keyword argument "
+         "'pad_to_multiple_of'", ON_5_24)}},
+     "blt": {"xfail": {"resize_token_embeddings": _bug(
+         "resize_token_embeddings(+10) leaves BltPatcher.embed_tokens (modeling_blt.py:861) at vocab_size rows: a new "
+         "token id raises IndexError: index out of range in self (modeling_blt.py:889)", ON_5_24)}},
+     "deepseek_v4": {"xfail": {"resize_token_embeddings": _bug(
+         "resize_token_embeddings(+10) leaves the hash-routed MoE layers' tid2eid buffer (vocab_size rows, "
+         "modeling_deepseek_v4.py:1115) at the old size: a new token id raises IndexError: index 108 is out of bounds "
+         "for dimension 0 with size 99 (modeling_deepseek_v4.py:1123)", ON_5_24)}},
+     "pegasus_x": {"xfail": {"resize_position_embeddings": _bug(
+         "PegasusXForConditionalGeneration.get_position_embeddings (modeling_pegasus_x.py:1253) calls "
+         "PegasusXDecoder.get_position_embeddings, which PegasusXDecoder does not implement: NotImplementedError", ON_5_24)}}},
+]
+
+
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():

@@ -20,8 +20,10 @@ from hfguard.testing.checks.registry import check
 from hfguard.testing.tensors import CheckFailure
 
 # keys of a config's dict that record where and how it was written, not a setting
+# (``attn_implementation`` is the request ``from_dict`` consumes, not a setting it keeps)
 BOOKKEEPING = ("transformers_version", "architectures", "_name_or_path", "model_type", "_attn_implementation_internal",
-               "_attn_implementation", "_experts_implementation_internal", "dtype", "torch_dtype", "id2label", "label2id")
+               "_attn_implementation", "attn_implementation", "_experts_implementation_internal", "dtype", "torch_dtype",
+               "id2label", "label2id")
 LABELS = (5, 3)
 
 
@@ -35,6 +37,20 @@ def settings(config: Any) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a config class without defaults (has_no_defaults_at_init): every key
         declared = set(diff)
     return {key: value for key, value in diff.items() if key not in BOOKKEEPING and key in declared}
+
+
+def _plain(config: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """The settings of ``given`` that are not sub-configs (a composite given a sub-config as a dict may derive some of
+    its settings from its own: the sub-configs are compared in the round trips through files that follow)."""
+    from transformers import PreTrainedConfig
+
+    return {key: value for key, value in given.items() if not isinstance(vars(config).get(key), PreTrainedConfig)}
+
+
+def _read(cls: Any, text: str) -> dict[str, Any]:
+    """A config's JSON text as transformers reads it back (its tagged non-finite floats decoded)."""
+    decode = getattr(cls, "_decode_special_floats", None)
+    return decode(json.loads(text)) if decode else json.loads(text)
 
 
 def _json(value: Any) -> Any:
@@ -54,8 +70,9 @@ def config_round_trip(case: Any, model: Any) -> None:
     given = settings(model.config)
     with quiet():
         config = cls(**copy.deepcopy(given))
-    written = json.loads(config.to_json_string())
-    lost = _differences({key: given[key] for key in given}, {key: written.get(key) for key in given})
+    written = _read(cls, config.to_json_string())
+    kept = _plain(config, given)
+    lost = _differences(kept, {key: written.get(key) for key in kept})
     if lost:
         raise CheckFailure(f"{case.model_type}: {cls.__name__}(**settings).to_json_string() loses {len(lost)} settings: {shown(lost)}")
     expected = config.to_dict()
@@ -73,7 +90,7 @@ def config_round_trip(case: Any, model: Any) -> None:
             raise CheckFailure(f"{case.model_type}: {cls.__name__}.from_pretrained of a folder without a config does not raise OSError")
         _sub_configs_load_alone(case, config, os.path.join(folder, "saved"))
     with quiet():
-        labelled = cls(**copy.deepcopy(given), num_labels=LABELS[0])
+        labelled = cls(**{**copy.deepcopy(given), "num_labels": LABELS[0]})
     counts = [(len(labelled.id2label), len(labelled.label2id))]
     labelled.num_labels = LABELS[1]
     counts.append((len(labelled.id2label), len(labelled.label2id)))
@@ -90,7 +107,8 @@ def _same(case: Any, expected: dict[str, Any], actual: dict[str, Any], how: str)
 
 
 def _sub_configs_load_alone(case: Any, config: Any, folder: str) -> None:
-    """Each sub-config's class loads its part of the composite file, as it is in the composite config."""
+    """Each sub-config's class loads its part of the composite file, as it is in the composite config (where the class
+    alone finds that part: see ``_part_found``)."""
     whole = config.to_dict()
     for key, sub_class in getattr(config, "sub_configs", {}).items():
         part = whole.get(key)
@@ -98,14 +116,29 @@ def _sub_configs_load_alone(case: Any, config: Any, folder: str) -> None:
             continue
         if sub_class.__name__ == "AutoConfig":
             sub_class = type(getattr(config, key))
+        if _part_found(sub_class, whole) != key:
+            continue
         with quiet():
             loaded = sub_class.from_pretrained(folder).to_dict()
         loaded.pop("transformers_version", None)
-        part = {k: v for k, v in part.items() if k != "transformers_version"}
-        differ = _differences(part, loaded)
+        part = {k: v for k, v in part.items() if k not in BOOKKEEPING or k == "model_type"}
+        differ = _differences(part, {k: v for k, v in loaded.items() if k not in BOOKKEEPING or k == "model_type"})
         if differ:
             raise CheckFailure(f"{case.model_type}: {sub_class.__name__}.from_pretrained of the composite config gives "
                                f"another {key} ({len(differ)} settings: {shown(differ)})")
+
+
+def _part_found(sub_class: Any, whole: dict[str, Any]) -> str | None:
+    """The key of the composite config's part that ``sub_class.from_pretrained`` loads from the composite file, as
+    transformers finds it: the part under the class's ``base_config_key``, else the one part of the class's
+    ``model_type`` (None when there are several, or several base keys: the class alone cannot tell them apart)."""
+    base = getattr(sub_class, "base_config_key", "")
+    if not isinstance(base, str):
+        return None
+    if base and isinstance(whole.get(base), dict):
+        return base
+    typed = [key for key, part in whole.items() if isinstance(part, dict) and part.get("model_type") == sub_class.model_type]
+    return typed[0] if len(typed) == 1 else None
 
 
 def _builds_without_arguments(case: Any, cls: Any) -> None:
@@ -159,10 +192,13 @@ def attn_implementation_switch(case: Any, model: Any) -> None:
     with quiet():
         built = cls(eager)
     _runs_eager(case, built, f"built from a config set to {eager._attn_implementation!r}")
-    if len(per_part) > 1:  # a composite: the default everywhere but the text config's eager
-        mixed = copy.deepcopy(config)
-        mixed._attn_implementation = None
-        mixed.get_text_config(decoder=True)._attn_implementation = "eager"
+    mixed = copy.deepcopy(config)
+    mixed._attn_implementation = None
+    text_config = mixed.get_text_config(decoder=True)
+    # a composite: the default everywhere but the text config's eager (a config it holds: a flat encoder-decoder's
+    # get_text_config gives a copy with its decoder's settings, no part of the config)
+    if len(per_part) > 1 and any(held is text_config for _, held in _nested_configs(mixed)):
+        text_config._attn_implementation = "eager"
         with quiet():
             text = cls(mixed).config.get_text_config(decoder=True)._attn_implementation
         if text != "eager":
@@ -209,21 +245,27 @@ def _setter_reaches_nested_configs(case: Any, config: Any) -> None:
 def _runs_eager(case: Any, model: Any, how: str) -> None:
     """Every config of ``model`` and every attention layer's says eager."""
     wrong = [f"{name} ({type(module).__name__}: {module.config._attn_implementation})" for name, module in model.named_modules()
-             if type(module).__name__.endswith("Attention") and hasattr(getattr(module, "config", None), "_attn_implementation")
+             if _attention(module) and hasattr(getattr(module, "config", None), "_attn_implementation")
              and module.config._attn_implementation != "eager"]
     wrong += _not("eager", _nested_configs(model.config))
     if wrong:
         raise CheckFailure(f"{case.model_type}: {how}, parts run another implementation: {shown(wrong)}")
 
 
+def _attention(module: Any) -> bool:
+    """``module`` is an attention layer (its class is named so)."""
+    return type(module).__name__.endswith("Attention")
+
+
 def _subconfig_objects_shared(case: Any, model: Any) -> None:
-    """A sub-model's config is the very object its parent config holds (not a copy)."""
-    registered = _sub_configs(model.config)
+    """A sub-model with attention layers has for config the very object its parent config holds, at any depth (not a
+    copy: an attention setting on one would miss the other)."""
+    held = [sub for _, sub in _nested_configs(model.config)[1:]]
     for submodel in _submodels(model):
         config = submodel.config
-        if type(config) is type(model.config):
+        if type(config) is type(model.config) or not any(_attention(module) for module in submodel.modules()):
             continue
-        same_class = [sub for _, sub in registered if type(sub) is type(config)]
+        same_class = [sub for sub in held if type(sub) is type(config)]
         if same_class and not any(sub is config for sub in same_class):
             raise CheckFailure(f"{case.model_type}: {type(submodel).__name__}.config is a copy of the parent config's "
                                f"{type(config).__name__}, not the same object (a setting on one misses the other)")

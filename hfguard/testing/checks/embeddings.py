@@ -26,14 +26,29 @@ CHANGED = 1e-6  # relative to the output's scale: a replaced embedding moves the
 
 def embeds(case: Any, model: Any) -> str | None:
     """The model exposes its input embedding module and can replace it (setting the module it has back is accepted)."""
+    import torch
+
     embedding = _input_embeddings(model)
-    if embedding is None:
-        return f"{type(model).__name__}.get_input_embeddings() gives no module"
+    if not isinstance(embedding, torch.nn.Module):
+        return f"{type(model).__name__}.get_input_embeddings() gives {'no module' if embedding is None else f'a {type(embedding).__name__}, not a module'}"
     try:
         model.set_input_embeddings(embedding)
     except NotImplementedError:
         return f"{type(model).__name__}.set_input_embeddings is not implemented (NotImplementedError)"
     return None
+
+
+def _rows_permuted(module: Any) -> Any:
+    """A copy of ``module`` whose parameters have their rows (first axis) rolled by one: every token reads another
+    token's vector, a change no normalisation after the embedding cancels (doubling the weights, a layer norm does)."""
+    import torch
+
+    replacement = copy.deepcopy(module)
+    with torch.no_grad():
+        for parameter in replacement.parameters():
+            if parameter.dim():
+                parameter.copy_(parameter.roll(1, 0))
+    return replacement
 
 
 def _output_heads(module: Any) -> list[Any]:
@@ -52,10 +67,7 @@ def input_embeddings_get_set(case: Any, model: Any) -> None:
     if output is not None and not all(isinstance(head, torch.nn.Linear) for head in _output_heads(output)):
         raise CheckFailure(f"{case.model_type}: get_output_embeddings() gives a {type(output).__name__}, not None or an "
                            "nn.Linear (one per codebook)")
-    replacement = copy.deepcopy(original)
-    with torch.no_grad():
-        for parameter in replacement.parameters():
-            parameter.mul_(2)
+    replacement = _rows_permuted(original)
     with restored(model):
         model.set_input_embeddings(replacement)
         got = _input_embeddings(model)
@@ -66,9 +78,25 @@ def input_embeddings_get_set(case: Any, model: Any) -> None:
     if _input_embeddings(model) is not original:
         raise CheckFailure(f"{case.model_type}: the original input embedding could not be put back")
     name, expected = main_output(case.reference(model))
-    if expected.is_floating_point() and any(p.numel() for p in replacement.parameters()):
+    if expected.is_floating_point() and _read_on_inputs(case, model, original, expected):
         assert_changed(changed, expected, f"{case.model_type}: {name} does not change when set_input_embeddings installs "
-                                          "an embedding with doubled weights (the forward does not read it)", CHANGED)
+                                          "an embedding with its rows permuted (the forward does not read it)", CHANGED)
+
+
+def _read_on_inputs(case: Any, model: Any, original: Any, expected: Any) -> bool:
+    """Permuting the rows of the installed input embedding in place changes the main output: the forward reads it on
+    these inputs (an embedding of another modality's tokens, absent from them, is not read)."""
+    if not any(parameter.dim() and parameter.shape[0] > 1 for parameter in original.parameters()):
+        return False
+    with restored(model):
+        for target, source in zip(original.parameters(), _rows_permuted(original).parameters()):
+            target.data.copy_(source.data)
+        permuted = main_output(case.forward(model))[1]
+    try:
+        assert_changed(permuted, expected, "", CHANGED)
+    except CheckFailure:
+        return False
+    return True
 
 
 def resizes_vocabulary(case: Any, model: Any) -> str | None:
