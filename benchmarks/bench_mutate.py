@@ -59,8 +59,9 @@ def report(data: dict, command: str, before: dict[str, str] | None = None, kept:
     for name, family in data["families"].items():
         families.setdefault(family, []).append(name)
     before = before or {}
+    mode = ", each kind's own checks only (a lower bound of the whole suite's catch)" if data.get("own_checks") else ""
     lines = [f"# Mutation benchmark: {len(data['model_types'])} model types of {len(families)} families, "
-             f"transformers {data['transformers_version']}, {data['wall_seconds']:.0f}s", "",
+             f"transformers {data['transformers_version']}, {data['wall_seconds']:.0f}s{mode}", "",
              f"Command: `{command}`", "",
              "| the model is broken so that ... | kind | applies to | caught | caught % | missed | before |",
              "|---|---|---|---|---|---|---|"]

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hfguard-baseline-") as scratch:
         tree = baseline_tree(args.baseline, Path(scratch) / "tree")
         for pair in range(1, args.pairs + 1):
-            for side, tier in sides:
+            for side, tier in sides[pair - 1:] + sides[:pair - 1]:  # each pair starts with another side: drift spreads
                 folder = args.out / f"{tier or 'baseline'}-{pair}"
                 seconds, counts = sweep_seconds(args.lock, folder, args.jobs, ROOT if tier else tree, tier)
                 times[side].append(seconds)
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
               for side, tier in sides if tier]
     text = "\n".join([
         f"# Sweep cost: {head} against {args.baseline}, {args.pairs} alternated pairs, {args.jobs} workers", "",
-        f"Command: `python benchmarks/bench_sweep.py --lock {args.lock} --pairs {args.pairs} --tiers {','.join(tiers)}`", "",
+        f"Command: `python benchmarks/bench_sweep.py --lock {args.lock} --baseline {args.baseline} --pairs {args.pairs} "
+        f"--jobs {args.jobs} --tiers {','.join(tiers)}`", "",
         "| pair | tree | wall s | passing |", "|---|---|---:|---|", *rows, "",
         f"Median wall time: baseline {baseline:.0f} s; {'; '.join(ratios)} "
         "(issue 23's goal: the pull-request tier at most 3.5x).", ""])

@@ -213,11 +213,11 @@ def mutate(config: Config, catalogue: Catalogue, model_types: list[str], out: Pa
     judged = judge(kinds, model_types, parse_junit(junit, model_types), out / "log", own_checks)
     wall = time.monotonic() - start
     data = {"schema_version": SCHEMA_VERSION, "transformers_version": catalogue.transformers_version,
-            "wall_seconds": round(wall, 1), "model_types": model_types,
+            "wall_seconds": round(wall, 1), "own_checks": own_checks, "model_types": model_types,
             "families": {name: catalogue.get(name).family for name in model_types if name in catalogue},
             "kinds": {k.kind: k.to_dict() for k in judged}, "team_checks": team_check_catches(judged)}
     (out / "mutate.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    (out / "mutate.md").write_text(markdown(judged, len(model_types), wall), encoding="utf-8")
+    (out / "mutate.md").write_text(markdown(judged, len(model_types), wall, own_checks), encoding="utf-8")
     return judged
 
 
@@ -240,9 +240,10 @@ def team_check_catches(judged: list[KindResult]) -> dict[str, dict[str, Any]]:
     return table
 
 
-def markdown(judged: list[KindResult], types: int, wall: float) -> str:
+def markdown(judged: list[KindResult], types: int, wall: float, own_checks: bool = False) -> str:
     """Per kind: the model types it applies to, caught, missed (named), and why it does not apply elsewhere."""
-    lines = [f"# hfguard mutate: {types} model types, {len(judged)} kinds of breakage, {wall:.0f}s", "",
+    mode = ", each kind's own checks only (--own-checks: a lower bound)" if own_checks else ""
+    lines = [f"# hfguard mutate: {types} model types, {len(judged)} kinds of breakage, {wall:.0f}s{mode}", "",
              "| the model is broken so that ... | kind | applies to | caught | caught % | missed |", "|---|---|---|---|---|---|"]
     for k in judged:
         share = f"{100 * len(k.caught) / k.applies:.0f}%" if k.applies else "-"

@@ -8,7 +8,9 @@ expression torch cannot decide without the values. transformers' own testers mar
 ``test_torch_exportable = False``; hfguard keeps each a strict expected failure where it was measured, so a release
 that makes one exportable says so (fixed: remove the record), and the check keeps failing a model that starts to
 read a value in Python.
-``OTHER``: the export fails otherwise, or its program gives other outputs than eager (the check's message).
+``OTHER``: the export fails otherwise, or its program gives other outputs than eager (the check's message). The check
+runs the eager forward under the same export setup first (SDPA, no cache or loss): each of these runs eagerly, and
+only its traced run fails or differs. udop's fake-tensor error is its forward reading a tensor's data in Python.
 """
 
 DATA_DEPENDENT: dict[str, str] = {

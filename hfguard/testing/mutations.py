@@ -84,23 +84,32 @@ def _method(wrapper: Callable[..., Any], original: Callable[..., Any]) -> Callab
     return method
 
 
+def _rewriting_outputs(model: Any, rewrite: Callable[[Any, Any, dict[str, Any]], None]) -> None:
+    """Give ``model`` a forward whose dict output ``rewrite(self, output, kwargs)`` changes in place; asked for a tuple
+    (``return_dict=False``), it returns the rewritten dict output's ``to_tuple()``, broken alike."""
+    def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+        as_tuple = kwargs.get("return_dict") is False
+        if as_tuple:
+            kwargs["return_dict"] = True
+        output = original(self, *args, **kwargs)
+        rewrite(self, output, kwargs)
+        return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
+
+    _subclass(model, forward=forward)
+
+
 def _on_main(transform: Callable[[Any, Any, dict[str, Any]], Any]) -> Callable[[Any, Any], None]:
     """A breakage that rewrites the main output of every forward: ``transform(model, main, kwargs)``; asked for a
     tuple (``return_dict=False``), the forward returns the rewritten dict output's ``to_tuple()``, broken alike."""
     def apply(case: Any, model: Any) -> None:
-        def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
-            as_tuple = kwargs.get("return_dict") is False
-            if as_tuple:
-                kwargs["return_dict"] = True
-            output = original(self, *args, **kwargs)
+        def rewrite(self: Any, output: Any, kwargs: dict[str, Any]) -> None:
             key = _main_key(output)
             if key is not None:
                 changed = transform(self, output[key], kwargs)
                 if changed is not None:
                     output[key] = changed
-            return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
 
-        _subclass(model, forward=forward)
+        _rewriting_outputs(model, rewrite)
 
     apply.on_main = True  # type: ignore[attr-defined]  # applies only where the main output is floating point
     return apply
@@ -344,15 +353,7 @@ def _per_layer_rewriting(kind: str, rewrite: Callable[[tuple[Any, ...] | list[An
                 walk(value)
 
     def apply(case: Any, model: Any) -> str | None:
-        def forward(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
-            as_tuple = kwargs.get("return_dict") is False  # the tuple output is broken alike (as _on_main's)
-            if as_tuple:
-                kwargs["return_dict"] = True
-            output = original(self, *args, **kwargs)
-            walk(output)
-            return output.to_tuple() if as_tuple and hasattr(output, "to_tuple") else output
-
-        _subclass(model, forward=forward)
+        _rewriting_outputs(model, lambda self, output, kwargs: walk(output))
         return _effect(case, model, lambda: _per_layer_shapes(case, model, kind), f"its output_{kind} are rewritten nowhere")
 
     return apply

@@ -41,9 +41,10 @@ class UpstreamBug:
 
     evidence: str
     measured: frozenset[str]
+    label: str = "transformers bug"  # or "transformers limitation": documented behaviour a check cannot pass (no bug)
 
     def __str__(self) -> str:
-        return f"transformers bug: {self.evidence}"
+        return f"{self.label}: {self.evidence}"
 
 
 # the transformers versions the bugs below were measured on (the pinned one and the last upgrade sweep's), unless a
@@ -735,8 +736,8 @@ CHECK_EXCEPTIONS += [
 
 # torch.export (issue 23, part A): the export records, measured on transformers 5.24.0 (hfguard/testing/export_records.py)
 CHECK_EXCEPTIONS += [
-    {name: {"xfail": {"torch_export_matches_eager": _bug(f"torch.export (non-strict) stops at its data-dependent control flow: "
-                                                         f"{where}", ON_5_24)}}
+    {name: {"xfail": {"torch_export_matches_eager": UpstreamBug(
+        f"torch.export (non-strict) stops at its data-dependent control flow: {where}", ON_5_24, "transformers limitation")}}
      for name, where in export_records.DATA_DEPENDENT.items()},
     {name: {"xfail": {"torch_export_matches_eager": _bug(evidence, ON_5_24)}} for name, evidence in export_records.OTHER.items()},
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hfguard.testing.checks.registry import check
@@ -50,12 +51,19 @@ def where_it_stopped(error: BaseException) -> str:
     that, for example, reads a tensor's value in Python), or '' when there is none."""
     import traceback
 
+    import torch
+
+    import hfguard
+
+    own = tuple(str(Path(module.__file__).parent) for module in (torch, hfguard))
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if not any(part in frame.filename for part in ("/torch/", "/hfguard/", "<"))]
+              if not frame.filename.startswith(own) and not frame.filename.startswith("<")]
     if not frames:
         return ""
-    filename = frames[-1].filename.rsplit("site-packages/", 1)[-1]
-    return f" at {filename}:{frames[-1].lineno}"
+    path = Path(frames[-1].filename)
+    shown = next((path.relative_to(parent).as_posix() for parent in path.parents if parent.name in ("site-packages", "dist-packages")),
+                 path.as_posix())
+    return f" at {shown}:{frames[-1].lineno}"
 
 
 @contextlib.contextmanager

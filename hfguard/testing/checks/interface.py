@@ -15,7 +15,7 @@ from typing import Any
 
 from hfguard.testing import capabilities, synth
 from hfguard.testing.checks.attention import run_with
-from hfguard.testing.checks.outputs import per_layer
+from hfguard.testing.checks.outputs import layer_tensors, per_layer
 from hfguard.testing.checks.registry import check
 from hfguard.testing.checks.training import task_labels
 from hfguard.testing.model_state import restored
@@ -198,13 +198,13 @@ def _first_of_each(output: Any) -> tuple[dict[str, Any], list[str]]:
     found, detached = {}, []
     for kind in ("hidden_states", "attentions"):
         for name, tensors in per_layer(output, kind).items():
-            entries = [entry[0] if isinstance(entry, tuple) else entry for entry in tensors]
-            in_graph = [(index, entry) for index, entry in enumerate(entries) if entry.is_floating_point() and entry.requires_grad]
+            entries = [(index, parts[0]) for index, parts in enumerate(map(layer_tensors, tensors)) if parts]
+            in_graph = [(index, entry) for index, entry in entries if entry.is_floating_point() and entry.requires_grad]
             if in_graph:
                 index, entry = in_graph[0]
                 # a view (a reshaped or unpadded copy of the layer's tensor) receives its gradient through its base
                 found[f"{name}[{index}]"] = entry if entry._base is None else entry._base
-            elif any(entry.is_floating_point() for entry in entries):
+            elif any(entry.is_floating_point() for _, entry in entries):
                 detached.append(f"{name}[0]")
     return found, detached
 

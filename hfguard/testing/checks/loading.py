@@ -430,11 +430,13 @@ def _modeling_sources(model: Any) -> list[str]:
 
 
 def _in_code(entry: str, sources: list[str]) -> bool:
-    """Every dotted part of ``entry`` (its ``*`` globs aside) is a name in one of these sources: the entry names a
-    module or weight that the model's code defines, though this build may not hold it (a layer kind the tiny config
-    has none of, or one of another class sharing the same pretrained base)."""
-    parts = [part for part in entry.split(".") if part and "*" not in part]
-    return any(all(re.search(rf"\b{re.escape(part)}\b", source) for part in parts) for source in sources)
+    """Every dotted part of ``entry`` (its ``*`` globs and torch's own ``weight`` / ``bias`` aside) is defined in one of
+    these sources, as an attribute (``self.<part> =``) or a registered name (``"<part>"``): the entry names a module or
+    weight that the model's code defines, though this build may not hold it (a layer kind the tiny config has none of,
+    or one of another class sharing the same pretrained base). A word in a comment or docstring does not count."""
+    parts = [part for part in entry.split(".") if part and "*" not in part and part not in ("weight", "bias")]
+    return bool(parts) and any(all(re.search(rf"self\.{re.escape(part)}\s*[:=]|[\"']{re.escape(part)}[\"']", source)
+                                   for part in parts) for source in sources)
 
 
 @check()
