@@ -288,6 +288,18 @@ def _disable_checkpointing(model: Any) -> None:
     disable()
 
 
+
+def _reads_checkpointing_flag(module: Any) -> bool:
+    """``module`` has a ``gradient_checkpointing`` flag that its forward reads (``if self.gradient_checkpointing ...``)."""
+    import inspect
+
+    if not hasattr(module, "gradient_checkpointing"):
+        return False
+    try:
+        return "self.gradient_checkpointing" in inspect.getsource(type(module).forward)
+    except (OSError, TypeError):
+        return False
+
 @check(applies=capabilities.checkpoints_gradients)
 def checkpointing_switch(case: Any, model: Any) -> None:
     from transformers.modeling_layers import GradientCheckpointingLayer
@@ -300,10 +312,10 @@ def checkpointing_switch(case: Any, model: Any) -> None:
         raise CheckFailure(f"{case.model_type}: gradient checkpointing is on after a plain build: {', '.join(on[:4])}")
     # a layer that checkpoints itself, or a sub-module with the flag that checkpoints its layers (the mechanism before
     # GradientCheckpointingLayer: ``if self.gradient_checkpointing and self.training``); the model's own flag alone does nothing
-    if not any(isinstance(module, GradientCheckpointingLayer) or module is not model and hasattr(module, "gradient_checkpointing")
+    if not any(isinstance(module, GradientCheckpointingLayer) or module is not model and _reads_checkpointing_flag(module)
                for module in model.modules()):
         raise CheckFailure(f"{case.model_type}: supports_gradient_checkpointing is True, but no layer is a GradientCheckpointingLayer "
-                           "and no sub-module has a gradient_checkpointing flag")
+                           "and no sub-module's forward reads a gradient_checkpointing flag")
     for adapter in (False, True):  # also as PEFT leaves a model: an adapter loaded, its inputs made to require grads
         with restored(model):
             if adapter:
