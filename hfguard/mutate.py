@@ -40,12 +40,19 @@ import pytest
 OWN_CHECKS = {own_checks!r}  # with --own-checks: only the checks written to catch this kind run here
 
 
-@pytest.fixture(autouse=True)
-def hfguard_own_checks_only(request):
+def pytest_collection_modifyitems(config, items):
+    """With --own-checks, the other tests of this folder are deselected (they appear nowhere, not even as skips)."""
+    from pathlib import Path
+
     from hfguard.check_results import check_id
 
-    if OWN_CHECKS is not None and check_id(request.node.name) not in OWN_CHECKS:
-        pytest.skip("hfguard mutate --own-checks: not a check written to catch this kind")
+    if OWN_CHECKS is None:
+        return
+    here = Path(__file__).parent
+    other = [item for item in items if item.path.parent == here and check_id(item.name) not in OWN_CHECKS]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if item not in other]
 
 
 @pytest.fixture(scope="module", autouse=True)

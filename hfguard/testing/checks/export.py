@@ -53,9 +53,7 @@ def where_it_stopped(error: BaseException) -> str:
 
     import torch
 
-    import hfguard
-
-    own = tuple(str(Path(module.__file__).parent) for module in (torch, hfguard))
+    own = (str(Path(torch.__file__).parent), str(Path(__file__).parents[2]))  # torch's package and hfguard's
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if not frame.filename.startswith(own) and not frame.filename.startswith("<")]
     if not frames:

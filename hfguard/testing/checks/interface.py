@@ -46,10 +46,11 @@ def _compare(case: Any, actual: Any, expected: Any, where: str) -> None:
     if isinstance(actual, dict) and not isinstance(expected, dict):
         actual = tuple(actual.values())
     if isinstance(actual, (tuple, list)) and isinstance(expected, (tuple, list)):
-        # the dict's values that are set, as in upstream's comparison: to_tuple() leaves out None, and a nested output
-        # that holds nothing (a losses output without labels) is nothing the tuple leaves out
+        # the values that are set, as in upstream's comparison: to_tuple() leaves out None (a plain tuple inside keeps
+        # its Nones on both sides: llava's image_outputs), and a nested output that holds nothing (a losses output
+        # without labels) is nothing the tuple leaves out
         actual = tuple(value for value in actual if value is not None)
-        expected = tuple(value for value in expected if not (isinstance(value, dict) and not value))
+        expected = tuple(value for value in expected if value is not None and not (isinstance(value, dict) and not value))
     if isinstance(actual, (tuple, list)) or isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)) or not isinstance(expected, (tuple, list)) or len(actual) != len(expected):
             raise CheckFailure(f"{case.model_type}: with return_dict=False {where} is "
