@@ -30,9 +30,10 @@ def template_lists(name: str) -> dict[str, list[str]]:
 
 def family_kind(family: str, check: str) -> str:
     """``family`` when the family's template counts ``check`` as its own, ``supported`` when it runs it where supported."""
-    common = template_lists("_base.j2")["common_checks"]
+    base = template_lists("_base.j2")
+    common = base["common_checks"]
     lists = template_lists(f"{family}.j2")
-    if check in lists.get("supported_checks", []):
+    if check in lists.get("supported_checks", []) or check in base.get("common_supported_checks", []):
         return "supported"
     return "family" if check in common or check in lists.get("family_checks", []) else "other"
 

@@ -27,6 +27,7 @@ from hfguard.errors import HfguardError, Problem
 MAX_JUNIT_BYTES = 32 * 2**20
 STATUSES = ("passed", "failed", "error", "skipped", "xfail", "not-applicable")
 NOT_APPLICABLE = "not applicable: "  # hfguard.testing.case.NOT_APPLICABLE: the runtime's skip message for it
+NIGHTLY_TIER = "nightly tier: "  # hfguard.testing.case.NIGHTLY_TIER: a nightly-tier check skipped by a pull-request run
 _TEST = re.compile(r"^test_(\w+?)(?:\[.*\])?$")
 _TEAM_TEST = re.compile(r"^test_team_check\[(.+)\]$")  # hfguard.testing.team.TEST_NAME, parametrized by the check id
 TEAM_PREFIX = "team:"  # the check id of a team check in results: team:<its id>
@@ -152,3 +153,8 @@ def lost_checks(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:
     """Checks that passed at the base and do not pass at the head (failing, skipped or gone)."""
     before, after = _checks(base), _checks(head)
     return sorted(check for check, result in before.items() if result == "passed" and after.get(check) != "passed")
+
+
+def skipped_for_tier(result: Any) -> bool:
+    """A check result (status and message) of the nightly tier that a pull-request run (``HFGUARD_TIER=pr``) skipped."""
+    return result.status == "skipped" and result.message.startswith(NIGHTLY_TIER)

@@ -100,6 +100,7 @@ class Report:
     has_results: bool
     models: dict[str, ModelCoverage]
     team: TeamFiles | None = None  # the team's own files (None: no ``team_tests`` globs, or read from git objects)
+    nightly_skipped: int = 0  # tests of nightly-tier checks a pull-request run (HFGUARD_TIER=pr) skipped
 
     @property
     def denominator_label(self) -> str:
@@ -128,6 +129,7 @@ class Report:
             },
             "models": {name: self.models[name].to_dict() for name in sorted(self.models)},
             **({"team_tests": self.team.to_dict()} if self.team is not None else {}),
+            **({"nightly_checks_skipped": self.nightly_skipped} if self.nightly_skipped else {}),
         }
 
     @classmethod
@@ -143,7 +145,8 @@ class Report:
                 for name, m in data["models"].items()
             }
             team = TeamFiles.from_dict(data["team_tests"]) if isinstance(data.get("team_tests"), dict) else None
-            return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models, team)
+            return cls(data["denominator"], data.get("transformers_version"), bool(data["has_results"]), models, team,
+                       int(data.get("nightly_checks_skipped", 0)))
         except (KeyError, TypeError, AttributeError) as error:
             raise HfguardError(Problem(f"damaged coverage report (missing {error})", source)) from None
 
@@ -224,8 +227,9 @@ def build_report(config: Config, catalogue: Catalogue, read: Reader, junit: Iter
         models[name] = ModelCoverage(family, shown, problem is None, problem or "", {test: case.outcome for test, case in cases.items()},
                                      {test: case.message for test, case in cases.items() if case.outcome == "failed"},
                                      team.by_type.get(name, []) if team is not None else [])
+    nightly = sum(case.nightly_tier for name, cases in results.items() if name in families for case in cases.values())
     return Report(config.target, catalogue.transformers_version, bool(junit), models,
-                  team.outside(set(families)) if team is not None else None)
+                  team.outside(set(families)) if team is not None else None, nightly)
 
 
 @dataclass
@@ -350,6 +354,7 @@ class CaseResult:
 
     outcome: str
     message: str = ""
+    nightly_tier: bool = False  # a check of the nightly tier that a pull-request run skipped
 
 
 def parse_junit(paths: Iterable[Path], idents: dict[str, str]) -> dict[str, dict[str, CaseResult]]:
@@ -401,7 +406,7 @@ def _case_result(case: ET.Element) -> CaseResult:
     """A test case's coverage outcome (errors count as failed, xfail as skipped) and a failure's first line."""
     result = check_results.case_result(case)
     outcome = {"error": "failed", "xfail": "skipped"}.get(result.status, result.status)
-    return CaseResult(outcome, _clip(result.message) if outcome == "failed" else "")
+    return CaseResult(outcome, _clip(result.message) if outcome == "failed" else "", check_results.skipped_for_tier(result))
 
 
 def _clip(line: str) -> str:
@@ -540,6 +545,9 @@ def render_markdown(report: Report, delta: dict[str, Any] | None = None, max_ite
         lines.append("passing: not run (no test results)  ")
     lines.append(f"test files generated (they compile; not a coverage figure): {overall['covered']} of {n} {label} "
                  f"({overall['generated_pct']}%){_change(delta, 'generated')}")
+    if report.nightly_skipped:
+        lines.append(f"checks run: the pull-request tier (`HFGUARD_TIER=pr`); {report.nightly_skipped} tests of the nightly "
+                     "tier's checks were skipped here and run in the nightly sweep")
     lines += ["", "| family | model types | generated | passing | failing | skipped | missing | passing % |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     compared = delta is not None and delta["base_has_results"]

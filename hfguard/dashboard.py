@@ -19,7 +19,7 @@ from typing import Any
 
 from hfguard import __version__
 from hfguard.charts import render_bar, render_trend
-from hfguard.check_results import TEAM_PREFIX, split_checks
+from hfguard.check_results import TEAM_PREFIX, skipped_for_tier, split_checks
 from hfguard.compare import CATEGORIES, compare, reason
 from hfguard.history import failing_since
 from hfguard.results import Check, Night, TypeResult
@@ -111,6 +111,8 @@ def _page(dashboard: Dashboard, counted: Night, changes: dict[str, Any] | None, 
     tonight = dashboard.history[-1] if dashboard.history else None
     night_label = f"night {tonight['night']} ({tonight.get('date', '')})" if tonight else datetime.now(timezone.utc).strftime("%Y-%m-%d")
     total, passing = overview["model_types"], overview["passing"]
+    tier = "pull-request tier (nightly checks skipped)" if any(skipped_for_tier(check) for result in counted.models.values()
+                                                              for check in result.checks.values()) else "every check"
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -120,7 +122,7 @@ def _page(dashboard: Dashboard, counted: Night, changes: dict[str, Any] | None, 
         '<script src="dashboard.js" defer></script>',
         "</head><body>",
         f'<header><h1>{_e(dashboard.title)}</h1><p class="meta">transformers {_e(version)} · {_e(night_label)} · '
-        f"hfguard {_e(__version__)}</p></header>",
+        f"hfguard {_e(__version__)} · checks run: {_e(tier)}</p></header>",
         "<main>",
     ]
     for note in dashboard.notes:

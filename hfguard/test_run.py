@@ -9,7 +9,8 @@
   runs isolated (``python -I``, and ``PYTHONSAFEPATH`` for xdist's workers), so a ``pytest.py`` in the tests
   folder is never imported in pytest's place.
 - **Environment:** offline (``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``), one thread per worker, the per-test
-  deadline, no token, no step-output or step-environment file of the runner, no interpreter override
+  deadline, the pull-request tier of checks on a pull request's workflow (``HFGUARD_TIER=pr``), no token, no
+  step-output or step-environment file of the runner, no interpreter override
   (``PYTHONPATH``), nothing of ``hfguard mutate`` inherited.
 - **Output:** a JUnit XML report; no per-test log capture (the checks' failure messages carry the numbers;
   capturing every test's log records costs about a quarter of pytest's per-test overhead over 10,000 tests).
@@ -23,6 +24,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from hfguard.testing.checks.registry import TIER_ENV
 from hfguard.testing.mutations import LOG_ENV, MUTATION_ENV
 
 TEST_TIMEOUT = 90  # seconds per test before it fails
@@ -41,6 +43,8 @@ def test_environment(base: Mapping[str, str], timeout: int) -> dict[str, str]:
     env = {key: value for key, value in base.items() if key not in WITHHELD}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HFGUARD_TEST_TIMEOUT=str(timeout), TOKENIZERS_PARALLELISM="false",
                OMP_NUM_THREADS="1", PYTHONSAFEPATH="1")  # xdist's workers, started without -I, do not import from their folder either
+    if base.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        env.setdefault(TIER_ENV, "pr")  # a pull request runs the pull-request tier of checks, unless its workflow names one
     return env
 
 
@@ -48,7 +52,7 @@ def pytest_command(tests: Path, junit: Path, jobs: int | str, python: str = sys.
     """The pytest command line for the test files under ``tests`` (``jobs``: xdist workers, 0 for none, or 'auto')."""
     tests = tests.resolve()
     command = [python, "-I", "-m", "pytest", str(tests), "-c", str(PYTEST_INI), "--rootdir", str(tests), "--confcutdir", str(tests),
-               "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", f"--junitxml={junit.resolve()}", "-q"]
+               "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:logging", "--tb=short", f"--junitxml={junit.resolve()}", "-q"]
     if str(jobs) != "0":
         command += ["-n", str(jobs), "--dist", "loadfile"]
     return command

@@ -140,14 +140,18 @@ def test_sweep_benchmark_alternates_the_baseline_and_this_tree(tmp_path: Path, r
 
     from hfguard.catalogue import Catalogue
 
-    models = {name: real_catalogue.models[name] for name in ("bert", "vit")}
+    models = {"bert": real_catalogue.models["bert"]}
     lock = tmp_path / "hfguard.lock"
     lock.write_text(Catalogue(transformers_version=real_catalogue.transformers_version, models=models).to_json())
     results = tmp_path / "sweep-results.md"
-    assert bench_sweep.main(["--lock", str(lock), "--pairs", "1", "--out", str(tmp_path / "out"), "--results", str(results)]) == 0
+    assert bench_sweep.main(["--lock", str(lock), "--pairs", "1", "--out", str(tmp_path / "out"), "--results", str(results),
+                             "--tiers", "pr,nightly"]) == 0
     text = results.read_text(encoding="utf-8")
-    assert "| 1 | baseline |" in text and "| 1 | current |" in text and text.count("| 2 of 2 |") == 2
-    assert "Median wall time: baseline" in text
+    assert "| 1 | baseline |" in text and "| 1 | current (pr) |" in text and "| 1 | current (nightly) |" in text
+    assert text.count("| 1 of 1 |") == 3 and "Median wall time: baseline" in text and "current (pr)" in text.split("Median")[1]
+    tiers = {json.loads((tmp_path / "out" / f"{tier}-1" / "results.json").read_text())["models"][0]["checks"]
+             ["torch_export_matches_eager"]["status"] for tier in ("pr", "nightly")}
+    assert tiers == {"skipped", "passed"}  # the pull-request tier skips the nightly tier's checks
 
 
 def test_verdicts_across_runs_are_compared_check_by_check(tmp_path: Path) -> None:
@@ -173,3 +177,27 @@ def test_verdicts_across_runs_are_compared_check_by_check(tmp_path: Path) -> Non
     assert "| d_fine | save_load | passed | passed | failed | d_fine: 9 of 32 values differ |" in text
     assert "| d_fine | passing | passing | failing |" in text
     assert "- d_fine: its forward fails in float64: dtype" in text
+
+
+def test_mutation_table_keeps_the_previous_figures_beside_the_new() -> None:
+    import bench_mutate
+
+    before = bench_mutate.previous("| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue |\n")
+    assert before == {"nan_element": "76 / 77 (98.7%)"}
+    data = {"model_types": ["gpt2"], "families": {"gpt2": "decoder-only"}, "transformers_version": "5.24.0", "wall_seconds": 9,
+            "kinds": {kind: {"meaning": "m", "applies": 1, "caught": 1, "missed": []} for kind in ("nan_element", "beam_search")}}
+    table = bench_mutate.report(data, "cmd", before)
+    assert "| m | `nan_element` | 1 | 1 | 100.0% | - | 76 / 77 (98.7%) |" in table and "| `beam_search` | 1 | 1 | 100.0% | - | new |" in table
+
+
+def test_mutation_table_of_some_kinds_keeps_the_other_kinds_rows() -> None:
+    import bench_mutate
+
+    earlier = ("| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue |\n"
+               "| sampling ignores the seed | `sampling_ignores_seed` | 20 | 19 | 95.0% | csm | new |\n")
+    data = {"model_types": ["gpt2"], "families": {"gpt2": "decoder-only"}, "transformers_version": "5.24.0", "wall_seconds": 9,
+            "kinds": {"sampling_ignores_seed": {"meaning": "s", "applies": 2, "caught": 2, "missed": []}}}
+    table = bench_mutate.report(data, "cmd", bench_mutate.previous(earlier), bench_mutate.previous_rows(earlier))
+    assert "| s | `sampling_ignores_seed` | 2 | 2 | 100.0% | - | 19 / 20 (95.0%) |" in table
+    assert "| one output element is NaN | `nan_element` | 77 | 76 | 98.7% | lightglue | not re-run |" in table
+    assert table.count("`sampling_ignores_seed`") == 1

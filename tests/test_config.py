@@ -142,7 +142,7 @@ def test_team_module_and_check_table_errors_name_their_line() -> None:
 
 def test_without_team_modules_a_check_table_names_built_in_checks_only() -> None:
     [message] = errors_of('[models.bert]\n\n[models.bert.off]\nsave_lod = "x"\n')
-    assert message == ("hfguard.toml:4: off.save_lod of 'bert': unknown check (did you mean 'save_load'?); name a built-in "
+    assert message == ("hfguard.toml:4: off.save_lod of 'bert': unknown check (did you mean 'save_load', 'untied_save_load'?); name a built-in "
                        "check (docs/checks.md) or a team check of a module listed in 'checks'")
     assert errors_of('checks = "acme.checks"\n[models.bert]\n')[0].startswith("hfguard.toml:1: 'checks' in the top level must be a list")
 

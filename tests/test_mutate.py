@@ -14,6 +14,7 @@ from hfguard.commands import mutate as mutate_command
 from hfguard.testing.mutations import KINDS, TABLE
 
 SAMPLE = ["gpt2", "t5", "vit"]
+KINDS_RUN = [*TABLE, "extra_channel_accepted"]  # the kinds asserted on below (TABLE holds attention_mask_ignored)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def mutated(tmp_path_factory: pytest.TempPathFactory, lock_text: str) -> dict:
     folder = tmp_path_factory.mktemp("mutate")
     (folder / "hfguard.lock").write_text(lock_text)
     run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", *SAMPLE, "--lock", "hfguard.lock", "--out", "out",
-                          "--jobs", "2", "--fail-under", "100"], cwd=folder, capture_output=True, text=True)
+                          "--kinds", ",".join(KINDS_RUN), "--jobs", "2", "--fail-under", "100"], cwd=folder, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "| one output element is NaN | `nan_element` |" in run.stdout
     return json.loads((folder / "out" / "mutate.json").read_text())
@@ -84,3 +85,33 @@ def test_an_output_one_position_short_is_caught_beyond_language_models(tmp_path:
     assert short["caught_types"] == dict.fromkeys(types[:3], ["output_shapes"]), short
     assert short["not_applicable"] == {
         "its main output output.matches is not floating point (indices): there is nothing to perturb": ["lightglue"]}
+
+
+def test_own_checks_runs_only_the_checks_written_for_the_kind(tmp_path: Path, lock_text: str):
+    """With --own-checks a broken gpt2 runs batch_independent alone (every other test of its folder is deselected),
+    and still catches batch_leak; the unbroken baseline runs every check."""
+    pytest.importorskip("transformers", reason="the hf extra (transformers) is not installed")
+    (tmp_path / "hfguard.lock").write_text(lock_text)
+    run = subprocess.run([sys.executable, "-m", "hfguard", "mutate", "gpt2", "--kinds", "batch_leak", "--own-checks",
+                          "--lock", "hfguard.lock", "--out", "out", "--jobs", "0"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    leak = json.loads((tmp_path / "out" / "mutate.json").read_text())["kinds"]["batch_leak"]
+    assert leak["caught_types"] == {"gpt2": ["batch_independent"]}, leak
+    junit = (tmp_path / "out" / "junit.xml").read_text()
+    assert junit.count('classname="batch_leak.') == 1 and junit.count('name="test_deterministic"') == 1  # the baseline's
+
+
+def test_with_own_checks_a_failing_unrelated_check_does_not_exclude_a_type(tmp_path: Path):
+    """llama's unbroken config_round_trip fails: a whole-suite run cannot tell what caught batch_leak there, a run of
+    the kind's own checks can (batch_independent passes unbroken and fails broken)."""
+    from hfguard.check_results import CheckResult
+    from hfguard.mutate import judge
+
+    (tmp_path / "batch_leak").mkdir()
+    (tmp_path / "batch_leak" / "llama.json").write_text(json.dumps({"applied": True, "reason": ""}))
+    results = {"baseline": {"llama": {"batch_independent": CheckResult("passed"), "config_round_trip": CheckResult("failed")}},
+               "batch_leak": {"llama": {"batch_independent": CheckResult("failed"), "config_round_trip": CheckResult("skipped")}}}
+    [whole] = judge(["batch_leak"], ["llama"], results, tmp_path)
+    assert whole.not_measured == {"llama": "its unbroken tests do not pass (config_round_trip)"}
+    [own] = judge(["batch_leak"], ["llama"], results, tmp_path, own_checks=True)
+    assert own.caught == {"llama": ["batch_independent"]} and not own.not_measured

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=int, default=90, help="seconds per test before it fails (default 90)")
     parser.add_argument("--config", type=Path, help="registry file (default: found from the current directory; none: built-in templates)")
     parser.add_argument("--lock", type=Path, help="read the catalogue from this hfguard.lock (default: the registry's lock)")
+    parser.add_argument("--own-checks", action="store_true",
+                        help="a broken model runs only the checks written to catch its kind (a lower bound, much faster)")
     parser.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a kind is caught for fewer than PCT%% of the types it applies to")
     return parser
 
@@ -48,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
         for kind in team.values():
             print(f"{kind.id} (team, {kind.module}): {kind.meaning}" + (f" (caught by {', '.join(kind.checks)})" if kind.checks else ""))
         return 0
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else [*KINDS, *team]
+    kinds = list(dict.fromkeys(k.strip() for k in args.kinds.split(",") if k.strip())) if args.kinds else [*KINDS, *team]
     unknown = [k for k in kinds if k not in KINDS and k not in team]
     if unknown:
         raise HfguardError(f"unknown kind of breakage: {', '.join(unknown)} (see 'hfguard mutate --list')")
@@ -61,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     if unknown_types:
         raise HfguardError(f"unknown model type: {', '.join(unknown_types)} (see 'hfguard models')")
     out = Path(args.out)
-    judged = mutate(config, catalogue, model_types, out, kinds, args.jobs, args.timeout)
+    judged = mutate(config, catalogue, model_types, out, kinds, args.jobs, args.timeout, args.own_checks)
     print(_summary((out / "mutate.md").read_text(encoding="utf-8")))
     print(f"results: {out / 'mutate.json'}, {out / 'mutate.md'}")
     if args.fail_under is not None:

@@ -110,7 +110,8 @@ def caches_keys_and_values(case: Any, model: Any) -> str | None:
         return reason
     params = synth.forward_params(model)
     if cache_argument(model) is None:
-        state = next((name for name in params if name.endswith(("cache_params", "state", "mems", "states"))), None)
+        state = next((name for name in params if name.endswith(("cache_params", "state", "mems", "states"))
+                      and not name.startswith("output_")), None)
         return f"its forward takes no key/value cache{f' (it keeps {state})' if state else ''}"
     return None if token_inputs(case, model) else "it reads no token ids to continue"
 
@@ -124,6 +125,11 @@ def cache_argument(model: Any) -> str | None:
 def has_decoder_inputs(case: Any, model: Any) -> str | None:
     """The model's inputs include decoder inputs (an encoder-decoder)."""
     return None if any(key.startswith("decoder_") for key in case.inputs(model)) else "it takes no decoder inputs"
+
+
+def has_no_decoder_inputs(case: Any, model: Any) -> str | None:
+    """The model's inputs hold no decoder inputs (a decoder-only model)."""
+    return None if has_decoder_inputs(case, model) else "it is an encoder-decoder (its inputs hold decoder inputs)"
 
 
 def decoder_starts(case: Any, model: Any) -> str | None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hfguard.testing import mutations, precision, synth, team
-from hfguard.testing.checks import CHECKS
+from hfguard.testing.checks import CHECKS, registry
 from hfguard.testing.inputs import make_inputs
 from hfguard.testing.overrides import check_exception, expected_failure, input_hints, known_issue
 from hfguard.testing.pytest_plugin import record
@@ -37,6 +37,7 @@ from hfguard.testing.tensors import main_tensor
 HUB_ENV = "HFGUARD_HUB_TESTS"
 TIMEOUT_ENV = "HFGUARD_TEST_TIMEOUT"
 NOT_APPLICABLE = "not applicable: "  # the start of a skip message that means the check does not apply
+NIGHTLY_TIER = "nightly tier: "  # the start of the skip message of a nightly-tier check in a pull-request run
 BUG_PASSES_PROPERTY = "hfguard_bug_passes"  # JUnit property of a check that passes where an upstream bug is recorded
 _MISSING_PACKAGE = re.compile(r"requires the (\S+) librar|No module named '([^']+)'|pip install (\S+)", re.I)
 
@@ -101,6 +102,17 @@ def deadline(seconds: int | None = None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if enclosing:
             signal.alarm(max(1, enclosing - round(time.monotonic() - started)))
+
+
+def running_tier() -> str:
+    """The tier of checks this run runs: ``pr`` (``HFGUARD_TIER=pr``: the nightly tier's checks skip) or ``nightly``
+    (unset: every check); another value fails the test with one line."""
+    import pytest
+
+    value = os.environ.get(registry.TIER_ENV, "nightly")
+    if value not in registry.TIERS:
+        pytest.fail(f"{registry.TIER_ENV}={value!r}: expected one of {', '.join(registry.TIERS)}", pytrace=False)
+    return value
 
 
 def hub_tests_enabled() -> bool:
@@ -322,6 +334,10 @@ class ModelCase:
         import pytest
 
         spec = self._spec(check_id)
+        running = running_tier()
+        record(registry.TIER_PROPERTY, running)
+        if running == "pr" and registry.tier(check_id) == "nightly":
+            pytest.skip(f"{NIGHTLY_TIER}{check_id} runs in the nightly tier, not with {registry.TIER_ENV}=pr")
         turned_off = self.turned_off(check_id)
         if turned_off:
             pytest.skip(f"{NOT_APPLICABLE}{turned_off}")

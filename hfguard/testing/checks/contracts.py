@@ -33,6 +33,7 @@ def output_shapes(case: Any, model: Any) -> None:
     elif not _batch_first(main, inputs, batch, case.family):
         raise CheckFailure(f"{subject}: no batch axis of {batch} samples")
     config = model.config
+    _pairs_match(case, output)
     dims = hints.get("logits_dims")  # the config attributes sizing logits that are not over a vocabulary
     logits = getattr(output, "logits", None)
     if logits is main and case.task in SEGMENTATION and main.dim() == 4:
@@ -78,11 +79,45 @@ def output_shapes(case: Any, model: Any) -> None:
         if tuple(main.shape[:2]) != tuple(positions):
             raise CheckFailure(f"{subject}: not one state per position {tuple(positions)}")
     else:  # no rule of the task: token logits keep the tokens; a last hidden state, the final hidden state's positions
+        if main.dim() == 2 and main.shape[0] != batch and main.shape[-1] not in declared_sizes(config):
+            raise CheckFailure(f"{subject}: its rows pack the samples' tokens, and {main.shape[-1]} is no width its config declares")
         if logits is main and main.dim() == 3 and main.shape[-1] == synth.vocab_size(config):
             prefix = sum(inputs[part].shape[1] if part in inputs else getattr(config, part)
                          for part in hints.get("logits_prefix", ()))  # conditioning positions a decoder prepends
             _one_per_token(subject, main, inputs, prefix, same_rows_only=True)
         _follows_last_hidden_state(case, model, name, main)
+
+
+_PAIRS = (("logits_per_image", "logits_per_text", "image_embeds", "text_embeds"),
+          ("logits_per_video", "logits_per_text", "video_embeds", "text_embeds"),
+          ("logits_per_audio", "logits_per_text", "audio_embeds", "text_embeds"))
+
+
+def _pairs_match(case: Any, output: Any) -> None:
+    """A contrastive model's similarity logits are (its media, its texts) one way and the transpose the other, one row
+    per media embedding and one column per text embedding."""
+    for media, text, media_embeds, text_embeds in _PAIRS:
+        forward, backward = (output.get(key) if isinstance(output, dict) else None for key in (media, text))
+        if not hasattr(forward, "shape") or not hasattr(backward, "shape") or forward.dim() != 2:
+            continue
+        expected = tuple(backward.shape[::-1])
+        rows = [getattr(output.get(key), "shape", (None,))[0] for key in (media_embeds, text_embeds)]
+        if tuple(forward.shape) != expected or all(rows) and tuple(forward.shape) != tuple(rows):
+            raise CheckFailure(f"{case.model_type}: output.{media} {tuple(forward.shape)} is not the transpose of output.{text} "
+                               f"{tuple(backward.shape)}, (its {media_embeds}, its {text_embeds}) = {tuple(rows)}")
+
+
+def declared_sizes(config: Any) -> set[int]:
+    """Every positive integer the config and its sub-configs declare (alone or in lists): the sizes an axis that does
+    not follow the inputs can have."""
+    values = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+    found: set[int] = set()
+    for value in values.values():
+        items = value if isinstance(value, list) else [value]
+        found |= {v for v in items if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+        if isinstance(value, dict):
+            found |= declared_sizes(value)
+    return found
 
 
 def _one_per_token(subject: str, logits: Any, inputs: dict[str, Any], prefix: int = 0, same_rows_only: bool = False) -> None:
@@ -131,7 +166,7 @@ def _follows_last_hidden_state(case: Any, model: Any, name: str, main: Any) -> N
     groups = per_layer(hidden_forward(case, model), "hidden_states")
     matching = name.replace("last_hidden_state", "hidden_states")  # output.encoder_last_hidden_state: encoder_hidden_states
     finals = ([states[-1] for group, states in groups.items() if group == matching] or [states[-1] for states in groups.values()])[:1]
-    finals = [final for final in finals if final.dim() == main.dim()]
+    finals = [final for final in finals if hasattr(final, "dim") and final.dim() == main.dim()]  # one tensor per layer
     if finals and not any(tuple(final.shape[:2]) == tuple(main.shape[:2]) for final in finals):
         shapes = ", ".join(str(tuple(final.shape)) for final in finals)
         raise CheckFailure(f"{case.model_type}: {name} {tuple(main.shape)} has other positions than the final hidden state {shapes}")
@@ -164,8 +199,7 @@ def rejects_wrong_channel_count(case: Any, model: Any) -> None:
         _reads_first_channel_only(case, model, inputs)
         return
     extra = pixels.shape[-3] + 1
-    wrong = synth.pixel_values(model.config, batch=pixels.shape[0], channels=extra) if pixels.dim() == 4 else \
-        pixels.new_zeros(*pixels.shape[:-3], extra, *pixels.shape[-2:])
+    wrong = torch.cat([pixels, pixels[..., :1, :, :]], dim=-3)  # the same images (or patches) with one channel more
     try:
         case.forward(model, dict(inputs, pixel_values=wrong))
     except (ValueError, RuntimeError, torch.OutOfMemoryError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfguard.testing import capabilities
+from hfguard.testing import capabilities, synth
 from hfguard.testing.checks.attention import run_with
 from hfguard.testing.checks.registry import check
 from hfguard.testing.model_state import restored
@@ -30,6 +30,9 @@ def hidden_states(case: Any, model: Any) -> None:
     for name, states in groups.items():
         _one_per_layer(case, "hidden_states", name, states, layers | layer_counts(model.config))
         _batch_first(case, name, states)
+    watched, produced = stack_outputs(case, model)
+    for name, states in per_layer(watched, "hidden_states").items():
+        _ends_with_the_last_layer(case, name, states, produced)
 
 
 @check(applies=capabilities.records_outputs("attentions"))
@@ -42,7 +45,7 @@ def attentions(case: Any, model: Any) -> None:
     for name, maps in groups.items():
         _one_per_layer(case, "attentions", name, maps, layers | layer_counts(model.config))
         _batch_first(case, name, maps)
-        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in (m if isinstance(m, tuple) else (m,))]:
+        for layer, weights in [(layer, w) for layer, m in enumerate(maps) for w in layer_tensors(m)]:
             values = weights.detach().double()
             sums = values.sum(-1)
             if float(values.min()) < -ROW_SUM or float(sums.max()) > 1 + ROW_SUM:
@@ -59,10 +62,91 @@ def inputs_embeds_matches_ids(case: Any, model: Any) -> None:
     with torch.no_grad():
         embeds = model.get_input_embeddings()(inputs.pop("input_ids"))
     expected = floating(case.reference(model))
+    positions = case.memo(model, "position-ids", lambda: position_ids_from_ids(case, model))
+    if positions is not None:  # e.g. multimodal RoPE: 3-D positions the forward derives from where the image tokens are
+        inputs["position_ids"] = positions
     actual = floating(case.forward(model, {**inputs, "inputs_embeds": embeds}))
     for name, tensor in expected.items():
         if name in actual:
             assert_close(actual[name], tensor, f"{case.model_type}: {name} from inputs_embeds vs input_ids", SAME)
+
+
+def stack_outputs(case: Any, model: Any) -> tuple[Any, dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]]]:
+    """A forward with ``output_hidden_states=True``, and which layers of a stack (an element of a ``ModuleList``) output
+    which of its tensors: (storage, shape) -> [(layer name, its index, the stack's length)]."""
+    import torch
+
+    produced: dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]] = {}
+    alive: list[Any] = []  # the outputs stay referenced until the forward ends, so no other tensor reuses their storage
+
+    def hook(name: str, index: int, size: int) -> Any:
+        def record(module: Any, args: Any, output: Any) -> None:
+            first = output if isinstance(output, torch.Tensor) else next(
+                (t for t in (output.values() if isinstance(output, dict) else output if isinstance(output, tuple) else ())
+                 if isinstance(t, torch.Tensor)), None)
+            if first is not None and first.is_floating_point() and first.numel():
+                alive.append(first)
+                produced.setdefault((first.data_ptr(), tuple(first.shape)), []).append((name, index, size))
+        return record
+
+    handles = []
+    for stack_name, stack in model.named_modules():
+        if isinstance(stack, torch.nn.ModuleList):
+            for index, layer in enumerate(stack):
+                if isinstance(layer, torch.nn.Module):
+                    handles.append(layer.register_forward_hook(hook(f"{stack_name}.{index}", index, len(stack))))
+    try:
+        with restored(model):
+            output = case.forward(model, output_hidden_states=True)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return output, produced
+
+
+def _ends_with_the_last_layer(case: Any, name: str, states: tuple[Any, ...],
+                              produced: dict[tuple[int, tuple[int, ...]], list[tuple[str, int, int]]]) -> None:
+    """Where the last state is the very output of a layer of a stack (the outermost stack that returned it: a stage
+    holds its blocks), that layer is the stack's last: a state list that stops a layer early ends with another's output.
+    States the model computes anew (a final norm, a transpose) name no layer, and a tuple of states per layer (one per
+    stream) no one layer: neither is judged here."""
+    last = states[-1]
+    if not hasattr(last, "data_ptr"):  # one per stream, or a stage's several states: no one layer to name
+        return
+    producers = produced.get((last.data_ptr(), tuple(last.shape)), [])
+    if not producers:
+        return
+    depth = min(layer.count(".") for layer, _, _ in producers)
+    outermost = [(layer, index, size) for layer, index, size in producers if layer.count(".") == depth]
+    if all(index != size - 1 for _, index, size in outermost):
+        layer, index, size = outermost[0]
+        raise CheckFailure(f"{case.model_type}: {name} ends with the output of {layer}, layer {index + 1} of {size}: "
+                           f"the last layer's state is missing")
+
+
+def position_ids_from_ids(case: Any, model: Any) -> Any:
+    """The ``position_ids`` the forward derives from the ids and passes on to a sub-module (its language model), learned
+    by watching a forward on the default inputs, where the forward takes ``position_ids`` and none were given: the
+    ``inputs_embeds`` path is given the same positions. None where no sub-module was passed one per token id."""
+    import torch
+
+    if "position_ids" not in synth.forward_params(model) or "position_ids" in case.inputs(model):
+        return None
+    seen: list[Any] = []
+    length = case.inputs(model)["input_ids"].shape[-1]
+
+    def watch(module: Any, args: Any, kwargs: dict[str, Any]) -> None:
+        positions = kwargs.get("position_ids")  # the text's: one per token id (a vision tower's count its patches)
+        if not seen and isinstance(positions, torch.Tensor) and positions.shape[-1] == length:
+            seen.append(positions.clone())
+
+    handles = [module.register_forward_pre_hook(watch, with_kwargs=True) for module in model.modules() if module is not model]
+    try:
+        case.forward(model)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen[0] if seen else None
 
 
 def _one_per_layer(case: Any, kind: str, name: str, tensors: Any, layer_counts: set[int]) -> None:
@@ -117,11 +201,19 @@ def per_layer(output: Any, kind: str, prefix: str = "output") -> dict[str, tuple
     found: dict[str, tuple[Any, ...]] = {}
     for key, value in (output.items() if isinstance(output, dict) else ()):
         if capabilities.is_per_layer_field(key, kind) and isinstance(value, (tuple, list)) and value \
-                and all(hasattr(v, "shape") or isinstance(v, tuple) and all(hasattr(t, "shape") for t in v) for v in value):
-            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, or one per stream (text and image)
+                and all(layer_tensors(v) for v in value):
+            found[f"{prefix}.{key}"] = tuple(value)  # per layer: a tensor, one per stream (text and image) or per kind
         elif isinstance(value, dict):
             found.update(per_layer(value, kind, f"{prefix}.{key}"))
     return found
+
+
+def layer_tensors(item: Any) -> tuple[Any, ...]:
+    """The tensors one layer's entry of a per-layer field holds: the tensor, one per stream (a tuple: text and image),
+    or one per kind of attention (a dict: pegasus_x's encoder layers return their local and global maps); ``()`` where
+    the entry holds anything else."""
+    parts = tuple(item.values()) if isinstance(item, dict) else item if isinstance(item, tuple) else (item,)
+    return parts if parts and all(hasattr(part, "shape") for part in parts) else ()
 
 
 def hidden_forward(case: Any, model: Any) -> Any:
@@ -165,7 +257,7 @@ def _batch_first(case: Any, name: str, tensors: tuple[Any, ...]) -> None:
     if input_hints(case.model_type).get("packed_output"):  # one sequence holds every sample's tokens
         return
     batch = case.batch_size()
-    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in (item if isinstance(item, tuple) else (item,))]:
+    for layer, tensor in [(layer, t) for layer, item in enumerate(tensors) for t in layer_tensors(item)]:
         if tensor.dim() == 0 or tensor.shape[0] % batch:
             raise CheckFailure(f"{case.model_type}: {name}[{layer}] {tuple(tensor.shape)} is not batch-first ({batch} samples)")
 

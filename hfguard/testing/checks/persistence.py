@@ -18,13 +18,25 @@ from hfguard.testing.tensors import CheckFailure, assert_close, difference, floa
 SAME = 1e-6  # relative to each output's scale: the same weights give the same outputs
 
 
+def save(model: Any, folder: str) -> None:
+    """``model.save_pretrained(folder)``, leaving the model's config as it was: ``save_pretrained`` writes its dtype
+    back onto the live config as a string (transformers' modeling_utils.py:3443), which a module built from that
+    config later may pass to torch as a dtype (XIELUActivation: "tensor(): argument 'dtype' must be torch.dtype")."""
+    config = model.config
+    dtype = config.dtype
+    try:
+        model.save_pretrained(folder)
+    finally:
+        config.dtype = dtype
+
+
 @check()
 def save_load(case: Any, model: Any) -> None:
     import transformers
 
     transformers.utils.logging.disable_progress_bar()
     with tempfile.TemporaryDirectory(prefix="hfguard-") as folder:
-        model.save_pretrained(folder)
+        save(model, folder)
         loaded, info = type(model).from_pretrained(folder, output_loading_info=True)
     loaded.eval()
     for kind in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"):

@@ -15,7 +15,8 @@ from typing import Any
 Applies = Callable[[Any, Any], "str | None"]
 
 GROUPS = ("contracts", "sensitivity", "determinism", "batching", "training", "persistence", "generation", "attention",
-          "outputs", "dtype_device")
+          "outputs", "dtype_device", "decoding",
+          "loading", "configuration", "embeddings", "interface", "export")
 # check id -> (group, one line: what it checks; the generated test's docstring), in report order
 SUMMARIES: dict[str, tuple[str, str]] = {
     "output_shapes": ("contracts", "The main output has exactly the batch, positions and widths the inputs and config imply."),
@@ -42,7 +43,56 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "inputs_embeds_matches_ids": ("outputs", "inputs_embeds taken from the model's input embedding give the same outputs as the input_ids."),
     "bf16_forward": ("dtype_device", "A bfloat16 copy gives finite outputs close to fp32 (relative RMS error within 10%)."),
     "device_matches_cpu": ("dtype_device", "On the accelerator named by HFGUARD_DEVICE the outputs agree with CPU fp32."),
+    "cache_format": ("generation", "forward(use_cache=True) returns a Cache of one layer per decoder layer, keys and values (batch, heads, positions, head size)."),
+    "static_cache": ("generation", "Greedy generate() with a static cache picks the dynamic cache's tokens and step logits."),
+    "generate_from_inputs_embeds": ("generation", "Greedy generate() from inputs_embeds picks the input_ids' tokens and step logits; other embeddings change them."),
+    "sampling_reproducible": ("decoding", "Sampling repeats its tokens and scores under one seed and samples other tokens under other seeds."),
+    "beam_search": ("decoding", "Beam search picks the same beams, step logits and sequence scores with and without the key/value cache."),
+    "init_weights_complete": ("loading", "Loading without a checkpoint gives every weight the value __init__ gives it (_init_weights initialises every weight; none left on meta)."),
+    "init_weights_buffers": ("loading", "Built on the meta device, init_weights() gives every buffer the value __init__ gives it."),
+    "meta_device_build": ("loading", "Built on the meta device and materialised, the model runs (every tensor it reads is a parameter or buffer); from_pretrained refuses a meta device context."),
+    "state_dict_round_trip": ("loading", "from_pretrained(None, state_dict=...) and torch.save/load_state_dict give back every weight exactly; parameters stay contiguous."),
+    "dtype_on_load": ("loading", "Loaded in float16 or bfloat16 every weight has that dtype except the keep-in-fp32 modules (each entry names a module); torch_dtype= loads what dtype= loads."),
+    "mismatched_shapes_load": ("loading", "A checkpoint with another number of labels is refused, or with ignore_mismatched_sizes reinitialises exactly the head."),
+    "tied_weights_declared": ("loading", "With tie_word_embeddings=True every _tied_weights_keys entry is tied, and every tied weight is declared."),
+    "untied_save_load": ("loading", "With tie_word_embeddings=False the embeddings stay apart, and save/load keeps every weight with none missing."),
+    "config_round_trip": ("configuration", "The tiny config survives to/from JSON, save/load (also from a subfolder; each sub-config alone), num_labels and building without arguments."),
+    "attn_implementation_switch": ("configuration", "An attention implementation reaches the config and every sub-config: at init, by the setter, as a dict per sub-config, by set_attn_implementation (an unknown one refused)."),
+    "attn_implementation_on_load": ("configuration", "Loaded by default every part runs SDPA where it supports it; loaded with eager (also per sub-config) no part runs another implementation."),
+    "input_embeddings_get_set": ("embeddings", "set_input_embeddings installs the module get_input_embeddings then returns and the forward reads; output embeddings are None or an nn.Linear."),
+    "resize_token_embeddings": ("embeddings", "resize_token_embeddings (+10, -15, padded to a multiple of 64) resizes the embeddings, the tied output embedding, the logits and the config, keeping the old rows."),
+    "resize_embeddings_untied": ("embeddings", "With untied embeddings, resize_token_embeddings resizes the output embedding and its bias too, new rows around the old mean."),
+    "resize_position_embeddings": ("embeddings", "resize_position_embeddings (+10, -5) resizes the config and the matrices, keeping the old rows, and the model still runs."),
+    "tuple_matches_dict": ("interface", "return_dict=False returns the dict output's to_tuple(), also with labels, hidden states and attentions."),
+    "problem_type_losses": ("interface", "With problem_type single-label, multi-label or regression, the loss is that problem's loss of the returned logits (no broadcasting) and backpropagates."),
+    "retain_grad_outputs": ("interface", "The backward of the main output reaches the first returned hidden state and attention map of every stack."),
+    "torch_export_matches_eager": ("export", "torch.export (non-strict) exports the model, and the exported program gives the eager outputs."),
+    "checkpointing_switch": ("interface", "Gradient checkpointing is off after a build, on in every module once enabled (also with an adapter loaded or from the config), off again once disabled."),
+    "main_input_name": ("interface", "The class's main_input_name is its forward's first argument."),
+    "missing_keys_reported": ("loading", "Loading reports exactly the weights a checkpoint lacks: every weight for an empty one (ignore patterns aside), the head's for the base model's."),
+    "keys_to_ignore_on_save": ("loading", "Keys of _keys_to_ignore_on_save exist, are left out of the checkpoint, and come back identical on loading."),
 }
+
+# Tiers: the nightly tier holds the checks that cost the most for what a pull request changes: an export, every
+# loading and initialisation check (loads without a checkpoint, on the meta device, several loads), the model-API
+# plumbing checks that run many forwards (tuple vs dict, retain_grad, the checkpointing and attention switches, resizing)
+# and beam search and sampling (several generate() calls each). A run with HFGUARD_TIER=pr (the pull-request run) skips
+# them, each saying so, which keeps its sweep within 3.5x the pre-checks baseline (benchmarks/sweep-results.md); any
+# other run runs every check. Every check records the tier that ran in its JUnit properties, so a report says which
+# one it shows.
+TIER_ENV = "HFGUARD_TIER"
+TIERS = ("pr", "nightly")
+TIER_PROPERTY = "hfguard_tier"
+NIGHTLY = frozenset({"torch_export_matches_eager", "init_weights_complete", "init_weights_buffers", "meta_device_build",
+                     "state_dict_round_trip", "dtype_on_load", "mismatched_shapes_load", "tied_weights_declared",
+                     "untied_save_load", "keys_to_ignore_on_save", "missing_keys_reported", "attn_implementation_on_load",
+                     "tuple_matches_dict", "retain_grad_outputs", "checkpointing_switch", "attn_implementation_switch",
+                     "resize_token_embeddings", "resize_embeddings_untied", "beam_search", "sampling_reproducible"})
+
+
+def tier(check_id: str) -> str:
+    """The tier ``check_id`` belongs to: ``nightly`` (skipped by a pull-request run) or ``pr`` (every run)."""
+    return "nightly" if check_id in NIGHTLY else "pr"
 
 
 @dataclass(frozen=True)
@@ -70,6 +120,9 @@ def check(applies: Applies = always) -> Callable[[Callable[[Any, Any], None]], C
         group, summary = SUMMARIES[run.__name__]
         run.__doc__ = summary
         CHECKS[run.__name__] = Check(run.__name__, group, summary, run, applies)
+        order = list(SUMMARIES)  # report order, whichever group module another module imported first
+        for name in sorted(CHECKS, key=order.index):
+            CHECKS[name] = CHECKS.pop(name)
         return run
 
     return register

@@ -28,7 +28,7 @@ from hfguard.testing import capabilities
 from hfguard.testing.checks.registry import check
 from hfguard.testing.model_state import restored
 from hfguard.testing.overrides import unused_parameters
-from hfguard.testing.tensors import CheckFailure, assert_close, scale
+from hfguard.testing.tensors import CheckFailure, assert_close, main_output, scale
 
 SAME_GRADIENT = 1e-5  # relative to each gradient's scale: recomputation repeats the same operations
 # a gradient that is zero in exact arithmetic (a key bias under softmax) is rounding noise of its own scale: gradients
@@ -102,6 +102,7 @@ class GradientFlow:
         self.reached: set[int] = set()  # ... one of whose outputs got a non-zero gradient
         self.input_reached: set[int] = set()  # calls one of whose floating inputs got a gradient
         self.discrete_out: set[int] = set()  # calls returning integer tensors (codes, indices) among their outputs
+        self.live_out: set[int] = set()  # calls one of whose floating outputs requires grad
         self.producer: dict[Any, int] = {}  # autograd node of an output -> the innermost call returning it
         self.inputs_of: dict[int, list[Any]] = {}  # call -> the autograd nodes of its floating inputs
         self.input_scale: dict[str, float] = {}  # module -> the largest magnitude of its floating inputs
@@ -146,6 +147,7 @@ class GradientFlow:
                 if tensor.grad_fn is not None:
                     self.producer.setdefault(tensor.grad_fn, call)  # hooks fire innermost first
                 if tensor.requires_grad:
+                    self.live_out.add(call)
                     tensor.register_hook(lambda grad: self._reached(call, grad))
         return record
 
@@ -203,12 +205,24 @@ class GradientFlow:
                 pending.extend(next_node for next_node, _ in current.next_functions)
         return found
 
+    def cut(self) -> set[int]:
+        """Calls that computed with gradients inside (a call they made returned an output requiring grad) but returned
+        floating outputs none of which requires grad: a ``detach`` (or ``no_grad``) at their output."""
+        found: set[int] = set()
+        for call in self.live_out:
+            for outer in self._enclosing(call):
+                if outer in self.floating_out and outer not in self.live_out:
+                    found.add(outer)
+        return found
+
     def blocked(self, parameter: str, aside: set[int]) -> bool:
         """A call of the parameter's module returned a floating output that, like every input, got no gradient,
-        inside no call set aside: the gradient was cut on its way."""
+        inside no call set aside, or inside a call that cut the gradient at its output: the gradient was cut on its way."""
         owner = _owners(parameter)[0]
+        cut = self.cut()
         return any(self.module_of[c] == owner and c in self.floating_out and c not in self.reached and c not in self.input_reached
-                   and c not in aside and not self._enclosing(c) & aside for c in self.inputs_of)
+                   and (c in cut or self._enclosing(c) & cut or c not in aside and not self._enclosing(c) & aside)
+                   for c in self.inputs_of)
 
     def due(self, parameter: str) -> bool:
         """A linear or convolution weight whose module passed a gradient on and read an input whose product is
@@ -298,18 +312,29 @@ def training_loss(case: Any, model: Any, inputs: dict[str, Any], seed: int = 0) 
     labels = task_labels(case, model, inputs)
     torch.manual_seed(seed)
     numpy.random.seed(seed)  # SpecAugment masks are drawn with numpy (wav2vec2 and its kin)
-    if labels is not None:
-        output = model(**inputs, labels=labels)
-        loss = getattr(output, "loss", None)
-        if isinstance(loss, torch.Tensor) and loss.requires_grad:
-            return loss.float().mean(), "loss from labels"
-    else:
-        output = model(**inputs)
+    output = model(**inputs, labels=labels) if labels is not None else model(**inputs)
+    loss = getattr(output, "loss", None) if labels is not None else None
+    carries_gradient(case, output, loss)
+    if isinstance(loss, torch.Tensor):
+        return loss.float().mean(), "loss from labels"
     parts = [(t.float()[t.isfinite()] ** 2).mean() for _, t in named_tensors(output)  # a documented -inf padding aside
              if t.is_floating_point() and t.requires_grad and bool(t.isfinite().any())]
     if not parts:
         raise CheckFailure(f"{case.model_type}: no output of the training forward carries a gradient")
     return torch.stack(parts).sum(), "mean square of the outputs"
+
+
+def carries_gradient(case: Any, output: Any, loss: Any) -> None:
+    """What a training forward returns carries the gradient to the weights: the loss it computed from labels, and its
+    main output where that is floating point (side outputs never stand in for them: a detached loss or logits beside a
+    live tower's embeddings would still train that tower)."""
+    import torch
+
+    if isinstance(loss, torch.Tensor) and not loss.requires_grad:
+        raise CheckFailure(f"{case.model_type}: the loss from labels carries no gradient: it is detached from the weights")
+    name, main = main_output(output)
+    if main is not None and main.is_floating_point() and not main.requires_grad:
+        raise CheckFailure(f"{case.model_type}: {name} carries no gradient in train mode: it is detached from the weights")
 
 
 def task_labels(case: Any, model: Any, inputs: dict[str, Any]) -> Any:
