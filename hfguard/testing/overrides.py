@@ -907,6 +907,10 @@ CHECK_EXCEPTIONS += [
      "sew-d": {"xfail": {"init_weights_complete": _bug(
          "SEWDPreTrainedModel._init_weights (modeling_sew_d.py:1137) never sets masked_spec_embed: loading without it "
          "leaves it as allocated (0.0, 1.4e-45; __init__ uniform, 0.553)", ON_5_24)}},
+     "moonshine_streaming": {"xfail": {"init_weights_complete": _bug(
+         "MoonshineStreamingPreTrainedModel._init_weights (modeling_moonshine_streaming.py:343) sets the layer norms' "
+         "gamma only and never the encoder embedder's comp.log_k (a Parameter, log(k_init), :86): loading without it "
+         "leaves it as allocated (7.67e+21, 7.83e+21; __init__ -0.288)", ON_5_24)}},
      "timesformer": {"xfail": {"init_weights_complete": _bug(
          "TimesformerPreTrainedModel._init_weights (modeling_timesformer.py:450) never sets embeddings.time_embeddings: "
          "loading without it leaves it as allocated (4.2e-22, 5.4e-22; __init__ zeros)", ON_5_24)}},
