@@ -134,6 +134,15 @@ def _differing(expected: dict[str, Any], actual: dict[str, Any]) -> tuple[list[s
     return placeholder, other
 
 
+def _seed_independent(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """The tensors of ``first`` that ``second`` (built from another seed) holds identically: values the code sets, not
+    random draws."""
+    import torch
+
+    return {name: tensor for name, tensor in first.items()
+            if name in second and tensor.shape == second[name].shape and torch.equal(tensor, second[name])}
+
+
 @check()
 def init_weights_complete(case: Any, model: Any) -> None:
     cls = model_class(model)
@@ -205,8 +214,7 @@ def init_weights_buffers(case: Any, model: Any) -> None:
     if expected.keys() != actual.keys():
         raise CheckFailure(f"{case.model_type}: built on the meta device it has other buffers than __init__ gives: "
                            f"{shown(list(expected.keys() ^ actual.keys()))}")
-    compared = {name: tensor for name, tensor in expected.items()
-                if tensor.shape == other[name].shape and torch.equal(tensor, other[name])}
+    compared = _seed_independent(expected, other)
     never, otherwise = _differing(compared, actual)
     if never:
         raise CheckFailure(f"{case.model_type}: init_weights() never sets {len(never)} of {len(compared)} buffers (after "
@@ -533,12 +541,11 @@ def mismatched_shapes_load(case: Any, model: Any) -> None:
     # none is left as allocated (holding the placeholder), and what _init_weights sets whatever the seed (a class prior,
     # a buffer of class weights, zero biases) is exactly what it gives a model built with as many labels; random draws
     # are not compared (a head initialised as a whole draws another sequence when part of it was loaded)
-    state = loaded.state_dict()
-    never = [name for name in heads if state[name].numel() and bool((state[name] == PLACEHOLDER).all())]
+    state, built_heads = loaded.state_dict(), {name: tensor for name, tensor in built.state_dict().items() if name in heads}
+    never = _differing(built_heads, state)[0]
     if never:
         raise CheckFailure(f"{case.model_type}: ignore_mismatched_sizes leaves {shown(never)} as allocated (never reinitialised)")
-    fixed = {name: tensor for name, tensor in built.state_dict().items() if name in heads and torch.equal(tensor, reseeded[name])}
-    otherwise = _differing(fixed, state)[1]
+    otherwise = _differing(_seed_independent(built_heads, reseeded), state)[1]
     if otherwise:
         raise CheckFailure(f"{case.model_type}: ignore_mismatched_sizes reinitialises {shown(otherwise)} otherwise than "
                            f"_init_weights sets them (whatever the seed) in a model built with {labels} labels")
