@@ -121,11 +121,16 @@ def _sub_configs_load_alone(case: Any, config: Any, folder: str) -> None:
         with quiet():
             loaded = sub_class.from_pretrained(folder).to_dict()
         loaded.pop("transformers_version", None)
-        part = {k: v for k, v in part.items() if k not in BOOKKEEPING or k == "model_type"}
-        differ = _differences(part, {k: v for k, v in loaded.items() if k not in BOOKKEEPING or k == "model_type"})
+        part = _compared(part)
+        differ = _differences(part, _compared(loaded))
         if differ:
             raise CheckFailure(f"{case.model_type}: {sub_class.__name__}.from_pretrained of the composite config gives "
                                f"another {key} ({len(differ)} settings: {shown(differ)})")
+
+
+def _compared(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` without the bookkeeping keys, ``model_type`` kept (a sub-config's part names its type)."""
+    return {key: value for key, value in settings.items() if key not in BOOKKEEPING or key == "model_type"}
 
 
 def _part_found(sub_class: Any, whole: dict[str, Any]) -> str | None:
